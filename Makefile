@@ -1,0 +1,42 @@
+# One command to try the site (`make run`) and one to test it (`make test`): both create .venv with
+# a Python 3.12+ found by scripts/find-python and install the pinned dependencies first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install install-test migrate demo messages clean
+
+$(PY):
+	"$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+
+$(VENV)/.app: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --group app
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.app
+	$(PY) -m pip install --quiet --group test
+	touch $@
+
+install: $(VENV)/.app
+install-test: $(VENV)/.test
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: demo
+	$(PY) manage.py runserver $(HOST)
+
+test: install-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Refresh the translation catalogs after changing user-visible strings (needs GNU gettext).
+messages: install
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=".venv/*" --ignore="staticfiles/*"
+	$(PY) manage.py compilemessages --ignore=".venv/*"
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,24 @@
+"""Local development: debug on, a per-checkout secret key generated on first use."""
+
+import os
+import secrets
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env_bool
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+
+
+def _dev_secret_key() -> str:
+    if os.environ.get("DJANGO_SECRET_KEY"):
+        return os.environ["DJANGO_SECRET_KEY"]
+    # Never committed (.gitignore): each checkout gets its own key and keeps it across restarts,
+    # so sessions and signed links survive a runserver reload.
+    path = BASE_DIR / ".secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _dev_secret_key()
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}

@@ -1,0 +1,15 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from kb.sitemaps import sitemaps
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
+]
+
+# The prefix picks the language of every public page: /en/, /fr/, /zh-hans/ ... and "/" redirects
+# to the visitor's language (Accept-Language / language cookie).
+urlpatterns += i18n_patterns(path("", include("kb.urls")), prefix_default_language=True)

@@ -1,0 +1,114 @@
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from modeltranslation.admin import TabbedTranslationAdmin
+from modeltranslation.utils import build_localized_fieldname
+
+from . import services
+from .models import Article, ArticleFeedback, ArticleStatus, ArticleViewCount, Category, SearchLog
+
+
+@admin.register(Category)
+class CategoryAdmin(TabbedTranslationAdmin):
+    list_display = ("name", "slug", "order", "updated_at")
+    list_editable = ("order",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.display(description=_("languages"))
+def article_languages(article: Article) -> str:
+    return ", ".join(article.available_languages())
+
+
+@admin.register(Article)
+class ArticleAdmin(TabbedTranslationAdmin):
+    list_display = ("title", "category", "status", article_languages, "order", "updated_at")
+    list_filter = ("status", "category")
+    list_select_related = ("category",)
+    search_fields = [
+        build_localized_fieldname(field, code)
+        for field in ("title", "slug", "questions")
+        for code, _name in settings.LANGUAGES
+    ]
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("preview_links", "author", "created_at", "updated_at", "published_at")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "category", "status", "order")}),
+        (_("content"), {"fields": ("summary", "body", "questions")}),
+        (_("preview and history"), {"fields": ("preview_links", "author", "created_at", "updated_at", "published_at")}),
+    )
+    actions = ("publish", "unpublish")
+
+    @admin.display(description=_("preview"))
+    def preview_links(self, article: Article) -> str:
+        """A link to the article as customers would see it in each language, drafts included."""
+        if not article.pk:
+            return _("Save the article first.")
+        links = []
+        for code, name in settings.LANGUAGES:
+            with translation.override(code):
+                links.append((article.get_absolute_url(), name))
+        return format_html_join(" · ", '<a href="{}" target="_blank" rel="noopener">{}</a>', links)
+
+    def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
+        if obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Publish selected articles"), permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        changed = services.articles_set_status(articles=queryset, status=ArticleStatus.PUBLISHED)
+        self.message_user(
+            request,
+            ngettext("%(count)d article published.", "%(count)d articles published.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Unpublish selected articles"), permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        changed = services.articles_set_status(articles=queryset, status=ArticleStatus.DRAFT)
+        self.message_user(
+            request,
+            ngettext("%(count)d article unpublished.", "%(count)d articles unpublished.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records customers create: staff read them, nobody edits them by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ArticleFeedback)
+class ArticleFeedbackAdmin(ReadOnlyAdmin):
+    list_display = ("article", "language", "helpful", "comment", "updated_at")
+    list_filter = ("helpful", "language")
+    list_select_related = ("article",)
+    search_fields = ("comment",)
+
+
+@admin.register(ArticleViewCount)
+class ArticleViewCountAdmin(ReadOnlyAdmin):
+    list_display = ("article", "language", "views")
+    list_filter = ("language",)
+    list_select_related = ("article",)
+
+
+@admin.register(SearchLog)
+class SearchLogAdmin(ReadOnlyAdmin):
+    list_display = ("query", "language", "results", "created_at")
+    list_filter = ("language",)
+    search_fields = ("query",)

@@ -1,0 +1,49 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from kb.conf import helpcenter_settings
+from kb.exchange import parse_article_lines, parse_category_lines
+from kb.services import articles_import, categories_import
+
+DEMO_DIR = Path(__file__).resolve().parent.parent.parent / "demo"
+EDITOR_USERNAME = "editor"
+EDITOR_PASSWORD = "nimbus-editor"
+
+
+class Command(BaseCommand):
+    help = "Load the Nimbus Cloud demo help center and a demo editor account (safe to run again)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        conf = helpcenter_settings()
+        kwargs = {"languages": conf.languages, "source_language": conf.source_language}
+        categories_file = DEMO_DIR / "categories.jsonl"
+        articles_file = DEMO_DIR / "articles.jsonl"
+        categories = parse_category_lines(
+            categories_file.read_text(encoding="utf-8").splitlines(), filename=str(categories_file), **kwargs
+        )
+        articles = parse_article_lines(
+            articles_file.read_text(encoding="utf-8").splitlines(), filename=str(articles_file), **kwargs
+        )
+        categories_import(records=categories, source_language=conf.source_language)
+
+        editors, _created = Group.objects.get_or_create(name="Editors")
+        editors.permissions.set(Permission.objects.filter(content_type__app_label="kb"))
+        editor, _created = get_user_model().objects.get_or_create(
+            username=EDITOR_USERNAME, defaults={"email": "editor@nimbus.example"}
+        )
+        editor.is_staff = True
+        editor.set_password(EDITOR_PASSWORD)
+        editor.save()
+        editor.groups.add(editors)
+
+        result = articles_import(records=articles, source_language=conf.source_language, author=editor)
+        self.stdout.write(
+            f"Demo help center ready: {len(categories)} categories, {len(articles)} articles "
+            f"({result.created} created, {result.updated} updated)."
+        )
+        self.stdout.write(f"Editor account: {EDITOR_USERNAME} / {EDITOR_PASSWORD} at /admin/")

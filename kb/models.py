@@ -1,0 +1,163 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
+
+
+class TranslatedFieldsMixin:
+    def field_in(self, language: str, field: str) -> str:
+        """The raw value of a translated field in one language, without fallback."""
+        return getattr(self, build_localized_fieldname(field, language)) or ""
+
+
+class Category(TranslatedFieldsMixin, models.Model):
+    # Translated fields (name, description, slug) are registered in kb/translation.py.
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("kb:category", kwargs={"slug": self.slug})
+
+
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self) -> "ArticleQuerySet":
+        return self.filter(status=ArticleStatus.PUBLISHED)
+
+
+class Article(TranslatedFieldsMixin, models.Model):
+    # Translated fields (title, slug, summary, body, questions) are registered in kb/translation.py.
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="articles", verbose_name=_("category")
+    )
+    title = models.CharField(_("title"), max_length=255)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    summary = models.TextField(_("summary"), blank=True)
+    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    questions = models.TextField(
+        _("questions customers ask"),
+        blank=True,
+        help_text=_("One phrasing per line, in the customers' own words. Used by search and the chatbot."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kb_articles",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [models.Index(fields=["status", "category", "order"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("kb:article", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ArticleStatus.PUBLISHED
+
+    def question_list(self, language: str | None = None) -> list[str]:
+        """The sample questions (in `language`, or the active one with fallback), one per line."""
+        text = self.questions if language is None else self.field_in(language, "questions")
+        return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+    def has_translation(self, language: str) -> bool:
+        return bool(self.field_in(language, "title").strip())
+
+    def available_languages(self) -> list[str]:
+        return [code for code, _name in settings.LANGUAGES if self.has_translation(code)]
+
+
+class ArticleFeedback(models.Model):
+    """One visitor's answer to "Was this helpful?" for one article; voting again changes it."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("article")
+    )
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+    helpful = models.BooleanField(_("helpful"))
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    # A keyed hash of the visitor's session: enough to stop ballot stuffing, nothing to identify them.
+    visitor = models.CharField(_("visitor"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("article feedback")
+        verbose_name_plural = _("article feedback")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "visitor"], name="kb_feedback_one_vote_per_visitor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.language} {'+' if self.helpful else '-'}"
+
+
+class ArticleViewCount(models.Model):
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="view_counts", verbose_name=_("article")
+    )
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+    views = models.PositiveBigIntegerField(_("views"), default=0)
+
+    class Meta:
+        verbose_name = _("article views")
+        verbose_name_plural = _("article views")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "language"], name="kb_views_one_row_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.language}: {self.views}"
+
+
+class SearchLog(models.Model):
+    """Every search, so editors can see what customers look for and do not find."""
+
+    query = models.CharField(_("query"), max_length=255)
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+    results = models.PositiveIntegerField(_("results"))
+    created_at = models.DateTimeField(_("searched at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("search")
+        verbose_name_plural = _("searches")
+
+    def __str__(self) -> str:
+        return f"[{self.language}] {self.query} ({self.results})"

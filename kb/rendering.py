@@ -1,0 +1,88 @@
+"""Article text to safe HTML and to plain text.
+
+Markdown is rendered by python-markdown and then sanitised by nh3 (Ammonia): whatever an editor or
+an import file puts in a body, no script, event handler or `javascript:` URL reaches a browser.
+"""
+
+import html
+import re
+
+import markdown
+import nh3
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align"},
+    "th": {"align"},
+    "code": {"class"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# reStructuredText inline markup found in imported documentation (the Django FAQ, for one):
+# :role:`text <target>` / :role:`text`, and `text <url>`_ links. Rendered, not stored, so that
+# an import/export round trip keeps the original text.
+_RST_ROLE = re.compile(r":[a-z][\w.+-]*:`(?P<text>[^`<]+?)(?:\s*<(?P<target>[^`>]+)>)?`")
+_RST_LINK = re.compile(r"`(?P<text>[^`<]+?)\s*<(?P<url>https?://[^`>\s]+)>`__?")
+
+
+def _rst_inline_to_markdown(text: str) -> str:
+    text = _RST_LINK.sub(lambda m: f"[{m['text'].strip()}]({m['url']})", text)
+    return _RST_ROLE.sub(lambda m: f"`{m['text'].strip().lstrip('~!')}`", text)
+
+
+def markdown_to_html(text: str) -> SafeString:
+    """Render article Markdown to sanitised HTML that is safe to put in a page as is."""
+    rendered = markdown.markdown(
+        _rst_inline_to_markdown(text or ""),
+        extensions=["extra", "sane_lists"],
+        output_format="html",
+    )
+    # Markdown's raw-HTML passthrough is what nh3 is here for.
+    cleaned = nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+    return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 just above
+
+
+_BLOCK_END = re.compile(r"</(p|li|h[1-6]|pre|blockquote|tr|dt|dd|table|ul|ol)>", re.IGNORECASE)
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def markdown_to_text(text: str) -> str:
+    """Plain text of an article body for indexing and snippets: blocks become paragraphs."""
+    rendered = markdown.markdown(_rst_inline_to_markdown(text or ""), extensions=["extra", "sane_lists"])
+    rendered = _BLOCK_END.sub(lambda m: m.group(0) + "\n\n", _BREAK.sub("\n", rendered))
+    plain = nh3.clean(rendered, tags=set())
+    plain = html.unescape(plain)  # nh3 returns text still entity-escaped
+    paragraphs = (re.sub(r"[ \t]+", " ", p).strip() for p in re.split(r"\n\s*\n", plain))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def highlight_html(text: str, spans: tuple[tuple[int, int], ...]) -> SafeString:
+    """Escape `text` and wrap the given character spans in <mark>."""
+    parts: list[str] = []
+    position = 0
+    for start, end in sorted(spans):
+        if start < position or end <= start:
+            continue
+        parts.append(escape(text[position:start]))
+        parts.append(f"<mark>{escape(text[start:end])}</mark>")
+        position = end
+    parts.append(escape(text[position:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece is escaped above

@@ -1,0 +1,207 @@
+"""An in-memory BM25F index with typo tolerance.
+
+Term weighting ranks (NOTES.md: plain fuzzy similarity is a poor ranker); rapidfuzz only maps query
+words missing from the vocabulary to close vocabulary words, which then count at a discount.
+"""
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from .text import is_cjk, query_terms, tokens_with_offsets
+
+# Field weights for BM25F, tuned on the development sets in ../shared/eval.
+FIELD_WEIGHTS = {"title": 3.0, "questions": 1.5, "summary": 1.5, "body": 1.0, "category": 0.5}
+K1 = 1.2
+B = 0.75
+FUZZY_CUTOFF = 80.0
+FUZZY_DISCOUNT = 0.7
+FUZZY_MIN_LENGTH = 4
+SNIPPET_CHARS = 240
+MAX_QUERY_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Document:
+    id: int | str
+    title: str
+    questions: tuple[str, ...] = ()
+    summary: str = ""
+    body: str = ""
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: int | str
+    score: float
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]
+
+
+def _passages(body: str) -> list[str]:
+    """Paragraphs, with long ones split at sentence ends into pieces of about SNIPPET_CHARS."""
+    passages = []
+    for paragraph in re.split(r"\n\s*\n", body):
+        paragraph = " ".join(paragraph.split())
+        if not paragraph:
+            continue
+        if len(paragraph) <= SNIPPET_CHARS:
+            passages.append(paragraph)
+            continue
+        current = ""
+        for sentence in re.split(r"(?<=[.!?。！？])\s*", paragraph):
+            if current and len(current) + len(sentence) > SNIPPET_CHARS:
+                passages.append(current.strip())
+                current = ""
+            current += sentence + ("" if is_cjk(sentence[-1:]) else " ")
+        if current.strip():
+            passages.append(current.strip())
+    return passages
+
+
+def _cut(text: str, around: int) -> tuple[str, int]:
+    """A window of about SNIPPET_CHARS around position `around`, cut at spaces; returns (text, offset)."""
+    if len(text) <= SNIPPET_CHARS:
+        return text, 0
+    start = max(0, around - SNIPPET_CHARS // 3)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < around else start
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start + SNIPPET_CHARS // 2 else end
+    prefix = "…" if start else ""
+    suffix = "…" if end < len(text) else ""
+    return prefix + text[start:end] + suffix, start - len(prefix)
+
+
+class SearchIndex:
+    """Build once from documents in one language, then search many times."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._docs: list[Document] = []
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        self._idf: dict[str, float] = {}
+        self._vocabulary: list[str] = []
+        self._corrections: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._passages: list[list[str]] = []
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    @classmethod
+    def build(cls, documents: Iterable[Document], language: str) -> "SearchIndex":
+        index = cls(language)
+        fields_tf: list[dict[str, Counter]] = []
+        lengths: dict[str, list[int]] = defaultdict(list)
+        for doc in documents:
+            index._docs.append(doc)
+            texts = {
+                "title": doc.title,
+                "questions": "\n".join(doc.questions),
+                "summary": doc.summary,
+                "body": doc.body,
+                "category": doc.category,
+            }
+            per_field = {}
+            for name, text in texts.items():
+                terms = [t for t, _s, _e in tokens_with_offsets(text, language)]
+                per_field[name] = Counter(terms)
+                lengths[name].append(len(terms))
+            fields_tf.append(per_field)
+            index._passages.append(_passages(doc.body))
+        avg = {name: (sum(values) / len(values) or 1.0) for name, values in lengths.items()} if lengths else {}
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for doc_index, per_field in enumerate(fields_tf):
+            weighted: Counter = Counter()
+            for name, counter in per_field.items():
+                norm = 1.0 - B + B * (lengths[name][doc_index] / avg[name])
+                for term, tf in counter.items():
+                    weighted[term] += FIELD_WEIGHTS[name] * tf / norm
+            for term, wtf in weighted.items():
+                postings[term].append((doc_index, wtf))
+        n = len(index._docs)
+        index._postings = dict(postings)
+        index._idf = {t: math.log(1.0 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
+        # Only word terms are candidates for typo correction; CJK relies on its unigrams/bigrams.
+        index._vocabulary = [t for t in postings if len(t) >= FUZZY_MIN_LENGTH - 1 and not is_cjk(t)]
+        return index
+
+    def _expand(self, term: str) -> tuple[tuple[str, float], ...]:
+        """The term itself if indexed, else close vocabulary words with a discount weight."""
+        if term in self._postings:
+            return ((term, 1.0),)
+        if len(term) < FUZZY_MIN_LENGTH or is_cjk(term) or not self._vocabulary:
+            return ()
+        cached = self._corrections.get(term)
+        if cached is None:
+            matches = process.extract(term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3)
+            if matches:
+                best = matches[0][1]
+                cached = tuple((word, FUZZY_DISCOUNT * score / 100.0) for word, score, _i in matches if score >= best - 5)
+            else:
+                cached = ()
+            if len(self._corrections) < 100_000:
+                self._corrections[term] = cached
+        return cached
+
+    def _weighted_terms(self, query: str) -> dict[str, float]:
+        weights: dict[str, float] = {}
+        for term in query_terms(query[:MAX_QUERY_CHARS], self.language):
+            for word, weight in self._expand(term):
+                weights[word] = max(weights.get(word, 0.0), weight)
+        return weights
+
+    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
+        terms = self._weighted_terms(query)
+        if not terms:
+            return []
+        scores: dict[int, float] = defaultdict(float)
+        for term, weight in terms.items():
+            idf = self._idf[term]
+            for doc_index, wtf in self._postings[term]:
+                scores[doc_index] += weight * idf * wtf * (K1 + 1) / (wtf + K1)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [
+            SearchHit(id=self._docs[i].id, score=score, **self._snippet(i, terms)) for i, score in ranked
+        ]
+
+    def _snippet(self, doc_index: int, terms: dict[str, float]) -> dict:
+        doc = self._docs[doc_index]
+        candidates = self._passages[doc_index] or [doc.summary or doc.title]
+        best, best_score = candidates[0], -1.0
+        for passage in candidates:
+            score = sum(terms.get(t, 0.0) * self._idf.get(t, 0.0) for t, _s, _e in tokens_with_offsets(passage, self.language))
+            if score > best_score:
+                best, best_score = passage, score
+        spans = [(s, e) for t, s, e in tokens_with_offsets(best, self.language) if t in terms]
+        snippet, offset = _cut(best, spans[0][0] if spans else 0)
+        shifted = []
+        for s, e in spans:
+            s, e = s - offset, e - offset
+            if 0 <= s and e <= len(snippet):
+                shifted.append((s, e))
+        return {"snippet": snippet, "highlights": _merge(shifted)}
+
+
+def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return tuple((s, e) for s, e in merged)
+
+
+def highlight_spans(text: str, query: str, language: str) -> tuple[tuple[int, int], ...]:
+    """Spans of `text` that match the query's terms (exact terms after normalisation)."""
+    terms = set(query_terms(query[:MAX_QUERY_CHARS], language))
+    return _merge([(s, e) for t, s, e in tokens_with_offsets(text, language) if t in terms])

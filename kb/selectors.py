@@ -1,0 +1,92 @@
+"""Reads for the public pages and the admin: no side effects."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.safestring import SafeString
+from modeltranslation.utils import build_localized_fieldname
+
+from .indexes import search_index
+from .models import Article, ArticleStatus, Category
+from .rendering import highlight_html
+
+
+def categories_with_counts() -> QuerySet[Category]:
+    """Categories that have published articles, with `article_count`."""
+    return (
+        Category.objects.annotate(
+            article_count=Count("articles", filter=Q(articles__status=ArticleStatus.PUBLISHED))
+        )
+        .filter(article_count__gt=0)
+        .order_by("order", "id")
+    )
+
+
+def popular_articles(*, limit: int) -> list[Article]:
+    """The most viewed published articles over all languages."""
+    return list(
+        Article.objects.published()
+        .select_related("category")
+        .annotate(total_views=Coalesce(Sum("view_counts__views"), Value(0)))
+        .order_by("-total_views", "order", "id")[:limit]
+    )
+
+
+def category_articles(*, category: Category) -> QuerySet[Article]:
+    return Article.objects.published().filter(category=category).select_related("category")
+
+
+def _slug_lookup(slug: str, language: str, source_language: str) -> Q:
+    return Q(**{build_localized_fieldname("slug", language): slug}) | Q(
+        **{build_localized_fieldname("slug", source_language): slug}
+    )
+
+
+def category_by_slug(*, slug: str, language: str, source_language: str) -> Category | None:
+    return Category.objects.filter(_slug_lookup(slug, language, source_language)).first()
+
+
+def article_by_slug(
+    *, slug: str, language: str, source_language: str, include_drafts: bool = False
+) -> Article | None:
+    """The article whose slug in `language` (or in the source language) is `slug`."""
+    articles = Article.objects.select_related("category", "author")
+    if not include_drafts:
+        articles = articles.published()
+    # A slug of the page's language wins over a source-language slug that happens to be equal.
+    candidates = list(articles.filter(_slug_lookup(slug, language, source_language))[:2])
+    for article in candidates:
+        if article.field_in(language, "slug") == slug:
+            return article
+    return candidates[0] if candidates else None
+
+
+def related_articles(*, article: Article, limit: int) -> list[Article]:
+    """Other published articles of the same category."""
+    return list(category_articles(category=article.category).exclude(pk=article.pk)[:limit])
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    article: Article
+    score: float
+    snippet_html: SafeString
+
+
+def article_search(*, query: str, language: str, limit: int) -> list[SearchResult]:
+    """Published articles matching `query` in `language`, best first, with highlighted snippets."""
+    hits = search_index(language).search(query, limit=limit)
+    if not hits:
+        return []
+    articles = Article.objects.published().select_related("category").in_bulk([hit.id for hit in hits])
+    return [
+        SearchResult(
+            article=articles[hit.id],
+            score=hit.score,
+            snippet_html=highlight_html(hit.snippet, hit.highlights),
+        )
+        for hit in hits
+        # An article unpublished since the index was read is simply left out.
+        if hit.id in articles
+    ]

@@ -1,0 +1,154 @@
+"""Writes: every change to knowledge-base data goes through one of these functions."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from modeltranslation.utils import build_localized_fieldname
+
+from .exchange import ArticleRecord, CategoryRecord, TranslationRecord
+from .models import Article, ArticleFeedback, ArticleStatus, ArticleViewCount, Category, SearchLog
+
+
+def article_feedback_record(
+    *, article: Article, visitor: str, language: str, helpful: bool, comment: str = ""
+) -> ArticleFeedback:
+    """Store a visitor's vote on an article; a second vote by the same visitor replaces the first."""
+    feedback, _created = ArticleFeedback.objects.update_or_create(
+        article=article,
+        visitor=visitor,
+        defaults={"language": language, "helpful": helpful, "comment": comment.strip()},
+    )
+    return feedback
+
+
+def article_view_record(*, article: Article, language: str) -> None:
+    """Count one view of `article` in `language` (an atomic increment, safe under concurrency)."""
+    updated = ArticleViewCount.objects.filter(article=article, language=language).update(views=F("views") + 1)
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            ArticleViewCount.objects.create(article=article, language=language, views=1)
+    except IntegrityError:
+        # Another request created the row between our update and insert.
+        ArticleViewCount.objects.filter(article=article, language=language).update(views=F("views") + 1)
+
+
+def search_log_record(*, query: str, language: str, results: int) -> SearchLog:
+    """Remember a search for the content-gap reports."""
+    return SearchLog.objects.create(query=query[:255], language=language, results=results)
+
+
+def articles_set_status(*, articles: Iterable[Article], status: str) -> int:
+    """Publish or unpublish articles; returns how many changed. Saves each so `updated_at` moves."""
+    changed = 0
+    now = timezone.now()
+    for article in articles:
+        if article.status == status:
+            continue
+        article.status = status
+        if status == ArticleStatus.PUBLISHED and article.published_at is None:
+            article.published_at = now
+        article.save(update_fields=["status", "published_at", "updated_at"])
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def categories_import(*, records: Iterable[CategoryRecord], source_language: str) -> int:
+    """Create or update categories by source slug with their names in every given language."""
+    slug_field = build_localized_fieldname("slug", source_language)
+    count = 0
+    for record in records:
+        category = Category.objects.filter(**{slug_field: record.slug}).first() or Category()
+        setattr(category, slug_field, record.slug)
+        category.order = record.order
+        for language, (name, description) in record.names.items():
+            setattr(category, build_localized_fieldname("name", language), name)
+            setattr(category, build_localized_fieldname("description", language), description)
+        category.save()
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    categories_created: int
+
+
+def _apply_translation(obj: Article, language: str, record: TranslationRecord, *, slug: str | None) -> None:
+    setattr(obj, build_localized_fieldname("title", language), record.title)
+    setattr(obj, build_localized_fieldname("body", language), record.body)
+    setattr(obj, build_localized_fieldname("summary", language), record.summary)
+    setattr(obj, build_localized_fieldname("questions", language), "\n".join(record.questions))
+    setattr(obj, build_localized_fieldname("slug", language), slug)
+
+
+@transaction.atomic
+def articles_import(
+    *, records: Iterable[ArticleRecord], source_language: str, author: AbstractBaseUser | None = None
+) -> ImportResult:
+    """Create or update articles by source slug, all or nothing; unknown categories are created.
+
+    Languages absent from a record keep what the site already has."""
+    created = updated = categories_created = 0
+    slug_field = build_localized_fieldname("slug", source_language)
+    categories: dict[str, Category] = {}
+    for record in records:
+        category = categories.get(record.category)
+        if category is None:
+            category = Category.objects.filter(**{slug_field: record.category}).first()
+            if category is None:
+                category = Category(order=Category.objects.count())
+                setattr(category, slug_field, record.category)
+                setattr(category, build_localized_fieldname("name", source_language), record.category)
+                category.save()
+                categories_created += 1
+            categories[record.category] = category
+
+        article = Article.objects.filter(**{slug_field: record.slug}).first()
+        if article is None:
+            article = Article(author=author)
+            created += 1
+        else:
+            updated += 1
+        article.category = category
+        article.status = record.status
+        if record.order is not None:
+            article.order = record.order
+        if record.status == ArticleStatus.PUBLISHED and article.published_at is None:
+            article.published_at = timezone.now()
+        for language, translation_record in record.translations.items():
+            slug = record.slug if language == source_language else translation_record.slug
+            _apply_translation(article, language, translation_record, slug=slug)
+        article.save()
+    return ImportResult(created=created, updated=updated, categories_created=categories_created)
+
+
+def article_to_record(article: Article, *, languages: Iterable[str], source_language: str) -> ArticleRecord:
+    """The exchange record of an article, with the translations it has among `languages`."""
+    translations = {}
+    for language in languages:
+        if not article.has_translation(language):
+            continue
+        own_slug = article.field_in(language, "slug")
+        translations[language] = TranslationRecord(
+            title=article.field_in(language, "title"),
+            body=article.field_in(language, "body"),
+            questions=tuple(article.question_list(language)),
+            summary=article.field_in(language, "summary"),
+            slug=own_slug if language != source_language and own_slug else None,
+        )
+    return ArticleRecord(
+        slug=article.field_in(source_language, "slug"),
+        category=article.category.field_in(source_language, "slug"),
+        translations=translations,
+        status=article.status,
+        order=article.order or None,
+    )

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "kb"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("categories/<slug:slug>/", views.category_detail, name="category"),
+    path("articles/<slug:slug>/", views.article_detail, name="article"),
+    path("articles/<slug:slug>/feedback/", views.article_feedback, name="article_feedback"),
+]

@@ -1,0 +1,182 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import get_usage
+
+from . import selectors, services
+from .conf import helpcenter_settings
+from .forms import FeedbackForm, SearchForm
+from .models import Article
+from .rendering import markdown_to_html
+
+
+def rate_limited(rate_name: str):
+    """Answer 429 with Retry-After when one client calls the view too often (per IP address)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            rate = getattr(helpcenter_settings(), rate_name)
+            usage = get_usage(request, group=f"kb.{view.__name__}", key="ip", rate=rate, increment=True)
+            if usage and usage["should_limit"]:
+                response = render(request, "429.html", status=429)
+                response["Retry-After"] = str(max(1, usage["time_left"]))
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _language_name(code: str) -> str:
+    return get_language_info(code)["name_local"]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "kb/home.html",
+        {
+            "categories": selectors.categories_with_counts(),
+            "popular": selectors.popular_articles(limit=helpcenter_settings().popular_articles),
+            "search_form": SearchForm(),
+        },
+    )
+
+
+@require_GET
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    conf = helpcenter_settings()
+    category = selectors.category_by_slug(
+        slug=slug, language=get_language(), source_language=conf.source_language
+    )
+    if category is None:
+        raise Http404(_("There is no such category."))
+    if category.get_absolute_url() != request.path:
+        return redirect(category.get_absolute_url(), permanent=True)
+    return render(
+        request,
+        "kb/category.html",
+        {"category": category, "articles": selectors.category_articles(category=category)},
+    )
+
+
+def _article_or_404(request: HttpRequest, slug: str) -> Article:
+    conf = helpcenter_settings()
+    article = selectors.article_by_slug(
+        slug=slug,
+        language=get_language(),
+        source_language=conf.source_language,
+        include_drafts=request.user.has_perm("kb.change_article"),
+    )
+    if article is None:
+        raise Http404(_("There is no such article."))
+    return article
+
+
+def _alternates(request: HttpRequest, article: Article, source_language: str) -> list[tuple[str, str]]:
+    """(hreflang, absolute URL) for each language the article really has, plus x-default.
+
+    x-default is the address without a language prefix, which redirects each visitor to their own
+    language (LocaleMiddleware), as the sitemap says too."""
+    links = []
+    for code in article.available_languages():
+        with translation.override(code):
+            links.append((code, request.build_absolute_uri(article.get_absolute_url())))
+    with translation.override(source_language):
+        unprefixed = article.get_absolute_url().replace(f"/{source_language}/", "/", 1)
+    links.append(("x-default", request.build_absolute_uri(unprefixed)))
+    return links
+
+
+def _article_page(
+    request: HttpRequest, article: Article, *, feedback_form: FeedbackForm, status: int = 200
+) -> HttpResponse:
+    conf = helpcenter_settings()
+    language = get_language()
+    shown_language = language if article.has_translation(language) else conf.source_language
+    return render(
+        request,
+        "kb/article.html",
+        {
+            "article": article,
+            "body_html": markdown_to_html(article.body),
+            "shown_language": shown_language,
+            "fallback_notice": (
+                _("This article is not yet available in %(language)s; here it is in %(source)s.")
+                % {"language": _language_name(language), "source": _language_name(shown_language)}
+                if shown_language != language
+                else ""
+            ),
+            "alternates": _alternates(request, article, conf.source_language),
+            "related": selectors.related_articles(article=article, limit=conf.related_articles),
+            "feedback_form": feedback_form,
+            "voted": request.session.get(f"kb.voted.{article.pk}"),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = _article_or_404(request, slug)
+    if article.get_absolute_url() != request.path:
+        return redirect(article.get_absolute_url(), permanent=True)
+    if article.is_published:
+        services.article_view_record(article=article, language=get_language())
+    return _article_page(request, article, feedback_form=FeedbackForm())
+
+
+def _visitor_id(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return salted_hmac("kb.feedback.visitor", request.session.session_key, algorithm="sha256").hexdigest()
+
+
+@require_POST
+@rate_limited("feedback_rate")
+def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
+    article = _article_or_404(request, slug)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        return _article_page(request, article, feedback_form=form, status=400)
+    services.article_feedback_record(
+        article=article,
+        visitor=_visitor_id(request),
+        language=get_language(),
+        helpful=form.cleaned_data["helpful"],
+        comment=form.cleaned_data["comment"],
+    )
+    request.session[f"kb.voted.{article.pk}"] = form.cleaned_data["helpful"]
+    messages.success(request, _("Thank you for your feedback."))
+    return HttpResponseRedirect(article.get_absolute_url() + "#feedback")
+
+
+@require_GET
+@rate_limited("search_rate")
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET if request.GET.get("q", "").strip() else None)
+    results: list[selectors.SearchResult] = []
+    query = ""
+    if form.is_bound and form.is_valid():
+        query = form.cleaned_data["q"]
+        language = get_language()
+        results = selectors.article_search(
+            query=query, language=language, limit=helpcenter_settings().search_results
+        )
+        services.search_log_record(query=query, language=language, results=len(results))
+    return render(
+        request,
+        "kb/search.html",
+        {"search_form": form, "query": query, "results": results},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,34 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from kb.models import Article, ArticleStatus, Category
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_builds_a_multilingual_help_center_and_is_idempotent(capsys):
+    call_command("load_demo")
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "Editor account: editor / nimbus-editor" in out
+    articles = list(Article.objects.all())
+    assert len(articles) >= 15
+    assert Category.objects.count() >= 4
+    for article in articles:
+        assert {"en", "fr", "zh-hans"} <= set(article.available_languages()), article.slug_en
+        assert article.question_list("fr") and article.question_list("zh-hans"), article.slug_en
+    assert any(set(article.available_languages()) >= {"es", "de", "ja"} for article in articles)
+    assert any(not article.has_translation("de") for article in articles)
+    assert Article.objects.filter(status=ArticleStatus.DRAFT).exists()
+    editor = authenticate(username="editor", password="nimbus-editor")
+    assert editor is not None and editor.is_staff and editor.has_perm("kb.change_article")
+
+
+def test_demo_site_pages_render_in_every_language(client):
+    call_command("load_demo")
+    article = Article.objects.published().first()
+    for code in ("en", "fr", "zh-hans", "es", "de", "ja"):
+        assert client.get(f"/{code}/").status_code == 200
+        assert client.get(f"/{code}/articles/{article.slug_en}/", follow=True).status_code == 200
+        assert client.get(f"/{code}/categories/{article.category.slug_en}/", follow=True).status_code == 200
