@@ -9,6 +9,7 @@ from django.conf import settings
 @dataclass(frozen=True)
 class HelpCenterSettings:
     search_results: int
+    search_min_relative_score: float
     popular_articles: int
     related_articles: int
     feedback_rate: str
@@ -27,6 +28,7 @@ class HelpCenterSettings:
 def helpcenter_settings() -> HelpCenterSettings:
     return HelpCenterSettings(
         search_results=settings.HELPCENTER_SEARCH_RESULTS,
+        search_min_relative_score=settings.HELPCENTER_SEARCH_MIN_RELATIVE_SCORE,
         popular_articles=settings.HELPCENTER_POPULAR_ARTICLES,
         related_articles=settings.HELPCENTER_RELATED_ARTICLES,
         feedback_rate=settings.HELPCENTER_FEEDBACK_RATE,

@@ -74,9 +74,11 @@ class SearchResult:
     snippet_html: SafeString
 
 
-def article_search(*, query: str, language: str, limit: int) -> list[SearchResult]:
+def article_search(
+    *, query: str, language: str, limit: int, min_relative_score: float = 0.0
+) -> list[SearchResult]:
     """Published articles matching `query` in `language`, best first, with highlighted snippets."""
-    hits = search_index(language).search(query, limit=limit)
+    hits = search_index(language).search(query, limit=limit, min_relative_score=min_relative_score)
     if not hits:
         return []
     articles = Article.objects.published().select_related("category").in_bulk([hit.id for hit in hits])

@@ -170,8 +170,12 @@ def search(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         query = form.cleaned_data["q"]
         language = get_language()
+        conf = helpcenter_settings()
         results = selectors.article_search(
-            query=query, language=language, limit=helpcenter_settings().search_results
+            query=query,
+            language=language,
+            limit=conf.search_results,
+            min_relative_score=conf.search_min_relative_score,
         )
         services.search_log_record(query=query, language=language, results=len(results))
     return render(

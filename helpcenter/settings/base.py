@@ -132,6 +132,8 @@ CACHES = {
 
 # --- Help-center settings (read once, in kb/conf.py) ---
 HELPCENTER_SEARCH_RESULTS = 20
+# Results scoring under this share of the best one are left off the search page.
+HELPCENTER_SEARCH_MIN_RELATIVE_SCORE = 0.25
 HELPCENTER_POPULAR_ARTICLES = 6
 HELPCENTER_RELATED_ARTICLES = 5
 # Anonymous write endpoints: "count/period" as understood by django-ratelimit.

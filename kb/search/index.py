@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from .text import is_cjk, query_terms, tokens_with_offsets
+from .text import is_cjk, query_terms, surface_words, tokens_with_offsets
 
 # Field weights for BM25F, tuned on the development sets in ../shared/eval.
 FIELD_WEIGHTS = {"title": 3.0, "questions": 1.5, "summary": 1.5, "body": 1.0, "category": 0.5}
@@ -89,7 +89,8 @@ class SearchIndex:
         self._docs: list[Document] = []
         self._postings: dict[str, list[tuple[int, float]]] = {}
         self._idf: dict[str, float] = {}
-        self._vocabulary: list[str] = []
+        self._vocabulary: list[str] = []  # folded surface words, candidates for typo correction
+        self._surface_terms: dict[str, str] = {}
         self._corrections: dict[str, tuple[tuple[str, float], ...]] = {}
         self._passages: list[list[str]] = []
 
@@ -112,6 +113,8 @@ class SearchIndex:
             }
             per_field = {}
             for name, text in texts.items():
+                for word, term in surface_words(text, language).items():
+                    index._surface_terms.setdefault(word, term)
                 terms = [t for t, _s, _e in tokens_with_offsets(text, language)]
                 per_field[name] = Counter(terms)
                 lengths[name].append(len(terms))
@@ -130,36 +133,44 @@ class SearchIndex:
         n = len(index._docs)
         index._postings = dict(postings)
         index._idf = {t: math.log(1.0 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
-        # Only word terms are candidates for typo correction; CJK relies on its unigrams/bigrams.
-        index._vocabulary = [t for t in postings if len(t) >= FUZZY_MIN_LENGTH - 1 and not is_cjk(t)]
+        # Typos are corrected against the words as written (not stems, not stop words); CJK text
+        # relies on its unigrams and bigrams instead.
+        index._vocabulary = [w for w in index._surface_terms if len(w) >= FUZZY_MIN_LENGTH - 1]
         return index
 
-    def _expand(self, term: str) -> tuple[tuple[str, float], ...]:
-        """The term itself if indexed, else close vocabulary words with a discount weight."""
+    def _expand(self, term: str, surface: str) -> tuple[tuple[str, float], ...]:
+        """The term itself if indexed, else the terms of close vocabulary words, at a discount."""
         if term in self._postings:
             return ((term, 1.0),)
-        if len(term) < FUZZY_MIN_LENGTH or is_cjk(term) or not self._vocabulary:
+        if len(surface) < FUZZY_MIN_LENGTH or is_cjk(surface) or not self._vocabulary:
             return ()
-        cached = self._corrections.get(term)
+        cached = self._corrections.get(surface)
         if cached is None:
-            matches = process.extract(term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3)
+            matches = process.extract(
+                surface, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
+            )
+            corrections: dict[str, float] = {}
             if matches:
                 best = matches[0][1]
-                cached = tuple((word, FUZZY_DISCOUNT * score / 100.0) for word, score, _i in matches if score >= best - 5)
-            else:
-                cached = ()
+                for word, score, _i in matches:
+                    if score >= best - 5:
+                        corrected = self._surface_terms[word]
+                        corrections[corrected] = max(corrections.get(corrected, 0.0), FUZZY_DISCOUNT * score / 100.0)
+            cached = tuple(corrections.items())
             if len(self._corrections) < 100_000:
-                self._corrections[term] = cached
+                self._corrections[surface] = cached
         return cached
 
     def _weighted_terms(self, query: str) -> dict[str, float]:
         weights: dict[str, float] = {}
-        for term in query_terms(query[:MAX_QUERY_CHARS], self.language):
-            for word, weight in self._expand(term):
+        for term, surface in query_terms(query[:MAX_QUERY_CHARS], self.language):
+            for word, weight in self._expand(term, surface):
                 weights[word] = max(weights.get(word, 0.0), weight)
         return weights
 
-    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
+    def search(self, query: str, limit: int = 10, *, min_relative_score: float = 0.0) -> list[SearchHit]:
+        """The best `limit` documents for `query`, dropping those scoring under `min_relative_score`
+        times the best score (weak matches on one common word clutter a results page)."""
         terms = self._weighted_terms(query)
         if not terms:
             return []
@@ -169,6 +180,9 @@ class SearchIndex:
             for doc_index, wtf in self._postings[term]:
                 scores[doc_index] += weight * idf * wtf * (K1 + 1) / (wtf + K1)
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        if ranked and min_relative_score > 0:
+            floor = ranked[0][1] * min_relative_score
+            ranked = [(i, score) for i, score in ranked if score >= floor]
         return [
             SearchHit(id=self._docs[i].id, score=score, **self._snippet(i, terms)) for i, score in ranked
         ]
@@ -203,5 +217,5 @@ def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
 
 def highlight_spans(text: str, query: str, language: str) -> tuple[tuple[int, int], ...]:
     """Spans of `text` that match the query's terms (exact terms after normalisation)."""
-    terms = set(query_terms(query[:MAX_QUERY_CHARS], language))
+    terms = {term for term, _surface in query_terms(query[:MAX_QUERY_CHARS], language)}
     return _merge([(s, e) for t, s, e in tokens_with_offsets(text, language) if t in terms])

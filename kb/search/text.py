@@ -114,7 +114,24 @@ def tokenize(text: str, language: str) -> list[str]:
     return [term for term, _s, _e in tokens_with_offsets(text, language)]
 
 
-def query_terms(text: str, language: str) -> list[str]:
-    """Index terms of a query: stop words dropped unless nothing else is left."""
-    without = [t for t, _s, _e in tokens_with_offsets(text, language, keep_stop_words=False)]
-    return without or tokenize(text, language)
+def query_terms(text: str, language: str) -> list[tuple[str, str]]:
+    """(index term, folded surface word) of each query word; stop words dropped unless nothing else
+    is left. The surface form is what typo correction compares, so a stem never matches a stop word."""
+    text = unicodedata.normalize("NFKC", text)
+    without = tokens_with_offsets(text, language, keep_stop_words=False)
+    tokens = without or tokens_with_offsets(text, language)
+    return [(term, fold(text[start:end])) for term, start, end in tokens]
+
+
+def surface_words(text: str, language: str) -> dict[str, str]:
+    """Folded surface word -> index term for the Latin-script, non-stop words of `text`."""
+    stop = STOP_WORDS.get(base_language(language), frozenset())
+    words: dict[str, str] = {}
+    for match in _TOKEN_RE.finditer(unicodedata.normalize("NFKC", text)):
+        raw = match.group(0)
+        if _CJK_RE.match(raw):
+            continue
+        folded = fold(raw)
+        if folded not in stop and folded not in words:
+            words[folded] = normalise_word(raw, language)
+    return words
