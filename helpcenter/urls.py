@@ -12,4 +12,8 @@ urlpatterns = [
 
 # The prefix picks the language of every public page: /en/, /fr/, /zh-hans/ ... and "/" redirects
 # to the visitor's language (Accept-Language / language cookie).
-urlpatterns += i18n_patterns(path("", include("kb.urls")), prefix_default_language=True)
+urlpatterns += i18n_patterns(
+    path("", include("kb.urls")),
+    path("", include("support.urls")),
+    prefix_default_language=True,
+)

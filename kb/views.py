@@ -1,5 +1,3 @@
-from functools import wraps
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -8,32 +6,14 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.core import get_usage
+
+from helpcenter.ratelimits import rate_limited
 
 from . import selectors, services
 from .conf import helpcenter_settings
 from .forms import FeedbackForm, SearchForm
 from .models import Article
 from .rendering import markdown_to_html
-
-
-def rate_limited(rate_name: str):
-    """Answer 429 with Retry-After when one client calls the view too often (per IP address)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            rate = getattr(helpcenter_settings(), rate_name)
-            usage = get_usage(request, group=f"kb.{view.__name__}", key="ip", rate=rate, increment=True)
-            if usage and usage["should_limit"]:
-                response = render(request, "429.html", status=429)
-                response["Retry-After"] = str(max(1, usage["time_left"]))
-                return response
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _language_name(code: str) -> str:
@@ -143,7 +123,7 @@ def _visitor_id(request: HttpRequest) -> str:
 
 
 @require_POST
-@rate_limited("feedback_rate")
+@rate_limited(lambda: helpcenter_settings().feedback_rate)
 def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_or_404(request, slug)
     form = FeedbackForm(request.POST)
@@ -162,7 +142,7 @@ def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@rate_limited("search_rate")
+@rate_limited(lambda: helpcenter_settings().search_rate)
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET if request.GET.get("q", "").strip() else None)
     results: list[selectors.SearchResult] = []

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "kb",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -146,3 +147,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Support: first-response target in the region's business hours, customer status links.
+HELPCENTER_FIRST_RESPONSE_HOURS = 8
+HELPCENTER_STATUS_LINK_MAX_AGE = 60 * 60 * 24 * 180  # seconds
+HELPCENTER_SITE_URL = os.environ.get("HELPCENTER_SITE_URL", "http://127.0.0.1:8000")
+HELPCENTER_HANDOFF_MAX_ATTEMPTS = 6
+HELPCENTER_CONTACT_RATE = "5/m"
+# Outgoing mail; development prints to the console, tests keep mail in memory.
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "timeout": 10,
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Nimbus Cloud Support <support@nimbus.example>")

@@ -23,6 +23,14 @@ def test_load_demo_builds_a_multilingual_help_center_and_is_idempotent(capsys):
     assert Article.objects.filter(status=ArticleStatus.DRAFT).exists()
     editor = authenticate(username="editor", password="nimbus-editor")
     assert editor is not None and editor.is_staff and editor.has_perm("kb.change_article")
+    from support.models import Region
+
+    assert list(Region.objects.values_list("code", "timezone")) == [
+        ("AMER", "America/Denver"), ("EMEA", "Europe/Dublin"), ("APAC", "Asia/Singapore")
+    ]
+    agent = authenticate(username="agent-emea", password="nimbus-agent")
+    assert agent is not None and agent.has_perm("support.change_ticket")
+    assert "Agent accounts: agent-amer, agent-emea, agent-apac / nimbus-agent" in out
 
 
 def test_demo_site_pages_render_in_every_language(client):

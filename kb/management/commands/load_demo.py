@@ -8,14 +8,16 @@ from django.db import transaction
 from kb.conf import helpcenter_settings
 from kb.exchange import parse_article_lines, parse_category_lines
 from kb.services import articles_import, categories_import
+from support.services import regions_load_demo
 
 DEMO_DIR = Path(__file__).resolve().parent.parent.parent / "demo"
 EDITOR_USERNAME = "editor"
 EDITOR_PASSWORD = "nimbus-editor"
+AGENT_PASSWORD = "nimbus-agent"
 
 
 class Command(BaseCommand):
-    help = "Load the Nimbus Cloud demo help center and a demo editor account (safe to run again)."
+    help = "Load the Nimbus Cloud demo help center, support regions and demo accounts (safe to run again)."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -42,8 +44,25 @@ class Command(BaseCommand):
         editor.groups.add(editors)
 
         result = articles_import(records=articles, source_language=conf.source_language, author=editor)
+
+        agents, _created = Group.objects.get_or_create(name="Agents")
+        agents.permissions.set(Permission.objects.filter(content_type__app_label="support"))
+        regions = regions_load_demo()
+        for region in regions:
+            agent, _created = get_user_model().objects.get_or_create(
+                username=f"agent-{region.code.lower()}", defaults={"email": f"{region.code.lower()}@nimbus.example"}
+            )
+            agent.is_staff = True
+            agent.set_password(AGENT_PASSWORD)
+            agent.save()
+            agent.groups.add(agents)
+            region.agents.add(agent)
         self.stdout.write(
             f"Demo help center ready: {len(categories)} categories, {len(articles)} articles "
             f"({result.created} created, {result.updated} updated)."
         )
         self.stdout.write(f"Editor account: {EDITOR_USERNAME} / {EDITOR_PASSWORD} at /admin/")
+        self.stdout.write(
+            f"Agent accounts: {', '.join(f'agent-{r.code.lower()}' for r in regions)} / {AGENT_PASSWORD} "
+            "at /en/agents/"
+        )

@@ -1,0 +1,30 @@
+"""Per-client rate limits for anonymous endpoints, answered with 429 and Retry-After."""
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_ratelimit.core import get_usage
+
+
+def rate_limited(rate: Callable[[], str], *, methods: Iterable[str] | None = None):
+    """Limit calls per client IP address to `rate()` ("20/m"); only `methods` count if given."""
+    counted = {m.upper() for m in methods} if methods else None
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if counted is None or request.method in counted:
+                usage = get_usage(
+                    request, group=f"{view.__module__}.{view.__name__}", key="ip", rate=rate(), increment=True
+                )
+                if usage and usage["should_limit"]:
+                    response = render(request, "429.html", status=429)
+                    response["Retry-After"] = str(max(1, usage["time_left"]))
+                    return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,27 @@
+"""The support app's settings, read once."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class SupportSettings:
+    first_response_time: timedelta
+    status_link_max_age: int
+    site_url: str
+    delivery_max_attempts: int
+    contact_rate: str
+
+
+@cache
+def support_settings() -> SupportSettings:
+    return SupportSettings(
+        first_response_time=timedelta(hours=settings.HELPCENTER_FIRST_RESPONSE_HOURS),
+        status_link_max_age=settings.HELPCENTER_STATUS_LINK_MAX_AGE,
+        site_url=settings.HELPCENTER_SITE_URL,
+        delivery_max_attempts=settings.HELPCENTER_HANDOFF_MAX_ATTEMPTS,
+        contact_rate=settings.HELPCENTER_CONTACT_RATE,
+    )

@@ -1,0 +1,81 @@
+import uuid
+from zoneinfo import available_timezones
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .models import Region, TicketStatus
+
+_TIMEZONES = frozenset(available_timezones())
+
+
+class CustomerTimezoneField(forms.CharField):
+    """An IANA time zone name filled in by the browser; anything unknown becomes UTC."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        return value if value in _TIMEZONES else "UTC"
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=120, required=False)
+    email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    message = forms.CharField(label=_("How can we help?"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 7}))
+    timezone = CustomerTimezoneField(required=False, widget=forms.HiddenInput)
+    # A fresh key per form: a double submit of the same form creates one ticket.
+    submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def clean_name(self):
+        return _single_line(self.cleaned_data["name"])
+
+    def clean_subject(self):
+        return _single_line(self.cleaned_data["subject"])
+
+
+def _single_line(value: str) -> str:
+    # Names and subjects end up in e-mail headers, where a line break would inject headers.
+    if any(ch in value for ch in "\r\n\x00"):
+        raise forms.ValidationError(_("This field cannot contain line breaks."))
+    return value.strip()
+
+
+class CustomerReplyForm(forms.Form):
+    message = forms.CharField(label=_("Add a message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class AgentReplyForm(forms.Form):
+    body = forms.CharField(label=_("Message"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 6}))
+    public = forms.TypedChoiceField(
+        label=_("Send as"),
+        choices=[("1", _("Public reply (e-mailed to the customer)")), ("0", _("Internal note (agents only)"))],
+        coerce=lambda value: value == "1",
+        initial="1",
+        widget=forms.RadioSelect,
+    )
+
+
+class TicketStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=TicketStatus.choices)
+
+
+class TicketAssignForm(forms.Form):
+    agent = forms.ModelChoiceField(
+        label=_("Assigned agent"), queryset=get_user_model().objects.none(), required=False, empty_label=_("Nobody")
+    )
+
+    def __init__(self, *args, region: Region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = region.agents.order_by("username")
+
+
+class TicketMoveForm(forms.Form):
+    region = forms.ModelChoiceField(label=_("Move to region"), queryset=Region.objects.all())
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("All open"))] + list(TicketStatus.choices), required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=[("", _("Any"))] + list(settings.LANGUAGES), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)

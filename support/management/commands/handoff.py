@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand
+
+from support.management.commands.regions import parse_instant
+from support.services import deliveries_send, handoff_run
+
+
+class Command(BaseCommand):
+    help = "Hand waiting tickets to the next region at each shift end (safe to run every minute)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--at", help="ISO-8601 instant to act as now (default: now).")
+
+    def handle(self, *args, at: str | None = None, **options):
+        now = parse_instant(at)
+        results = handoff_run(now=now)
+        for result in results:
+            handoff = result.handoff
+            self.stdout.write(
+                f"{handoff.from_region.code} shift ended {handoff.shift_end:%Y-%m-%d %H:%M} UTC: "
+                f"{result.moved} ticket(s) handed off"
+            )
+        retried = deliveries_send(now=now)
+        if not results:
+            self.stdout.write("No shift ended that still needed a hand-off.")
+        if retried:
+            self.stdout.write(f"{retried} hand-off summary(ies) posted.")

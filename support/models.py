@@ -1,0 +1,254 @@
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import schedule
+
+
+def validate_hours(value: str) -> None:
+    try:
+        schedule.parse_intervals(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def validate_timezone(value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value}) from None
+
+
+class Region(models.Model):
+    code = models.SlugField(_("code"), max_length=16, unique=True, help_text=_("Short name, e.g. EMEA."))
+    name = models.CharField(_("name"), max_length=80)
+    timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
+    languages = models.JSONField(_("languages"), default=list, help_text=_("Language codes the team answers in."))
+    hours = models.CharField(
+        _("weekly hours"),
+        max_length=500,
+        validators=[validate_hours],
+        help_text=_("Local time, e.g. “Mon-Fri 08:00-17:00; Sat 10:00-14:00”. 22:00-06:00 crosses midnight."),
+    )
+    holiday_country = models.CharField(_("public holidays of country"), max_length=8, blank=True)
+    holiday_subdivision = models.CharField(_("subdivision"), max_length=16, blank=True)
+    order = models.PositiveIntegerField(_("display order"), default=0)
+    webhook_url = models.URLField(_("hand-off webhook"), blank=True, help_text=_("Slack-compatible incoming webhook."))
+    handoff_email = models.EmailField(_("hand-off e-mail"), blank=True)
+    agents = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="support_regions", verbose_name=_("agents"))
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        try:
+            self.to_schedule(closures=())
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def to_schedule(self, closures=None) -> schedule.RegionSchedule:
+        if closures is None:
+            closures = tuple(
+                schedule.Closure(c.start, c.end, c.reason) for c in self.closures.all()
+            )
+        return schedule.RegionSchedule(
+            code=self.code,
+            name=self.name,
+            timezone=self.timezone,
+            languages=frozenset(self.languages),
+            intervals=schedule.parse_intervals(self.hours),
+            holiday_country=self.holiday_country,
+            holiday_subdivision=self.holiday_subdivision,
+            closures=tuple(closures),
+            order=self.order,
+        )
+
+
+class RegionClosure(models.Model):
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="closures", verbose_name=_("region"))
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+
+    def __str__(self) -> str:
+        return f"{self.region_id}: {self.start}–{self.end}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError(_("The last day cannot be before the first day."))
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", _("new")
+    OPEN = "open", _("open")
+    WAITING = "waiting", _("waiting on customer")
+    SOLVED = "solved", _("solved")
+    CLOSED = "closed", _("closed")
+
+
+class TicketPriority(models.TextChoices):
+    LOW = "low", _("low")
+    NORMAL = "normal", _("normal")
+    HIGH = "high", _("high")
+    URGENT = "urgent", _("urgent")
+
+
+class TicketSource(models.TextChoices):
+    CHAT = "chat", _("chat")
+    WEB = "web", _("web form")
+    STAFF = "staff", _("staff")
+
+
+def _new_access_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Ticket(models.Model):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    # Part of the customer's signed status link: knowing a reference is never enough to read a ticket.
+    access_key = models.CharField(max_length=64, default=_new_access_key, editable=False)
+    requester_name = models.CharField(_("name"), max_length=120, blank=True)
+    requester_email = models.EmailField(_("e-mail"))
+    language = models.CharField(_("language"), max_length=16)
+    customer_timezone = models.CharField(_("customer time zone"), max_length=64, default="UTC")
+    subject = models.CharField(_("subject"), max_length=200)
+    status = models.CharField(_("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    priority = models.CharField(_("priority"), max_length=16, choices=TicketPriority.choices, default=TicketPriority.NORMAL)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("region"))
+    covers_language = models.BooleanField(_("region speaks the language"), default=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assigned_tickets", verbose_name=_("assigned agent"),
+    )
+    source = models.CharField(_("source"), max_length=16, choices=TicketSource.choices)
+    transcript = models.JSONField(_("chat transcript"), default=list, blank=True)
+    idempotency_key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False)
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [models.Index(fields=["region", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
+
+
+class MessageKind(models.TextChoices):
+    CUSTOMER = "customer", _("customer message")
+    REPLY = "reply", _("public reply")
+    NOTE = "note", _("internal note")
+
+
+class TicketMessage(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
+    kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("author"))
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket message")
+        verbose_name_plural = _("ticket messages")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("created")
+    ROUTED = "routed", _("routed")
+    HANDED_OFF = "handed_off", _("handed off")
+    MOVED = "moved", _("moved to another region")
+    REPLIED = "replied", _("replied")
+    CUSTOMER_REPLIED = "customer_replied", _("customer replied")
+    NOTE = "note", _("internal note")
+    STATUS = "status", _("status changed")
+    ASSIGNED = "assigned", _("assigned")
+
+
+class TicketEvent(models.Model):
+    """Append-only history of a ticket: nothing here is ever edited or deleted."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"))
+    kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by"))
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+
+class Handoff(models.Model):
+    from_region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="handoffs_out", verbose_name=_("from"))
+    shift_end = models.DateTimeField(_("shift ended"))
+    tickets = models.ManyToManyField(Ticket, blank=True, related_name="handoffs", verbose_name=_("tickets"))
+    summary = models.TextField(_("summary"), blank=True)
+    created_at = models.DateTimeField(_("handed off at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-shift_end"]
+        verbose_name = _("hand-off")
+        verbose_name_plural = _("hand-offs")
+        constraints = [
+            # One hand-off per shift end: a second run of the command finds it done.
+            models.UniqueConstraint(fields=["from_region", "shift_end"], name="support_one_handoff_per_shift_end")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_region_id} {self.shift_end:%Y-%m-%d %H:%M}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+class HandoffDelivery(models.Model):
+    """A hand-off summary to post to a receiving region; retried with backoff until it goes through."""
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("hand-off"))
+    to_region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="handoffs_in", verbose_name=_("to"))
+    text = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("hand-off delivery")
+        verbose_name_plural = _("hand-off deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.handoff_id} → {self.to_region_id} ({self.status})"

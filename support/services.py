@@ -1,0 +1,315 @@
+"""Writes: every ticket, whatever its source (chat, web form, staff), is created by ticket_create."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import notifications, schedule
+from .conf import support_settings
+from .models import (
+    DeliveryStatus,
+    EventKind,
+    Handoff,
+    HandoffDelivery,
+    MessageKind,
+    Region,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    TicketStatus,
+)
+from .selectors import region_schedules, routing_assignment
+
+
+class NoRegionError(Exception):
+    """No region is configured, or none ever opens: a ticket could not be routed."""
+
+
+@dataclass(frozen=True)
+class TicketCreated:
+    ticket: Ticket
+    created: bool  # False when the idempotency key named a ticket made earlier
+    opens_at: datetime
+    open_now: bool
+
+
+def _event(ticket: Ticket, kind: str, detail: str = "", actor: AbstractBaseUser | None = None) -> None:
+    TicketEvent.objects.create(ticket=ticket, kind=kind, detail=detail[:300], actor=actor)
+
+
+def ticket_create(
+    *,
+    requester_email: str,
+    subject: str,
+    message: str,
+    language: str,
+    source: str,
+    requester_name: str = "",
+    customer_timezone: str = "UTC",
+    transcript: list | None = None,
+    idempotency_key: str | None = None,
+    actor: AbstractBaseUser | None = None,
+    now: datetime | None = None,
+) -> TicketCreated:
+    """Create and route a ticket to the region that will answer first in `language`, atomically.
+
+    The same idempotency key always gives the same ticket. After commit, e-mails the customer with
+    the reference, who answers and when (in their time zone) and a status link."""
+    now = now or timezone.now()
+    if idempotency_key:
+        existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _created_result(existing, created=False, now=now)
+    found = routing_assignment(language=language, at=now)
+    if found is None:
+        raise NoRegionError("no support region is configured to receive tickets")
+    region, assignment = found
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                reference=f"new-{uuid.uuid4().hex[:16]}",
+                requester_email=requester_email,
+                requester_name=requester_name,
+                language=language,
+                customer_timezone=customer_timezone,
+                subject=subject[:200],
+                region=region,
+                covers_language=assignment.covers_language,
+                source=source,
+                transcript=transcript or [],
+                idempotency_key=idempotency_key or None,
+                first_response_due=schedule.business_deadline(
+                    assignment.region, now, support_settings().first_response_time
+                ),
+            )
+            # A human-friendly reference from the row id: unique without a second counter table.
+            ticket.reference = f"HC-{10000 + ticket.pk}"
+            ticket.save(update_fields=["reference"])
+            TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=message)
+            _event(ticket, EventKind.CREATED, f"source: {source}", actor)
+            detail = f"{region.code}, opens {assignment.opens_at:%Y-%m-%d %H:%M} UTC"
+            if not assignment.covers_language:
+                detail += f" (no region speaks {language})"
+            _event(ticket, EventKind.ROUTED, detail)
+            transaction.on_commit(
+                partial(
+                    notifications.send_ticket_created,
+                    ticket,
+                    opens_at=assignment.opens_at,
+                    open_now=assignment.open_now,
+                    now=now,
+                )
+            )
+    except IntegrityError:
+        # Two identical submissions raced: the other one won, and is the ticket.
+        existing = Ticket.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+        if existing is None:
+            raise
+        return _created_result(existing, created=False, now=now)
+    return TicketCreated(ticket=ticket, created=True, opens_at=assignment.opens_at, open_now=assignment.open_now)
+
+
+def _created_result(ticket: Ticket, *, created: bool, now: datetime) -> TicketCreated:
+    sched = ticket.region.to_schedule()
+    opens = sched.next_open(now) or now
+    return TicketCreated(ticket=ticket, created=created, opens_at=opens, open_now=opens == now)
+
+
+@transaction.atomic
+def ticket_reply(*, ticket: Ticket, author: AbstractBaseUser, body: str, public: bool, now: datetime | None = None) -> TicketMessage:
+    """An agent's public reply (e-mailed to the customer after commit) or internal note."""
+    now = now or timezone.now()
+    message = TicketMessage.objects.create(
+        ticket=ticket, kind=MessageKind.REPLY if public else MessageKind.NOTE, author=author, body=body
+    )
+    if public:
+        fields = ["updated_at"]
+        if ticket.first_responded_at is None:
+            ticket.first_responded_at = now
+            fields.append("first_responded_at")
+        if ticket.status == TicketStatus.NEW:
+            ticket.status = TicketStatus.OPEN
+            fields.append("status")
+        ticket.save(update_fields=fields)
+        _event(ticket, EventKind.REPLIED, "", author)
+        transaction.on_commit(partial(notifications.send_agent_reply, ticket, body_text=body))
+    else:
+        _event(ticket, EventKind.NOTE, "", author)
+    return message
+
+
+@transaction.atomic
+def ticket_customer_reply(*, ticket: Ticket, body: str) -> TicketMessage:
+    """The customer adds to their ticket from the status page; it reopens if it was waiting or solved."""
+    message = TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body)
+    if ticket.status in (TicketStatus.WAITING, TicketStatus.SOLVED):
+        _event(ticket, EventKind.STATUS, f"{ticket.status} → {TicketStatus.OPEN}")
+        ticket.status = TicketStatus.OPEN
+    ticket.save(update_fields=["status", "updated_at"])
+    _event(ticket, EventKind.CUSTOMER_REPLIED)
+    return message
+
+
+@transaction.atomic
+def ticket_set_status(*, ticket: Ticket, status: str, actor: AbstractBaseUser) -> None:
+    if ticket.status == status:
+        return
+    _event(ticket, EventKind.STATUS, f"{ticket.status} → {status}", actor)
+    ticket.status = status
+    ticket.save(update_fields=["status", "updated_at"])
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, agent: AbstractBaseUser | None, actor: AbstractBaseUser) -> None:
+    if ticket.assigned_to_id == (agent.pk if agent else None):
+        return
+    ticket.assigned_to = agent
+    ticket.save(update_fields=["assigned_to", "updated_at"])
+    _event(ticket, EventKind.ASSIGNED, agent.get_username() if agent else "unassigned", actor)
+
+
+def _remaining_due(ticket: Ticket, old: schedule.RegionSchedule, new: schedule.RegionSchedule, now: datetime) -> datetime | None:
+    """Carry the unused part of the first-response time over to the new region's hours."""
+    if ticket.first_responded_at is not None:
+        return ticket.first_response_due
+    used = schedule.business_time_between(old, ticket.created_at, now)
+    remaining = max(support_settings().first_response_time - used, timedelta())
+    return schedule.business_deadline(new, now, remaining)
+
+
+@transaction.atomic
+def ticket_move(*, ticket: Ticket, region: Region, actor: AbstractBaseUser, now: datetime | None = None) -> None:
+    """Move a ticket to another region's queue (unassigned there)."""
+    now = now or timezone.now()
+    if ticket.region_id == region.pk:
+        return
+    schedules = region_schedules()
+    old_code = ticket.region.code
+    ticket.first_response_due = _remaining_due(ticket, schedules[ticket.region_id], schedules[region.pk], now)
+    ticket.region = region
+    ticket.assigned_to = None
+    ticket.covers_language = schedules[region.pk].speaks(ticket.language)
+    ticket.save(update_fields=["region", "assigned_to", "covers_language", "first_response_due", "updated_at"])
+    _event(ticket, EventKind.MOVED, f"{old_code} → {region.code}", actor)
+
+
+DEMO_REGIONS = [
+    # code, name, time zone, languages, hours, holidays, order
+    ("AMER", "Americas", "America/Denver", ["en", "es"], "Mon-Fri 08:00-17:00", "US", 1),
+    ("EMEA", "Europe, Middle East & Africa", "Europe/Dublin", ["en", "fr", "de"], "Mon-Fri 08:00-17:00", "IE", 2),
+    ("APAC", "Asia-Pacific", "Asia/Singapore", ["en", "zh-hans", "ja"], "Mon-Fri 09:00-18:00", "SG", 3),
+]
+
+
+def regions_load_demo() -> list[Region]:
+    """The three follow-the-sun demo regions (their hours overlap so hand-offs happen)."""
+    regions = []
+    for code, name, tz, languages, hours, country, order in DEMO_REGIONS:
+        region, _created = Region.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name, "timezone": tz, "languages": languages, "hours": hours,
+                "holiday_country": country, "order": order,
+                "handoff_email": f"{code.lower()}-team@nimbus.example",
+            },
+        )
+        regions.append(region)
+    return regions
+
+
+@dataclass(frozen=True)
+class HandoffResult:
+    handoff: Handoff
+    moved: int
+
+
+def handoff_run(*, now: datetime | None = None, window: timedelta = timedelta(hours=12)) -> list[HandoffResult]:
+    """Hand open work over at every shift end in the last `window` that has not been handed off.
+
+    Tickets still waiting for a first answer and not held by an agent move to the next region on
+    shift for their language. Each shift end is handed off exactly once (unique constraint), so the
+    command is safe to run every minute and concurrently. Summaries are posted after commit; a
+    failed post is retried later and never undoes the move."""
+    now = now or timezone.now()
+    results = []
+    regions = {region.pk: region for region in Region.objects.prefetch_related("closures")}
+    schedules = {pk: region.to_schedule() for pk, region in regions.items()}
+    by_code = {sched.code: pk for pk, sched in schedules.items()}
+    for region_id, sched in schedules.items():
+        shift_end = sched.last_close(now)
+        if shift_end is None or now - shift_end > window:
+            continue
+        if Handoff.objects.filter(from_region_id=region_id, shift_end=shift_end).exists():
+            continue
+        try:
+            with transaction.atomic():
+                handoff = Handoff.objects.create(from_region_id=region_id, shift_end=shift_end)
+                moved = _move_waiting_tickets(handoff, regions, schedules, by_code, now)
+        except IntegrityError:
+            continue  # another run did this hand-off
+        results.append(HandoffResult(handoff=handoff, moved=moved))
+    return results
+
+
+def _move_waiting_tickets(handoff, regions, schedules, by_code, now) -> int:
+    source = schedules[handoff.from_region_id]
+    tickets = (
+        Ticket.objects.select_for_update()
+        .filter(
+            region_id=handoff.from_region_id,
+            status__in=(TicketStatus.NEW, TicketStatus.OPEN),
+            first_responded_at__isnull=True,
+            assigned_to__isnull=True,
+        )
+        .order_by("created_at")
+    )
+    moved: dict[int, list[Ticket]] = {}
+    for ticket in tickets:
+        assignment = schedule.next_region_for(schedules.values(), ticket.language, now)
+        if assignment is None or assignment.region.code == source.code:
+            continue
+        target_id = by_code[assignment.region.code]
+        ticket.first_response_due = _remaining_due(ticket, source, assignment.region, now)
+        ticket.region_id = target_id
+        ticket.covers_language = assignment.covers_language
+        ticket.save(update_fields=["region", "covers_language", "first_response_due", "updated_at"])
+        _event(ticket, EventKind.HANDED_OFF, f"{source.code} → {assignment.region.code}")
+        moved.setdefault(target_id, []).append(ticket)
+    lines = []
+    for target_id, group in moved.items():
+        handoff.tickets.add(*group)
+        text = _summary(source.code, regions[target_id].code, group)
+        lines.append(text)
+        if regions[target_id].webhook_url or regions[target_id].handoff_email:
+            HandoffDelivery.objects.create(handoff=handoff, to_region_id=target_id, text=text, next_attempt_at=now)
+    handoff.summary = "\n\n".join(lines) or f"{source.code}: nothing waiting at shift end."
+    handoff.save(update_fields=["summary"])
+    return sum(len(group) for group in moved.values())
+
+
+def _summary(from_code: str, to_code: str, tickets: list[Ticket]) -> str:
+    header = f"Hand-off {from_code} → {to_code}: {len(tickets)} ticket(s) waiting for a first answer."
+    items = [
+        f"• {t.reference} [{t.language}] {t.subject} (due {t.first_response_due:%Y-%m-%d %H:%M} UTC)"
+        if t.first_response_due else f"• {t.reference} [{t.language}] {t.subject}"
+        for t in tickets
+    ]
+    return "\n".join([header, *items])
+
+
+def deliveries_send(*, now: datetime | None = None) -> int:
+    """Post every hand-off summary that is due (first tries and retries); returns how many went out."""
+    now = now or timezone.now()
+    sent = 0
+    due = HandoffDelivery.objects.select_related("to_region", "handoff__from_region").filter(
+        status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    )
+    for delivery in due:
+        notifications.deliver(delivery, now=now)
+        sent += delivery.status == DeliveryStatus.SENT
+    return sent

@@ -1,0 +1,183 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from helpcenter.ratelimits import rate_limited
+
+from . import notifications, selectors, services
+from .conf import support_settings
+from .forms import (
+    AgentReplyForm,
+    ContactForm,
+    CustomerReplyForm,
+    QueueFilterForm,
+    TicketAssignForm,
+    TicketMoveForm,
+    TicketStatusForm,
+)
+from .models import MessageKind, Region, Ticket, TicketSource
+
+
+def _arrival_context(ticket: Ticket, created: services.TicketCreated) -> dict:
+    now = timezone.now()
+    return {
+        "ticket": ticket,
+        "open_now": created.open_now,
+        "when": notifications.local_time_phrase(created.opens_at, notifications.customer_zone(ticket), now=now),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited(lambda: support_settings().contact_rate, methods=["POST"])
+def contact(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.ticket_create(
+                requester_email=data["email"],
+                requester_name=data["name"],
+                subject=data["subject"],
+                message=data["message"],
+                language=get_language(),
+                customer_timezone=data["timezone"] or "UTC",
+                source=TicketSource.WEB,
+                idempotency_key=f"web:{data['submission']}",
+            )
+        except services.NoRegionError:
+            form.add_error(None, _("We cannot take requests right now: no support team is set up. Please try again later."))
+        else:
+            request.session["support.last_ticket"] = created.ticket.pk
+            return render(request, "support/contact_done.html", _arrival_context(created.ticket, created))
+    return render(request, "support/contact.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
+    ticket = notifications.ticket_from_token(token)
+    if ticket is None:
+        raise Http404(_("This link is not valid or has expired."))
+    form = CustomerReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.ticket_customer_reply(ticket=ticket, body=form.cleaned_data["message"])
+        messages.success(request, _("Your message was added to the request."))
+        return redirect(request.path)
+    conversation = ticket.messages.exclude(kind=MessageKind.NOTE).select_related("author")
+    return render(
+        request,
+        "support/ticket_status.html",
+        {"ticket": ticket, "conversation": conversation, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _staff_view(view):
+    return login_required(permission_required("support.view_ticket", raise_exception=True)(view))
+
+
+def _staff_render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    return render(request, template, {**context, "nav_regions": Region.objects.only("code")}, status=status)
+
+
+@require_GET
+@_staff_view
+def overview(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    return _staff_render(
+        request,
+        "support/agents/overview.html",
+        {"now": now, "regions": selectors.regions_overview(now=now), "handoffs": selectors.recent_handoffs()},
+    )
+
+
+@require_GET
+@_staff_view
+def queue(request: HttpRequest, code: str) -> HttpResponse:
+    region = get_object_or_404(Region, code=code)
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    tickets = selectors.region_queue(
+        region=region,
+        status=filters.get("status", ""),
+        language=filters.get("language", ""),
+        overdue=filters.get("overdue", False),
+        now=timezone.now(),
+    )
+    return _staff_render(
+        request,
+        "support/agents/queue.html",
+        {"region": region, "tickets": tickets, "filter_form": form, "now": timezone.now()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_staff_view
+def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_object_or_404(Ticket.objects.select_related("region", "assigned_to"), reference=reference)
+    action = request.POST.get("action") if request.method == "POST" else None
+    forms = {
+        "reply": AgentReplyForm(request.POST if action == "reply" else None),
+        "status": TicketStatusForm(request.POST if action == "status" else None, initial={"status": ticket.status}),
+        "assign": TicketAssignForm(
+            request.POST if action == "assign" else None, region=ticket.region, initial={"agent": ticket.assigned_to}
+        ),
+        "move": TicketMoveForm(request.POST if action == "move" else None, initial={"region": ticket.region}),
+    }
+    if action is not None:
+        if not request.user.has_perm("support.change_ticket"):
+            return render(request, "403.html", status=403)
+        form = forms.get(action)
+        if form is None:
+            return HttpResponse(_("Unknown action."), status=400, content_type="text/plain; charset=utf-8")
+        if form.is_valid():
+            data = form.cleaned_data
+            if action == "reply":
+                services.ticket_reply(ticket=ticket, author=request.user, body=data["body"], public=data["public"])
+                messages.success(request, _("Reply sent.") if data["public"] else _("Note added."))
+            elif action == "status":
+                services.ticket_set_status(ticket=ticket, status=data["status"], actor=request.user)
+                messages.success(request, _("Status updated."))
+            elif action == "assign":
+                services.ticket_assign(ticket=ticket, agent=data["agent"], actor=request.user)
+                messages.success(request, _("Assignment updated."))
+            elif action == "move":
+                services.ticket_move(ticket=ticket, region=data["region"], actor=request.user)
+                messages.success(request, _("Ticket moved to %(region)s.") % {"region": data["region"].code})
+            return redirect(reverse("support:ticket", kwargs={"reference": ticket.reference}))
+    return _staff_render(
+        request,
+        "support/agents/ticket.html",
+        {
+            "ticket": ticket,
+            "conversation": ticket.messages.select_related("author"),
+            "events": ticket.events.select_related("actor"),
+            "forms": forms,
+            "now": timezone.now(),
+        },
+        status=400 if action else 200,
+    )
+
+
+@require_GET
+@_staff_view
+def report(request: HttpRequest) -> HttpResponse:
+    try:
+        days = max(1, min(365, int(request.GET.get("days", "30"))))
+    except ValueError:
+        days = 30
+    data = selectors.tickets_report(since=timezone.now() - timedelta(days=days))
+    peak = max([*data.by_hour_utc, *data.by_hour_local, 1])
+    hours = [
+        {"hour": h, "utc": data.by_hour_utc[h], "local": data.by_hour_local[h],
+         "utc_pct": round(100 * data.by_hour_utc[h] / peak), "local_pct": round(100 * data.by_hour_local[h] / peak)}
+        for h in range(24)
+    ]
+    return _staff_render(request, "support/agents/report.html", {"report": data, "hours": hours, "days": days})
