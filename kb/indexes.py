@@ -13,13 +13,13 @@ from django.utils import translation
 
 from .models import Article, Category
 from .rendering import markdown_to_text
-from .search import Document, SearchIndex
+from .search import AnswerEngine, Document, SearchIndex
 
 
 @dataclass(frozen=True)
 class _Built:
     version: tuple
-    index: SearchIndex
+    engine: AnswerEngine
 
 
 _lock = threading.Lock()
@@ -51,18 +51,23 @@ def article_documents(language: str) -> list[Document]:
     return documents
 
 
-def search_index(language: str) -> SearchIndex:
-    """The index for `language`, rebuilt first if the published content changed since it was built."""
+def answer_engine(language: str) -> AnswerEngine:
+    """The engine for `language`, rebuilt first if the published content changed since it was built."""
     version = content_version()
     built = _indexes.get(language)
     if built is not None and built.version == version:
-        return built.index
+        return built.engine
     with _lock:
         built = _indexes.get(language)
         if built is None or built.version != version:
-            built = _Built(version, SearchIndex.build(article_documents(language), language))
+            built = _Built(version, AnswerEngine.build(article_documents(language), language))
             _indexes[language] = built
-    return built.index
+    return built.engine
+
+
+def search_index(language: str) -> SearchIndex:
+    """The term-weighting index behind the search page (the engine's first stage)."""
+    return answer_engine(language).index
 
 
 def clear_indexes() -> None:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "kb",
     "support",
+    "chatbot",
 ]
 
 MIDDLEWARE = [
@@ -166,3 +167,10 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Nimbus Cloud Support <support@nimbus.example>")
+
+# Chatbot answering policy: the classifier's confidence in the best article decides between an
+# answer, up to N suggestions, and an honest "I couldn't find an article about that". Calibrated on
+# the development sets in ../shared/eval (bench/chatbot_dev.py).
+HELPCENTER_CHAT_ANSWER_THRESHOLD = 0.7
+HELPCENTER_CHAT_SUGGEST_THRESHOLD = 0.45
+HELPCENTER_CHAT_MAX_SUGGESTIONS = 3

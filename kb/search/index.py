@@ -187,6 +187,14 @@ class SearchIndex:
             SearchHit(id=self._docs[i].id, score=score, **self._snippet(i, terms)) for i, score in ranked
         ]
 
+    def snippet(self, doc_id: int | str, query: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+        """The best passage of one document for `query`, with highlights."""
+        position = next((i for i, doc in enumerate(self._docs) if doc.id == doc_id), None)
+        if position is None:
+            return "", ()
+        found = self._snippet(position, self._weighted_terms(query))
+        return found["snippet"], found["highlights"]
+
     def _snippet(self, doc_index: int, terms: dict[str, float]) -> dict:
         doc = self._docs[doc_index]
         candidates = self._passages[doc_index] or [doc.summary or doc.title]

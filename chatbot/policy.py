@@ -1,0 +1,59 @@
+"""What the bot does with a ranking: answer, suggest, or say honestly that it cannot help.
+Pure Python: no Django, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class Ranked(Protocol):
+    id: object
+    confidence: float
+
+
+class Kind(StrEnum):
+    ANSWER = "answer"
+    SUGGESTIONS = "suggestions"
+    CANNOT_HELP = "cannot_help"
+
+
+class Reason(StrEnum):
+    """Why the bot hands a customer to a person."""
+
+    NO_MATCH = "no_match"
+    LOW_CONFIDENCE = "low_confidence"
+    NEGATIVE_FEEDBACK = "negative_feedback"
+    ASKED_FOR_PERSON = "asked_for_person"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float  # top confidence at or above: answer with the article
+    suggest: float  # at or above (and below `answer`): offer up to `max_suggestions` articles
+    max_suggestions: int = 3
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: Kind
+    articles: tuple  # the ranked articles to show, best first
+    reason: Reason | None = None
+
+
+def decide(ranked: Sequence[Ranked], thresholds: Thresholds, *, exclude: frozenset = frozenset()) -> Decision:
+    """Decide from a ranking, leaving out articles already shown (`exclude`)."""
+    candidates = [item for item in ranked if item.id not in exclude]
+    if not candidates:
+        return Decision(Kind.CANNOT_HELP, (), Reason.NO_MATCH)
+    top = candidates[0].confidence
+    if top >= thresholds.answer:
+        return Decision(Kind.ANSWER, (candidates[0],))
+    if top >= thresholds.suggest:
+        # Runners-up far below the threshold are noise, not suggestions.
+        floor = thresholds.suggest / 3
+        shown = [candidates[0], *(item for item in candidates[1:] if item.confidence >= floor)]
+        return Decision(Kind.SUGGESTIONS, tuple(shown[: thresholds.max_suggestions]))
+    return Decision(Kind.CANNOT_HELP, (), Reason.LOW_CONFIDENCE)

@@ -1,0 +1,79 @@
+"""The answering engine: term weighting (BM25F, typo tolerant) fused with a classifier trained on
+the sample questions. Serves the chatbot; pure Python + numpy/scikit-learn, no Django."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .index import Document, SearchIndex
+from .intent import IntentModel
+
+# Weight of the classifier against BM25 in the fused ranking score, tuned on ../shared/eval.
+CLASSIFIER_WEIGHT = 0.5
+CANDIDATES = 20
+
+
+@dataclass(frozen=True)
+class RankedArticle:
+    id: int | str
+    score: float  # fused ranking score in [0, 1]
+    confidence: float  # the classifier's probability for this article, above chance (1/n), in [0, 1]
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]
+
+
+class AnswerEngine:
+    def __init__(self, index: SearchIndex, intents: IntentModel) -> None:
+        self.index = index
+        self.intents = intents
+        self.language = index.language
+
+    @classmethod
+    def build(cls, documents: Iterable[Document], language: str) -> AnswerEngine:
+        documents = list(documents)
+        examples = [(text, doc.id) for doc in documents for text in (doc.title, *doc.questions) if text.strip()]
+        return cls(SearchIndex.build(documents, language), IntentModel.train(examples, language))
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def rank(self, query: str, limit: int = 5) -> list[RankedArticle]:
+        """Articles for `query`, best first; [] for a query with nothing to search."""
+        hits = self.index.search(query, limit=CANDIDATES)
+        if not hits and not query.strip():
+            return []
+        probabilities = self.intents.probabilities(query) if query.strip() else np.zeros(len(self.intents.ids))
+        by_id = {hit.id: hit for hit in hits}
+        top_bm25 = hits[0].score if hits else 1.0
+        top_p = float(probabilities.max()) if len(probabilities) else 0.0
+        prob_of = dict(zip(self.intents.ids, probabilities.tolist(), strict=False))
+        candidates = set(by_id)
+        if top_p > 0:
+            order = np.argsort(-probabilities)[:CANDIDATES]
+            candidates.update(self.intents.ids[i] for i in order)
+        scored = []
+        for doc_id in candidates:
+            p = prob_of.get(doc_id, 0.0)
+            bm25 = by_id[doc_id].score / top_bm25 if doc_id in by_id else 0.0
+            fused = CLASSIFIER_WEIGHT * (p / top_p if top_p else 0.0) + (1 - CLASSIFIER_WEIGHT) * bm25
+            scored.append((fused, p, doc_id))
+        scored.sort(key=lambda item: (-item[0], -item[1], str(item[2])))
+        n = len(self.intents.ids)
+        results = []
+        for fused, p, doc_id in scored[:limit]:
+            hit = by_id.get(doc_id)
+            snippet, highlights = (hit.snippet, hit.highlights) if hit else self.index.snippet(doc_id, query)
+            results.append(RankedArticle(doc_id, round(fused, 6), round(_above_chance(p, n, bool(hit)), 6), snippet, highlights))
+        return results
+
+
+def _above_chance(p: float, n: int, term_match: bool) -> float:
+    """How far the probability is above picking at random among n articles, scaled to [0, 1].
+    With 2 articles a probability of 0.5 means nothing; with 150 it would be a strong signal."""
+    if n < 2:
+        return 1.0 if term_match else 0.0
+    chance = 1.0 / n
+    return max(0.0, (p - chance) / (1.0 - chance))
