@@ -7,6 +7,7 @@ from kb.sitemaps import sitemaps
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/chat/", include("chatbot.api_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
 ]
 
@@ -15,5 +16,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("kb.urls")),
     path("", include("support.urls")),
+    path("", include("chatbot.urls")),
     prefix_default_language=True,
 )

@@ -69,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kb.context_processors.site_languages",
+                "chatbot.context_processors.chat_widget",
             ],
         },
     },
@@ -174,3 +175,4 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Nimbus Cloud Support 
 HELPCENTER_CHAT_ANSWER_THRESHOLD = 0.7
 HELPCENTER_CHAT_SUGGEST_THRESHOLD = 0.45
 HELPCENTER_CHAT_MAX_SUGGESTIONS = 3
+HELPCENTER_CHAT_RATE = "30/m"

@@ -14,6 +14,7 @@ from .intent import IntentModel
 # Weight of the classifier against BM25 in the fused ranking score, tuned on ../shared/eval.
 CLASSIFIER_WEIGHT = 0.5
 CANDIDATES = 20
+NO_TERM_MATCH_DISCOUNT = 0.5
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,12 @@ class AnswerEngine:
         for fused, p, doc_id in scored[:limit]:
             hit = by_id.get(doc_id)
             snippet, highlights = (hit.snippet, hit.highlights) if hit else self.index.snippet(doc_id, query)
-            results.append(RankedArticle(doc_id, round(fused, 6), round(_above_chance(p, n, bool(hit)), 6), snippet, highlights))
+            confidence = _above_chance(p, n, bool(hit))
+            if hit is None:
+                # Not one word in common, even allowing for typos: the classifier alone is guessing
+                # from letter shapes, which is how unrelated questions get confident answers.
+                confidence *= NO_TERM_MATCH_DISCOUNT
+            results.append(RankedArticle(doc_id, round(fused, 6), round(confidence, 6), snippet, highlights))
         return results
 
 

@@ -1,0 +1,16 @@
+from django.utils.translation import gettext as _
+
+
+def chat_widget(request) -> dict:
+    """The widget's interface texts, translated, for json_script (no inline script needed)."""
+    return {
+        "chat_strings": {
+            "yes": _("Yes, thanks"),
+            "no": _("No, that didn't help"),
+            "email": _("Your e-mail address"),
+            "name": _("Your name (optional)"),
+            "send_to_person": _("Send to a person"),
+            "talk_to_person": _("I'd like to talk to a person"),
+            "error": _("Sorry, something went wrong. Please try again."),
+        }
+    }

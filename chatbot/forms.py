@@ -1,0 +1,32 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from support.forms import CustomerTimezoneField, _single_line
+
+MAX_MESSAGE_CHARS = 2000
+
+
+class StartForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    timezone = CustomerTimezoneField(required=False)
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(max_length=MAX_MESSAGE_CHARS, strip=True)
+
+
+class FeedbackForm(forms.Form):
+    message = forms.IntegerField(min_value=1)
+    helpful = forms.BooleanField(required=False)
+
+
+class EscalateForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    name = forms.CharField(max_length=120, required=False)
+
+    def clean_name(self):
+        return _single_line(self.cleaned_data["name"])
+
+
+ERROR_INVALID = _("Please check what you sent.")

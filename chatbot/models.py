@@ -1,0 +1,60 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    ESCALATED = "escalated", _("handed to a person")
+    CLOSED = "closed", _("closed")
+
+
+class Conversation(models.Model):
+    # A random UUID: the id in URLs never lets one customer guess another's conversation.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+    timezone = models.CharField(_("customer time zone"), max_length=64, default="UTC")
+    status = models.CharField(_("status"), max_length=16, choices=ConversationStatus.choices, default=ConversationStatus.OPEN)
+    # Keyed hash of the browser session that started it: only that session may read or write.
+    owner = models.CharField(max_length=64, editable=False, db_index=True)
+    handoff_reason = models.CharField(_("hand-off reason"), max_length=32, blank=True)
+    ticket = models.OneToOneField(
+        "support.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversation", verbose_name=_("ticket")
+    )
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+
+    def __str__(self) -> str:
+        return f"{self.id} [{self.language}]"
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", _("customer")
+    BOT = "bot", _("bot")
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation"))
+    role = models.CharField(_("from"), max_length=16, choices=Role.choices)
+    text = models.TextField(_("text"))
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    # For bot messages: the decision and the articles shown with their scores.
+    decision = models.CharField(_("decision"), max_length=32, blank=True)
+    articles = models.JSONField(_("articles shown"), default=list, blank=True)
+    helpful = models.BooleanField(_("helpful"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.text[:40]}"

@@ -1,0 +1,194 @@
+"""Conversations: every customer message is stored before the bot answers, and escalation goes
+through support's ticket_create with the whole transcript."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.text import get_text_list
+from django.utils.translation import get_language_info
+
+from kb.indexes import answer_engine
+from kb.models import Article
+from support import notifications
+from support.services import NoRegionError, TicketCreated, ticket_create  # noqa: F401 - re-exported for views
+
+from . import language as lang
+from . import phrases
+from .conf import chat_thresholds
+from .models import Conversation, ConversationStatus, Message, Role
+from .policy import Kind, Reason, decide
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: str
+    text: str
+    articles: list[dict] = field(default_factory=list)
+    message: Message | None = None
+    language: str = ""
+
+
+def _join(language: str, *parts) -> str:
+    """Sentences joined the way the language writes them: no space after a CJK full stop."""
+    separator = "" if language.split("-")[0] in {"zh", "ja"} else " "
+    return separator.join(str(part) for part in parts if str(part))
+
+
+def _site_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def conversation_start(*, language: str, timezone_name: str, owner: str) -> Conversation:
+    """Open a conversation and greet the customer in the page's language."""
+    with transaction.atomic():
+        conversation = Conversation.objects.create(language=language, timezone=timezone_name, owner=owner)
+        with translation.override(language):
+            Message.objects.create(conversation=conversation, role=Role.BOT, text=str(phrases.GREETING), decision="greeting", language=language)
+    return conversation
+
+
+def _shown_ids(conversation: Conversation) -> set[int]:
+    shown = set()
+    for articles in conversation.messages.filter(role=Role.BOT).values_list("articles", flat=True):
+        shown.update(item["id"] for item in articles)
+    return shown
+
+
+def _article_cards(ranked, language: str) -> list[dict]:
+    by_id = Article.objects.published().in_bulk([item.id for item in ranked])
+    cards = []
+    with translation.override(language):
+        for item in ranked:
+            article = by_id.get(item.id)
+            if article is None:
+                continue
+            cards.append({
+                "id": article.pk, "slug": article.slug, "title": article.title, "url": article.get_absolute_url(),
+                "snippet": item.snippet, "score": item.score, "confidence": item.confidence,
+            })
+    return cards
+
+
+def _bot(conversation: Conversation, kind: str, text: str, articles: list[dict] | None = None) -> Reply:
+    message = Message.objects.create(
+        conversation=conversation, role=Role.BOT, text=text, decision=kind, articles=articles or [], language=conversation.language
+    )
+    return Reply(kind=kind, text=text, articles=articles or [], message=message, language=conversation.language)
+
+
+def _offer(conversation: Conversation, reason: Reason, text: str) -> Reply:
+    conversation.handoff_reason = reason.value
+    conversation.save(update_fields=["handoff_reason"])
+    return _bot(conversation, "offer_person", text)
+
+
+@transaction.atomic
+def conversation_message(*, conversation: Conversation, text: str) -> Reply:
+    """Store what the customer wrote, then answer it: switch language if the message is clearly in
+    another site language, offer a person on request, else search and apply the answering policy."""
+    detected = lang.detect(text)
+    Message.objects.create(conversation=conversation, role=Role.CUSTOMER, text=text, language=detected or "")
+    if conversation.status == ConversationStatus.ESCALATED and conversation.ticket_id:
+        with translation.override(conversation.language):
+            return _bot(conversation, "escalated", phrases.ALREADY_ESCALATED % {"reference": conversation.ticket.reference})
+    prefix = ""
+    site = _site_languages()
+    if detected and detected not in site and detected.split("-")[0] not in {code.split("-")[0] for code in site}:
+        names = get_text_list([get_language_info(code)["name_local"] for code in site], ", ")
+        with translation.override(conversation.language):
+            return _bot(conversation, "unsupported_language", phrases.UNSUPPORTED_LANGUAGE % {"languages": names})
+    if detected and detected in site and detected != conversation.language:
+        conversation.language = detected
+        conversation.save(update_fields=["language"])
+        with translation.override(detected):
+            prefix = phrases.LANGUAGE_SWITCHED % {"language": get_language_info(detected)["name_local"]}
+    with translation.override(conversation.language):
+        if lang.asks_for_person(text):
+            return _offer(conversation, Reason.ASKED_FOR_PERSON, _join(conversation.language, prefix, phrases.ASKED_PERSON))
+        ranked = answer_engine(conversation.language).rank(text, limit=5)
+        decision = decide(ranked, chat_thresholds())
+        if decision.kind == Kind.ANSWER:
+            cards = _article_cards(decision.articles, conversation.language)
+            return _bot(conversation, "answer", _join(conversation.language, prefix, phrases.ANSWER, phrases.DID_IT_HELP), cards)
+        if decision.kind == Kind.SUGGESTIONS:
+            cards = _article_cards(decision.articles, conversation.language)
+            return _bot(conversation, "suggestions", _join(conversation.language, prefix, phrases.SUGGESTIONS), cards)
+        conversation.handoff_reason = (decision.reason or Reason.NO_MATCH).value
+        conversation.save(update_fields=["handoff_reason"])
+        return _bot(conversation, "cannot_help", _join(conversation.language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON))
+
+
+@transaction.atomic
+def conversation_feedback(*, conversation: Conversation, message: Message, helpful: bool) -> Reply:
+    """Record "did this help?" on a bot message; "no" brings the next suggestions, then a person."""
+    message.helpful = helpful
+    message.save(update_fields=["helpful"])
+    with translation.override(conversation.language):
+        if helpful:
+            return _bot(conversation, "thanks", str(phrases.THANKS_HELPFUL))
+        last_question = conversation.messages.filter(role=Role.CUSTOMER).order_by("-created_at", "-id").first()
+        if last_question is not None:
+            ranked = answer_engine(conversation.language).rank(last_question.text, limit=8)
+            decision = decide(ranked, chat_thresholds(), exclude=frozenset(_shown_ids(conversation)))
+            if decision.kind != Kind.CANNOT_HELP:
+                cards = _article_cards(decision.articles, conversation.language)
+                return _bot(conversation, "suggestions", str(phrases.NEXT_SUGGESTIONS), cards)
+        return _offer(conversation, Reason.NEGATIVE_FEEDBACK, _join(conversation.language, phrases.CANNOT_HELP, phrases.OFFER_PERSON))
+
+
+def _transcript(conversation: Conversation) -> list[dict]:
+    return [
+        {
+            "role": m.role, "text": m.text, "at": m.created_at.isoformat(timespec="seconds"),
+            "decision": m.decision, "articles": [{"slug": a["slug"], "title": a["title"], "confidence": a["confidence"]} for a in m.articles],
+            "helpful": m.helpful,
+        }
+        for m in conversation.messages.all()
+    ]
+
+
+@dataclass(frozen=True)
+class Escalation:
+    created: TicketCreated
+    text: str
+
+
+def conversation_escalate(*, conversation: Conversation, email: str, name: str = "", now: datetime | None = None) -> Escalation:
+    """Hand the conversation to a person: one ticket (idempotent per conversation) with the whole
+    transcript, the articles shown and the feedback on them; the reply says who answers and when."""
+    now = now or timezone.now()
+    first = conversation.messages.filter(role=Role.CUSTOMER).first()
+    subject = (first.text if first else str(phrases.CANNOT_HELP))[:120]
+    with transaction.atomic():
+        created = ticket_create(
+            requester_email=email,
+            requester_name=name,
+            subject=subject,
+            message="\n".join(m.text for m in conversation.messages.filter(role=Role.CUSTOMER)) or subject,
+            language=conversation.language,
+            customer_timezone=conversation.timezone,
+            source="chat",
+            transcript=_transcript(conversation),
+            idempotency_key=f"chat:{conversation.id}",
+            now=now,
+        )
+        conversation.ticket = created.ticket
+        conversation.status = ConversationStatus.ESCALATED
+        conversation.handoff_reason = conversation.handoff_reason or Reason.ASKED_FOR_PERSON.value
+        conversation.ended_at = now
+        conversation.save(update_fields=["ticket", "status", "handoff_reason", "ended_at"])
+        ticket = created.ticket
+        with translation.override(conversation.language):
+            if created.open_now:
+                text = phrases.ESCALATED_NOW % {"region": ticket.region.name, "email": ticket.requester_email, "reference": ticket.reference}
+            else:
+                when = notifications.local_time_phrase(created.opens_at, notifications.customer_zone(ticket), now=now)
+                text = phrases.ESCALATED_LATER % {
+                    "region": ticket.region.name, "time": when["time"], "weekday": when["weekday"], "delay": when["in"] or "0",
+                    "email": ticket.requester_email, "reference": ticket.reference,
+                }
+        Message.objects.create(conversation=conversation, role=Role.BOT, text=text, decision="escalated", language=conversation.language)
+    return Escalation(created=created, text=text)

@@ -1,0 +1,181 @@
+// Nimbus help-center chat widget: vanilla JS, no build step, no inline script (CSP-ready).
+// Texts come translated from the page (json_script); everything from the server is inserted as text.
+(function () {
+  "use strict";
+  var root = document.getElementById("chat-widget");
+  if (!root) { return; }
+  var strings = JSON.parse(document.getElementById("chat-strings").textContent);
+  var api = root.getAttribute("data-api");
+  var language = root.getAttribute("data-language");
+  var csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var panel = root.querySelector(".chat-panel");
+  var launcher = root.querySelector(".chat-launcher");
+  var log = root.querySelector(".chat-log");
+  var form = root.querySelector(".chat-form");
+  var input = form.querySelector("textarea");
+  var personButton = root.querySelector(".chat-person");
+  var storageKey = "nimbus-chat-" + language;
+  var conversationId = null;
+  var busy = false;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function call(path, body, method) {
+    return fetch(api + path, {
+      method: method || "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) {
+          var error = new Error(data.error || strings.error);
+          error.status = response.status;
+          throw error;
+        }
+        return data;
+      });
+    });
+  }
+
+  function addMessage(role, text) {
+    var item = el("li", "chat-msg chat-" + role);
+    item.appendChild(el("p", "chat-text", text));
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+    return item;
+  }
+
+  function addArticles(item, articles) {
+    if (!articles || !articles.length) { return; }
+    var list = el("ul", "chat-cards");
+    articles.forEach(function (article) {
+      var card = el("li", "chat-card");
+      var link = el("a", "chat-card-title", article.title);
+      link.href = article.url;
+      card.appendChild(link);
+      if (article.snippet) { card.appendChild(el("p", "chat-card-snippet", article.snippet)); }
+      list.appendChild(card);
+    });
+    item.appendChild(list);
+  }
+
+  function addFeedback(item, messageId) {
+    var row = el("div", "chat-feedback");
+    [[true, strings.yes], [false, strings.no]].forEach(function (choice) {
+      var button = el("button", "chat-small", choice[1]);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        row.remove();
+        send("/conversations/" + conversationId + "/feedback", { message: messageId, helpful: choice[0] });
+      });
+      row.appendChild(button);
+    });
+    item.appendChild(row);
+  }
+
+  function addEscalationForm() {
+    if (root.querySelector(".chat-escalate")) { return; }
+    var box = el("form", "chat-escalate");
+    box.noValidate = true;
+    var email = el("input"); email.type = "email"; email.required = true; email.autocomplete = "email";
+    email.placeholder = strings.email; email.setAttribute("aria-label", strings.email);
+    var name = el("input"); name.type = "text"; name.autocomplete = "name";
+    name.placeholder = strings.name; name.setAttribute("aria-label", strings.name);
+    var submit = el("button", "", strings.send_to_person); submit.type = "submit";
+    box.appendChild(email); box.appendChild(name); box.appendChild(submit);
+    box.addEventListener("submit", function (event) {
+      event.preventDefault();
+      call("/conversations/" + conversationId + "/escalate", { email: email.value, name: name.value })
+        .then(function (data) { box.remove(); addMessage("bot", data.text); personButton.hidden = true; })
+        .catch(function (error) { addMessage("error", error.message); });
+    });
+    log.appendChild(el("li", "chat-msg chat-bot")).appendChild(box);
+    log.scrollTop = log.scrollHeight;
+    email.focus();
+  }
+
+  function showReply(reply) {
+    var item = addMessage("bot", reply.text);
+    addArticles(item, reply.articles);
+    if (reply.kind === "answer" || reply.kind === "suggestions") { addFeedback(item, reply.id); }
+    if (reply.kind === "cannot_help" || reply.kind === "offer_person") { addEscalationForm(); }
+  }
+
+  function send(path, body) {
+    busy = true;
+    form.setAttribute("aria-busy", "true");
+    return call(path, body)
+      .then(function (data) { showReply(data.reply); })
+      .catch(function (error) {
+        if (error.status === 404) { sessionStorage.removeItem(storageKey); conversationId = null; }
+        addMessage("error", error.message);
+      })
+      .then(function () { busy = false; form.removeAttribute("aria-busy"); });
+  }
+
+  function ensureConversation() {
+    if (conversationId) { return Promise.resolve(); }
+    var saved = sessionStorage.getItem(storageKey);
+    if (saved) {
+      return call("/conversations/" + saved, undefined, "GET").then(function (data) {
+        conversationId = data.id;
+        data.messages.forEach(function (m) {
+          var item = addMessage(m.role === "customer" ? "customer" : "bot", m.text);
+          addArticles(item, m.articles);
+        });
+      }).catch(function () { sessionStorage.removeItem(storageKey); return ensureConversation(); });
+    }
+    var zone = "UTC";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { /* keep UTC */ }
+    return call("/conversations", { language: language, timezone: zone }).then(function (data) {
+      conversationId = data.id;
+      sessionStorage.setItem(storageKey, data.id);
+      addMessage("bot", data.greeting.text);
+    });
+  }
+
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    ensureConversation().catch(function (error) { addMessage("error", error.message); });
+    input.focus();
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () { if (panel.hidden) { open(); } else { close(); } });
+  root.querySelector(".chat-close").addEventListener("click", close);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden && !root.hasAttribute("data-inline")) { close(); }
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text || busy) { return; }
+    input.value = "";
+    ensureConversation().then(function () {
+      addMessage("customer", text);
+      return send("/conversations/" + conversationId + "/messages", { text: text });
+    });
+  });
+  personButton.addEventListener("click", function () {
+    ensureConversation().then(function () {
+      addMessage("customer", strings.talk_to_person);
+      return send("/conversations/" + conversationId + "/messages", { text: strings.talk_to_person });
+    });
+  });
+  if (root.hasAttribute("data-inline")) { open(); }
+})();

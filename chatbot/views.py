@@ -1,0 +1,173 @@
+"""The chat JSON API and the full-page chat. Views validate, call one service, and serialise."""
+
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from helpcenter.ratelimits import rate_limited
+
+from . import services
+from .forms import EscalateForm, FeedbackForm, MessageForm, StartForm
+from .models import Conversation, ConversationStatus, Message, Role
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+def _rate():
+    return settings.HELPCENTER_CHAT_RATE
+
+
+def _error(status: int, message: str, fields: dict | None = None) -> JsonResponse:
+    body = {"error": message}
+    if fields:
+        body["fields"] = fields
+    return JsonResponse(body, status=status)
+
+
+def _owner(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return salted_hmac("chatbot.owner", request.session.session_key, algorithm="sha256").hexdigest()
+
+
+def _json_body(request: HttpRequest) -> dict | JsonResponse:
+    if len(request.body) > MAX_BODY_BYTES:
+        return _error(413, _("The request is too large."))
+    if request.content_type != "application/json":
+        return _error(415, _("Send JSON (Content-Type: application/json)."))
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return _error(400, _("The request body is not valid JSON."))
+    if not isinstance(data, dict):
+        return _error(400, _("The request body must be a JSON object."))
+    return data
+
+
+def _conversation(request: HttpRequest, conversation_id) -> Conversation | None:
+    """The conversation if this browser session started it; anyone else gets a 404 as if it did not exist."""
+    if not request.session.session_key:
+        return None
+    return Conversation.objects.select_related("ticket").filter(pk=conversation_id, owner=_owner(request)).first()
+
+
+def _reply_json(reply: services.Reply) -> dict:
+    return {
+        "reply": {
+            "id": reply.message.pk if reply.message else None,
+            "kind": reply.kind,
+            "text": reply.text,
+            "language": reply.language,
+            "articles": [
+                {"slug": a["slug"], "title": a["title"], "url": a["url"], "snippet": a["snippet"]} for a in reply.articles
+            ],
+        }
+    }
+
+
+def _form_errors(form) -> JsonResponse:
+    return _error(400, _("Please check what you sent."), {k: [str(e) for e in v] for k, v in form.errors.items()})
+
+
+@require_POST
+@rate_limited(_rate)
+def start(request: HttpRequest) -> JsonResponse:
+    data = _json_body(request)
+    if isinstance(data, JsonResponse):
+        return data
+    form = StartForm(data)
+    if not form.is_valid():
+        return _form_errors(form)
+    conversation = services.conversation_start(
+        language=form.cleaned_data["language"], timezone_name=form.cleaned_data["timezone"] or "UTC", owner=_owner(request)
+    )
+    greeting = conversation.messages.get()
+    return JsonResponse(
+        {"id": str(conversation.id), "language": conversation.language, "status": conversation.status,
+         "greeting": {"id": greeting.pk, "text": greeting.text}},
+        status=201,
+    )
+
+
+@require_GET
+def detail(request: HttpRequest, conversation_id) -> JsonResponse:
+    conversation = _conversation(request, conversation_id)
+    if conversation is None:
+        return _error(404, _("There is no such conversation."))
+    return JsonResponse({
+        "id": str(conversation.id), "language": conversation.language, "status": conversation.status,
+        "ticket": conversation.ticket.reference if conversation.ticket else None,
+        "messages": [
+            {"id": m.pk, "role": m.role, "text": m.text, "kind": m.decision,
+             "articles": [{"slug": a["slug"], "title": a["title"], "url": a["url"], "snippet": a["snippet"]} for a in m.articles]}
+            for m in conversation.messages.all()
+        ],
+    })
+
+
+@require_POST
+@rate_limited(_rate)
+def message(request: HttpRequest, conversation_id) -> JsonResponse:
+    conversation = _conversation(request, conversation_id)
+    if conversation is None:
+        return _error(404, _("There is no such conversation."))
+    data = _json_body(request)
+    if isinstance(data, JsonResponse):
+        return data
+    form = MessageForm(data)
+    if not form.is_valid():
+        return _form_errors(form)
+    return JsonResponse(_reply_json(services.conversation_message(conversation=conversation, text=form.cleaned_data["text"])))
+
+
+@require_POST
+@rate_limited(_rate)
+def feedback(request: HttpRequest, conversation_id) -> JsonResponse:
+    conversation = _conversation(request, conversation_id)
+    if conversation is None:
+        return _error(404, _("There is no such conversation."))
+    data = _json_body(request)
+    if isinstance(data, JsonResponse):
+        return data
+    form = FeedbackForm(data)
+    if not form.is_valid():
+        return _form_errors(form)
+    target = conversation.messages.filter(pk=form.cleaned_data["message"], role=Role.BOT).first()
+    if target is None:
+        return _error(404, _("There is no such message in this conversation."))
+    reply = services.conversation_feedback(conversation=conversation, message=target, helpful=form.cleaned_data["helpful"])
+    return JsonResponse(_reply_json(reply))
+
+
+@require_POST
+@rate_limited(_rate)
+def escalate(request: HttpRequest, conversation_id) -> JsonResponse:
+    conversation = _conversation(request, conversation_id)
+    if conversation is None:
+        return _error(404, _("There is no such conversation."))
+    data = _json_body(request)
+    if isinstance(data, JsonResponse):
+        return data
+    form = EscalateForm(data)
+    if not form.is_valid():
+        return _form_errors(form)
+    try:
+        result = services.conversation_escalate(conversation=conversation, email=form.cleaned_data["email"], name=form.cleaned_data["name"])
+    except services.NoRegionError:
+        return _error(503, _("No support team is set up to take requests right now. Please try again later."))
+    ticket = result.created.ticket
+    return JsonResponse(
+        {"ticket": {"reference": ticket.reference, "region": ticket.region.code, "region_name": ticket.region.name,
+                    "opens_at": result.created.opens_at.isoformat(), "open_now": result.created.open_now},
+         "text": result.text},
+        status=201 if result.created.created else 200,
+    )
+
+
+def chat_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "chatbot/chat.html")

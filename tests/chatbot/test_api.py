@@ -1,0 +1,228 @@
+import json
+from datetime import UTC, datetime
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from chatbot.models import Conversation, ConversationStatus, Message, Role
+from support.models import Ticket
+from tests.factories import make_article
+from tests.support.factories import make_demo_regions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site():
+    make_demo_regions()
+    make_article(slug="reset-password", translations={
+        "en": {"title": "Reset your password", "body": "Click **Forgot password** on the sign-in page.",
+               "questions": ["I forgot my password", "can't log in", "reset my password"]},
+        "fr": {"title": "Réinitialiser votre mot de passe", "body": "Cliquez sur **Mot de passe oublié**.",
+               "questions": ["j'ai oublié mon mot de passe", "je n'arrive pas à me connecter"]},
+        "zh-hans": {"title": "重置密码", "body": "在登录页面点击忘记密码。", "questions": ["忘记密码了", "登录不上"]},
+    })
+    make_article(slug="update-card", translations={
+        "en": {"title": "Update your payment card", "body": "Go to Billing.", "questions": ["change my credit card", "my card expired"]},
+        "fr": {"title": "Changer de carte bancaire", "body": "Allez dans Facturation.", "questions": ["changer ma carte bancaire", "ma carte a expiré"]},
+        "zh-hans": {"title": "更换银行卡", "body": "前往账单页面。", "questions": ["更换信用卡", "银行卡过期了"]},
+    })
+    make_article(slug="dns", translations={
+        "en": {"title": "Add DNS records", "body": "Open Networking.", "questions": ["add an a record", "set up mx records"]},
+        "fr": {"title": "Ajouter des enregistrements DNS", "body": "Ouvrez Réseau.", "questions": ["ajouter un enregistrement a"]},
+        "zh-hans": {"title": "添加 DNS 记录", "body": "打开网络页面。", "questions": ["添加 a 记录"]},
+    })
+
+
+def post(client, url, body, **extra):
+    return client.post(url, json.dumps(body), content_type="application/json", **extra)
+
+
+def start(client, language="en", timezone="Europe/Paris"):
+    response = post(client, "/api/chat/conversations", {"language": language, "timezone": timezone})
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def say(client, cid, text):
+    response = post(client, f"/api/chat/conversations/{cid}/messages", {"text": text})
+    assert response.status_code == 200, response.content
+    return response.json()["reply"]
+
+
+def test_start_greets_in_the_page_language(client, site):
+    response = post(client, "/api/chat/conversations", {"language": "fr", "timezone": "Europe/Paris"})
+    data = response.json()
+    assert response.status_code == 201 and data["language"] == "fr"
+    assert data["greeting"]["text"].startswith("Bonjour")
+
+
+def test_confident_question_gets_an_answer_with_snippet_and_link(client, site):
+    reply = say(client, start(client), "I forgot my password")
+    assert reply["kind"] == "answer"
+    assert reply["articles"] == [{"slug": "reset-password", "title": "Reset your password", "url": "/en/articles/reset-password/",
+                                  "snippet": "Click Forgot password on the sign-in page."}]
+    assert "Did this answer your question?" in reply["text"]
+
+
+def test_unknown_question_says_so_honestly_and_offers_a_person(client, site):
+    reply = say(client, start(client), "what is the weather like in Lisbon tomorrow")
+    assert reply["kind"] == "cannot_help"
+    assert reply["text"].startswith("I couldn't find an article about that.")
+    assert Conversation.objects.get().handoff_reason in {"low_confidence", "no_match"}
+
+
+def test_asking_for_a_person_in_any_language_goes_straight_to_the_offer(client, site):
+    cid = start(client)
+    assert say(client, cid, "I want to talk to a human")["kind"] == "offer_person"
+    assert Conversation.objects.get().handoff_reason == "asked_for_person"
+    assert say(client, start(client, "zh-hans"), "转人工")["kind"] == "offer_person"
+
+
+def test_message_clearly_in_another_site_language_switches_and_says_so(client, site):
+    cid = start(client, "en")
+    reply = say(client, cid, "j'ai oublié mon mot de passe et je ne peux pas me connecter")
+    assert reply["language"] == "fr"
+    assert reply["text"].startswith("Je vais continuer en français.")
+    assert reply["articles"][0]["title"] == "Réinitialiser votre mot de passe"
+    assert Conversation.objects.get().language == "fr"
+
+
+def test_chinese_question_is_answered_in_chinese(client, site):
+    reply = say(client, start(client, "zh-hans", "Asia/Shanghai"), "我忘记密码了")
+    assert reply["articles"][0]["title"] == "重置密码"
+
+
+def test_unsupported_language_gets_an_honest_list_of_supported_ones(client, site):
+    reply = say(client, start(client), "비밀번호를 잊어버렸어요")
+    assert reply["kind"] == "unsupported_language"
+    assert "English" in reply["text"] and "français" in reply["text"] and "日本語" in reply["text"]
+
+
+def test_negative_feedback_brings_next_suggestions_then_a_person(client, site):
+    cid = start(client)
+    answer = say(client, cid, "I forgot my password")
+    response = post(client, f"/api/chat/conversations/{cid}/feedback", {"message": answer["id"], "helpful": False})
+    first = response.json()["reply"]
+    assert first["kind"] in {"suggestions", "offer_person"}
+    assert "reset-password" not in [a["slug"] for a in first["articles"]]
+    assert Message.objects.get(pk=answer["id"]).helpful is False
+    if first["kind"] == "suggestions":
+        second = post(client, f"/api/chat/conversations/{cid}/feedback", {"message": first["id"], "helpful": False}).json()["reply"]
+        assert second["kind"] in {"suggestions", "offer_person"}
+
+
+def test_escalation_creates_exactly_one_ticket_with_the_transcript(client, site, django_capture_on_commit_callbacks):
+    cid = start(client, "fr")
+    say(client, cid, "comment faire un virement international vers le Japon")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "marie@example.com", "name": "Marie"})
+        again = post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "marie@example.com", "name": "Marie"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    ticket = Ticket.objects.get()
+    assert first.json()["ticket"]["reference"] == again.json()["ticket"]["reference"] == ticket.reference
+    assert (ticket.source, ticket.language, ticket.customer_timezone, ticket.region.code) == ("chat", "fr", "Europe/Paris", "EMEA")
+    assert [line["role"] for line in ticket.transcript][:2] == ["bot", "customer"]
+    assert ticket.transcript[1]["text"] == "comment faire un virement international vers le Japon"
+    conversation = Conversation.objects.get()
+    assert (conversation.status, conversation.ticket) == (ConversationStatus.ESCALATED, ticket)
+    assert len(mail.outbox) == 1
+
+
+def test_out_of_hours_escalation_reply_in_french_gives_local_time(client, site, monkeypatch):
+    from chatbot import services
+
+    saturday_night = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
+    monkeypatch.setattr(services.timezone, "now", lambda: saturday_night)
+    cid = start(client, "fr", "Europe/Paris")
+    data = post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "marie@example.com"}).json()
+    assert data["ticket"]["opens_at"] == "2026-11-30T08:00:00+00:00" and data["ticket"]["open_now"] is False
+    assert data["text"] == (
+        "Merci ! Notre équipe Europe, Middle East & Africa commence à 09:00 à votre heure (lundi), dans environ 1\xa0jour ; "
+        f"nous vous écrirons à marie@example.com (référence {data['ticket']['reference']})."
+    )
+
+
+def test_out_of_hours_escalation_reply_in_chinese_gives_local_time(client, site, monkeypatch):
+    from chatbot import services
+
+    monkeypatch.setattr(services.timezone, "now", lambda: datetime(2026, 11, 28, 23, 0, tzinfo=UTC))
+    cid = start(client, "zh-hans", "Asia/Shanghai")
+    data = post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "li@example.com"}).json()
+    assert data["text"].startswith("谢谢！我们的 Asia-Pacific 团队将于您当地时间 09:00（星期一）开始工作")
+
+
+def test_escalation_when_a_team_is_on_shift_says_shortly(client, site, monkeypatch):
+    from chatbot import services
+
+    monkeypatch.setattr(services.timezone, "now", lambda: datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    data = post(client, f"/api/chat/conversations/{start(client)}/escalate", {"email": "a@example.com"}).json()
+    assert data["ticket"]["open_now"] is True and "an agent will reply shortly" in data["text"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "error"),
+    [
+        ("{not json", "application/json", 400, "The request body is not valid JSON."),
+        ('["a list"]', "application/json", 400, "The request body must be a JSON object."),
+        ("text=hi", "application/x-www-form-urlencoded", 415, "Send JSON"),
+        (json.dumps({"text": "x" * 2001}), "application/json", 400, "Please check what you sent."),
+        (json.dumps({"text": "   "}), "application/json", 400, "Please check what you sent."),
+        (json.dumps({"text": "x" * 20000}), "application/json", 413, "The request is too large."),
+        (b'{"text": "\xff\xfe"}', "application/json", 400, "The request body is not valid JSON."),
+    ],
+)
+def test_message_bad_input_is_a_clear_4xx_and_stores_nothing(client, site, body, content_type, status, error):
+    cid = start(client)
+    response = client.post(f"/api/chat/conversations/{cid}/messages", body, content_type=content_type)
+    assert response.status_code == status
+    assert response.json()["error"].startswith(error)
+    assert Message.objects.filter(role=Role.CUSTOMER).count() == 0
+
+
+def test_api_wrong_method_is_405(client, site):
+    assert client.get("/api/chat/conversations").status_code == 405
+    cid = start(client)
+    assert client.get(f"/api/chat/conversations/{cid}/messages").status_code == 405
+
+
+def test_unknown_or_someone_elses_conversation_is_404(client, site):
+    cid = start(client)
+    assert post(client, "/api/chat/conversations/00000000-0000-0000-0000-000000000000/messages", {"text": "hi"}).status_code == 404
+    stranger = Client()
+    assert post(stranger, f"/api/chat/conversations/{cid}/messages", {"text": "hi"}).status_code == 404
+    assert stranger.get(f"/api/chat/conversations/{cid}").status_code == 404
+    assert post(stranger, f"/api/chat/conversations/{cid}/escalate", {"email": "x@example.com"}).status_code == 404
+    assert client.get(f"/api/chat/conversations/{cid}").status_code == 200
+
+
+def test_api_requires_csrf_token(site):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json")
+    assert response.status_code == 403
+
+
+def test_escalate_bad_email_or_header_injection_is_400(client, site):
+    cid = start(client)
+    assert post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "nope"}).status_code == 400
+    assert post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "a@example.com", "name": "A\nBcc: b@example.com"}).status_code == 400
+    assert not Ticket.objects.exists()
+
+
+def test_start_with_unknown_language_is_400(client, site):
+    assert post(client, "/api/chat/conversations", {"language": "xx"}).status_code == 400
+
+
+def test_chat_is_rate_limited_per_client(client, site):
+    cid = start(client)
+    statuses = [post(client, f"/api/chat/conversations/{cid}/messages", {"text": "hello"}).status_code for _ in range(30)]
+    assert statuses == [200] * 30
+    limited = post(client, f"/api/chat/conversations/{cid}/messages", {"text": "hello"})
+    assert limited.status_code == 429 and int(limited["Retry-After"]) >= 1
+
+
+def test_customer_text_is_stored_before_anything_can_fail(client, site):
+    cid = start(client)
+    say(client, cid, "<script>alert(1)</script> my card expired")
+    assert Message.objects.filter(role=Role.CUSTOMER, text="<script>alert(1)</script> my card expired").exists()
