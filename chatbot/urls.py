@@ -4,4 +4,7 @@ from . import views
 
 app_name = "chatbot"
 
-urlpatterns = [path("chat/", views.chat_page, name="chat")]
+urlpatterns = [
+    path("chat/", views.chat_page, name="chat"),
+    path("editors/content-gaps/", views.content_gaps, name="content_gaps"),
+]

@@ -2,16 +2,23 @@
 
 import json
 
+from datetime import timedelta
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
 from django.views.decorators.http import require_GET, require_POST
 
 from helpcenter.ratelimits import rate_limited
 
-from . import services
+from . import selectors, services
 from .forms import EscalateForm, FeedbackForm, MessageForm, StartForm
 from .models import Conversation, ConversationStatus, Message, Role
 
@@ -167,6 +174,28 @@ def escalate(request: HttpRequest, conversation_id) -> JsonResponse:
          "text": result.text},
         status=201 if result.created.created else 200,
     )
+
+
+@require_GET
+@login_required
+@permission_required("kb.change_article", raise_exception=True)
+def content_gaps(request: HttpRequest) -> HttpResponse:
+    """For editors: unanswered chat questions and failed searches in one language, grouped."""
+    language = request.GET.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        language = get_language()
+    try:
+        days = max(1, min(365, int(request.GET.get("days", "30"))))
+    except ValueError:
+        days = 30
+    gaps = selectors.content_gaps(language=language, since=timezone.now() - timedelta(days=days))
+    field = build_localized_fieldname
+    rows = [
+        {"gap": gap, "create_url": "/admin/kb/article/add/?" + urlencode({field("title", language): gap.representative,
+                                                                           field("questions", language): "\n".join(gap.examples)})}
+        for gap in gaps
+    ]
+    return render(request, "chatbot/gaps.html", {"rows": rows, "language": language, "days": days})
 
 
 def chat_page(request: HttpRequest) -> HttpResponse:

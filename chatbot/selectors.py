@@ -1,0 +1,36 @@
+"""Reads for editors: what customers asked that the help center could not answer."""
+
+from datetime import datetime
+
+from kb.models import SearchLog
+
+from .gaps import Gap, group_questions
+from .models import Message, Role
+
+UNANSWERED = ("cannot_help", "suggestions")
+
+
+def content_gaps(*, language: str, since: datetime, limit: int = 500) -> list[Gap]:
+    """Failed searches and chat questions the bot could not answer (or only guessed at), grouped."""
+    searches = SearchLog.objects.filter(language=language, results=0, created_at__gte=since).values_list("query", flat=True)[:limit]
+    items = [(query, "search") for query in searches]
+    replies = list(
+        Message.objects.filter(role=Role.BOT, decision__in=UNANSWERED, language=language, created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("id", "conversation_id", "decision")[:limit]
+    )
+    # The question a reply answered is the customer message just before it: one query for all.
+    asked: dict = {}
+    customer_messages = Message.objects.filter(
+        conversation_id__in={conversation for _id, conversation, _d in replies}
+    ).order_by("conversation_id", "created_at", "id").values_list("id", "conversation_id", "role", "text")
+    last_question = {}
+    for message_id, conversation, role, text in customer_messages:
+        if role == Role.CUSTOMER:
+            last_question[conversation] = text
+        else:
+            asked[message_id] = last_question.get(conversation)
+    for reply_id, _conversation, decision in replies:
+        if asked.get(reply_id):
+            items.append((asked[reply_id], "chat" if decision == "cannot_help" else "chat-low-confidence"))
+    return group_questions(items, language)
