@@ -33,21 +33,35 @@ def content_version() -> tuple:
     return (articles["n"], articles["last"], categories["n"], categories["last"])
 
 
+# Documents already made, by (language, article id): an edit re-renders only the article it touched.
+_documents: dict[tuple[str, int], tuple[tuple, Document]] = {}
+
+
 def article_documents(language: str) -> list[Document]:
     """The published articles as search documents in `language`, falling back to the source text."""
     documents = []
+    seen = set()
     with translation.override(language):
         for article in Article.objects.published().select_related("category"):
-            documents.append(
-                Document(
-                    id=article.pk,
-                    title=article.title,
-                    questions=tuple(article.question_list()),
-                    summary=article.summary,
-                    body=markdown_to_text(article.body),
-                    category=article.category.name,
+            key, stamp = (language, article.pk), (article.updated_at, article.category.updated_at)
+            cached = _documents.get(key)
+            if cached is None or cached[0] != stamp:
+                cached = (
+                    stamp,
+                    Document(
+                        id=article.pk,
+                        title=article.title,
+                        questions=tuple(article.question_list()),
+                        summary=article.summary,
+                        body=markdown_to_text(article.body),
+                        category=article.category.name,
+                    ),
                 )
-            )
+                _documents[key] = cached
+            seen.add(key)
+            documents.append(cached[1])
+    for key in [k for k in _documents if k[0] == language and k not in seen]:
+        del _documents[key]  # unpublished or deleted
     return documents
 
 
@@ -72,3 +86,4 @@ def search_index(language: str) -> SearchIndex:
 
 def clear_indexes() -> None:
     _indexes.clear()
+    _documents.clear()

@@ -16,11 +16,16 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import normalize
 
 from .text import tokenize
 
 _CJK_SPACE = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])\s+(?=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])")
 REGULARISATION_C = 20.0  # weak regularisation: sample questions are few and precise
+# Logistic regression keeps a dense weight per (article, feature). Past this many weights (about
+# 160 MB of float64) the model switches to nearest neighbours over the sparse example vectors.
+MAX_DENSE_WEIGHTS = 20_000_000
+NEIGHBOUR_TEMPERATURE = 25.0  # turns cosine similarities into a probability-like distribution
 
 
 def normalise(text: str) -> str:
@@ -42,10 +47,21 @@ class _WordNgrams:
 class IntentModel:
     """Probabilities over documents for a query, learned from (text, document id) examples."""
 
-    def __init__(self, ids: Sequence, vectorizer: FeatureUnion | None, classifier: LogisticRegression | None) -> None:
+    def __init__(
+        self,
+        ids: Sequence,
+        vectorizer: FeatureUnion | None,
+        classifier: LogisticRegression | None,
+        neighbours: tuple | None = None,
+    ) -> None:
         self.ids = list(ids)
         self._vectorizer = vectorizer
         self._classifier = classifier
+        self._neighbours = neighbours  # (row-normalised example matrix, label index per row)
+
+    @property
+    def kind(self) -> str:
+        return "classifier" if self._classifier is not None else "neighbours" if self._neighbours else "constant"
 
     @classmethod
     def train(cls, examples: Sequence[tuple[str, object]], language: str) -> IntentModel:
@@ -62,6 +78,8 @@ class IntentModel:
         matrix = vectorizer.fit_transform([text for text, _label in examples])
         index = {label: i for i, label in enumerate(labels)}
         targets = np.array([index[label] for _text, label in examples])
+        if len(labels) * matrix.shape[1] > MAX_DENSE_WEIGHTS:
+            return cls(labels, vectorizer, None, (normalize(matrix), targets))
         classifier = LogisticRegression(C=REGULARISATION_C, max_iter=300)
         with warnings.catch_warnings():
             # A few hundred iterations rank as well as full convergence and keep builds short.
@@ -71,6 +89,13 @@ class IntentModel:
 
     def probabilities(self, query: str) -> np.ndarray:
         """P(document | query), aligned with `self.ids`."""
+        if self._neighbours is not None:
+            matrix, targets = self._neighbours
+            similarities = (matrix @ normalize(self._vectorizer.transform([query])).T).toarray().ravel()
+            best = np.zeros(len(self.ids))
+            np.maximum.at(best, targets, similarities)
+            weights = np.exp(NEIGHBOUR_TEMPERATURE * (best - best.max()))
+            return weights / weights.sum()
         if self._classifier is None:
             return np.ones(len(self.ids))
         return self._classifier.predict_proba(self._vectorizer.transform([query]))[0]

@@ -102,3 +102,14 @@ def test_engine_and_policy_import_nothing_from_django_or_the_project(module):
             continue
         for name in names:
             assert name.split(".")[0] in allowed | set(sys.stdlib_module_names), name
+
+
+def test_engine_switches_to_nearest_neighbours_for_very_large_knowledge_bases(monkeypatch):
+    from kb.search import intent
+
+    monkeypatch.setattr(intent, "MAX_DENSE_WEIGHTS", 10)
+    engine = AnswerEngine.build(DOCS, "en")
+    assert engine.intents.kind == "neighbours"
+    ranked = engine.rank("i forgot my password")
+    assert ranked[0].id == "reset-password"
+    assert abs(sum(engine.intents.probabilities("card expired")) - 1.0) < 1e-9
