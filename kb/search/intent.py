@@ -57,7 +57,7 @@ class IntentModel:
         self.ids = list(ids)
         self._vectorizer = vectorizer
         self._classifier = classifier
-        self._neighbours = neighbours  # (row-normalised example matrix, label index per row)
+        self._neighbours = neighbours  # (feature-major normalised example matrix, label index per example)
 
     @property
     def kind(self) -> str:
@@ -79,7 +79,8 @@ class IntentModel:
         index = {label: i for i, label in enumerate(labels)}
         targets = np.array([index[label] for _text, label in examples])
         if len(labels) * matrix.shape[1] > MAX_DENSE_WEIGHTS:
-            return cls(labels, vectorizer, None, (normalize(matrix), targets))
+            # Stored feature-major, like an inverted index: a query touches only its own features' rows.
+            return cls(labels, vectorizer, None, (normalize(matrix).T.tocsr(), targets))
         classifier = LogisticRegression(C=REGULARISATION_C, max_iter=300)
         with warnings.catch_warnings():
             # A few hundred iterations rank as well as full convergence and keep builds short.
@@ -90,8 +91,9 @@ class IntentModel:
     def probabilities(self, query: str) -> np.ndarray:
         """P(document | query), aligned with `self.ids`."""
         if self._neighbours is not None:
-            matrix, targets = self._neighbours
-            similarities = (matrix @ normalize(self._vectorizer.transform([query])).T).toarray().ravel()
+            by_feature, targets = self._neighbours
+            vector = normalize(self._vectorizer.transform([query])).tocsr()
+            similarities = by_feature[vector.indices].T.dot(vector.data)
             best = np.zeros(len(self.ids))
             np.maximum.at(best, targets, similarities)
             weights = np.exp(NEIGHBOUR_TEMPERATURE * (best - best.max()))
