@@ -22,6 +22,7 @@ from .text import tokenize
 
 _CJK_SPACE = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])\s+(?=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])")
 REGULARISATION_C = 20.0  # weak regularisation: sample questions are few and precise
+MAX_ITERATIONS = 100
 # Logistic regression keeps a dense weight per (article, feature). Past this many weights (about
 # 160 MB of float64) the model switches to nearest neighbours over the sparse example vectors.
 MAX_DENSE_WEIGHTS = 20_000_000
@@ -81,7 +82,7 @@ class IntentModel:
         if len(labels) * matrix.shape[1] > MAX_DENSE_WEIGHTS:
             # Stored feature-major, like an inverted index: a query touches only its own features' rows.
             return cls(labels, vectorizer, None, (normalize(matrix).T.tocsr(), targets))
-        classifier = LogisticRegression(C=REGULARISATION_C, max_iter=300)
+        classifier = LogisticRegression(C=REGULARISATION_C, max_iter=MAX_ITERATIONS)
         with warnings.catch_warnings():
             # A few hundred iterations rank as well as full convergence and keep builds short.
             warnings.simplefilter("ignore", ConvergenceWarning)
