@@ -23,6 +23,8 @@ from .text import tokenize
 _CJK_SPACE = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])\s+(?=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])")
 REGULARISATION_C = 20.0  # weak regularisation: sample questions are few and precise
 MAX_ITERATIONS = 100
+# Character n-grams seen in one example only say little and triple the model size.
+MIN_DF = 2
 # Logistic regression keeps a dense weight per (article, feature). Past this many weights (about
 # 160 MB of float64) the model switches to nearest neighbours over the sparse example vectors.
 MAX_DENSE_WEIGHTS = 20_000_000
@@ -72,8 +74,8 @@ class IntentModel:
             return cls(labels, None, None)
         vectorizer = FeatureUnion(
             [
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=normalise)),
-                ("words", TfidfVectorizer(analyzer=_WordNgrams(language), sublinear_tf=True)),
+                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=normalise, min_df=MIN_DF, dtype=np.float32)),
+                ("words", TfidfVectorizer(analyzer=_WordNgrams(language), sublinear_tf=True, dtype=np.float32)),
             ]
         )
         matrix = vectorizer.fit_transform([text for text, _label in examples])
