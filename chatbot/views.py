@@ -63,6 +63,10 @@ def _conversation(request: HttpRequest, conversation_id) -> Conversation | None:
     return Conversation.objects.select_related("ticket").filter(pk=conversation_id, owner=_owner(request)).first()
 
 
+def _card(article: dict) -> dict:
+    return {key: article[key] for key in ("slug", "title", "url", "snippet")}
+
+
 def _reply_json(reply: services.Reply) -> dict:
     return {
         "reply": {
@@ -70,9 +74,7 @@ def _reply_json(reply: services.Reply) -> dict:
             "kind": reply.kind,
             "text": reply.text,
             "language": reply.language,
-            "articles": [
-                {"slug": a["slug"], "title": a["title"], "url": a["url"], "snippet": a["snippet"]} for a in reply.articles
-            ],
+            "articles": [_card(a) for a in reply.articles],
         }
     }
 
@@ -111,39 +113,41 @@ def detail(request: HttpRequest, conversation_id) -> JsonResponse:
         "ticket": conversation.ticket.reference if conversation.ticket else None,
         "messages": [
             {"id": m.pk, "role": m.role, "text": m.text, "kind": m.decision,
-             "articles": [{"slug": a["slug"], "title": a["title"], "url": a["url"], "snippet": a["snippet"]} for a in m.articles]}
+             "articles": [_card(a) for a in m.articles]}
             for m in conversation.messages.all()
         ],
     })
 
 
+def _conversation_and_form(request: HttpRequest, conversation_id, form_class):
+    """The caller's conversation and its validated JSON form, or the error response to return."""
+    conversation = _conversation(request, conversation_id)
+    if conversation is None:
+        return _error(404, _("There is no such conversation.")), None
+    data = _json_body(request)
+    if isinstance(data, JsonResponse):
+        return data, None
+    form = form_class(data)
+    if not form.is_valid():
+        return _form_errors(form), None
+    return conversation, form
+
+
 @require_POST
 @rate_limited(_rate)
 def message(request: HttpRequest, conversation_id) -> JsonResponse:
-    conversation = _conversation(request, conversation_id)
-    if conversation is None:
-        return _error(404, _("There is no such conversation."))
-    data = _json_body(request)
-    if isinstance(data, JsonResponse):
-        return data
-    form = MessageForm(data)
-    if not form.is_valid():
-        return _form_errors(form)
+    conversation, form = _conversation_and_form(request, conversation_id, MessageForm)
+    if form is None:
+        return conversation
     return JsonResponse(_reply_json(services.conversation_message(conversation=conversation, text=form.cleaned_data["text"])))
 
 
 @require_POST
 @rate_limited(_rate)
 def feedback(request: HttpRequest, conversation_id) -> JsonResponse:
-    conversation = _conversation(request, conversation_id)
-    if conversation is None:
-        return _error(404, _("There is no such conversation."))
-    data = _json_body(request)
-    if isinstance(data, JsonResponse):
-        return data
-    form = FeedbackForm(data)
-    if not form.is_valid():
-        return _form_errors(form)
+    conversation, form = _conversation_and_form(request, conversation_id, FeedbackForm)
+    if form is None:
+        return conversation
     target = conversation.messages.filter(pk=form.cleaned_data["message"], role=Role.BOT).first()
     if target is None:
         return _error(404, _("There is no such message in this conversation."))
@@ -154,15 +158,9 @@ def feedback(request: HttpRequest, conversation_id) -> JsonResponse:
 @require_POST
 @rate_limited(_rate)
 def escalate(request: HttpRequest, conversation_id) -> JsonResponse:
-    conversation = _conversation(request, conversation_id)
-    if conversation is None:
-        return _error(404, _("There is no such conversation."))
-    data = _json_body(request)
-    if isinstance(data, JsonResponse):
-        return data
-    form = EscalateForm(data)
-    if not form.is_valid():
-        return _form_errors(form)
+    conversation, form = _conversation_and_form(request, conversation_id, EscalateForm)
+    if form is None:
+        return conversation
     try:
         result = services.conversation_escalate(conversation=conversation, email=form.cleaned_data["email"], name=form.cleaned_data["name"])
     except services.NoRegionError:
