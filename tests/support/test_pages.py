@@ -111,9 +111,17 @@ def test_status_link_tampering_gives_404(client, ticket, regions):
     other = ticket_create(requester_email="o@example.com", subject="x", message="y", language="en", source="web").ticket
     assert client.get(f"/fr/requests/{token[:-2]}xx/").status_code == 404
     assert client.get(f"/fr/requests/{ticket.reference}/").status_code == 404
-    # A token naming another ticket needs that ticket's secret key too.
-    forged = token.replace(str(ticket.pk), str(other.pk))
-    assert client.get(f"/fr/requests/{forged}/").status_code == 404
+    # Signed with another secret: rejected.
+    from django.core import signing
+
+    from support.notifications import STATUS_LINK_SALT
+
+    foreign = signing.dumps({"t": other.pk, "k": other.access_key}, salt=STATUS_LINK_SALT, key="not-our-secret-key-0123456789")
+    assert client.get(f"/fr/requests/{foreign}/").status_code == 404
+    # Even correctly signed, naming another ticket needs that ticket's secret key too.
+    mixed = signing.dumps({"t": other.pk, "k": ticket.access_key}, salt=STATUS_LINK_SALT, compress=True)
+    assert client.get(f"/fr/requests/{mixed}/").status_code == 404
+    assert client.get(f"/fr/requests/{status_token(other)}/").status_code == 200
     ticket.access_key = "rotated"
     ticket.save()
     assert client.get(f"/fr/requests/{token}/").status_code == 404
