@@ -35,8 +35,16 @@ class AnswerEngine:
     @classmethod
     def build(cls, documents: Iterable[Document], language: str) -> AnswerEngine:
         documents = list(documents)
-        examples = [(text, doc.id) for doc in documents for text in (doc.title, *doc.questions) if text.strip()]
-        return cls(SearchIndex.build(documents, language), IntentModel.train(examples, language))
+        index = SearchIndex.build(documents, language)
+        # Sample questions are the best examples, but many articles have few or none: their summary
+        # and body passages teach the classifier the article's vocabulary too.
+        examples = [
+            (text, doc.id)
+            for doc, passages in zip(documents, index.passages(), strict=True)
+            for text in (doc.title, *doc.questions, doc.summary, *passages)
+            if text.strip()
+        ]
+        return cls(index, IntentModel.train(examples, language))
 
     def __len__(self) -> int:
         return len(self.index)

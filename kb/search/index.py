@@ -187,6 +187,10 @@ class SearchIndex:
             SearchHit(id=self._docs[i].id, score=score, **self._snippet(i, terms)) for i, score in ranked
         ]
 
+    def passages(self) -> list[list[str]]:
+        """Each document's body passages, in document order."""
+        return [list(p) for p in self._passages]
+
     def snippet(self, doc_id: int | str, query: str) -> tuple[str, tuple[tuple[int, int], ...]]:
         """The best passage of one document for `query`, with highlights."""
         position = next((i for i, doc in enumerate(self._docs) if doc.id == doc_id), None)

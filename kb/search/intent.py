@@ -88,6 +88,8 @@ class IntentModel:
         with warnings.catch_warnings():
             # A few hundred iterations rank as well as full convergence and keep builds short.
             warnings.simplefilter("ignore", ConvergenceWarning)
+            # One example per article is normal for a help center without sample questions.
+            warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%")
             classifier.fit(matrix, targets)
         return cls([labels[i] for i in classifier.classes_], vectorizer, classifier)
 

@@ -113,3 +113,16 @@ def test_engine_switches_to_nearest_neighbours_for_very_large_knowledge_bases(mo
     ranked = engine.rank("i forgot my password")
     assert ranked[0].id == "reset-password"
     assert abs(sum(engine.intents.probabilities("card expired")) - 1.0) < 1e-9
+
+
+def test_engine_learns_from_bodies_when_articles_have_no_sample_questions():
+    docs = [
+        Document("cookies", "Login cookie problems", (), "", "The login cookie isn't being set because the cookie domain does not match your browser's domain. Set the session cookie domain to your site."),
+        Document("static", "Serving static files", (), "", "Static files such as CSS and images are collected into one folder and served by the web server, not by the application."),
+        Document("email", "Sending e-mail", (), "", "Configure the mail server host and port, then send messages with the mail API. Use a console backend while developing."),
+    ]
+    engine = AnswerEngine.build(docs, "en")
+    assert engine.intents.kind == "classifier"
+    ranked = engine.rank("my login cookie is not set for my domain")
+    assert ranked[0].id == "cookies"
+    assert decide(ranked, THRESHOLDS).kind != Kind.CANNOT_HELP
