@@ -15,6 +15,7 @@ from .intent import IntentModel
 CLASSIFIER_WEIGHT = 0.5
 CANDIDATES = 20
 NO_TERM_MATCH_DISCOUNT = 0.5
+FULL_TRUST_PHRASINGS = 5.0  # title + 4 sample questions per article on average
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,14 @@ class RankedArticle:
 
 
 class AnswerEngine:
-    def __init__(self, index: SearchIndex, intents: IntentModel) -> None:
+    def __init__(self, index: SearchIndex, intents: IntentModel, classifier_trust: float = 1.0) -> None:
         self.index = index
         self.intents = intents
         self.language = index.language
+        # How far the classifier's probabilities can be trusted as confidence, from how many
+        # customer phrasings it learned per article; the rest comes from how much of the question
+        # the article covers. Articles without sample questions lean on coverage.
+        self.classifier_trust = classifier_trust
 
     @classmethod
     def build(cls, documents: Iterable[Document], language: str) -> AnswerEngine:
@@ -44,7 +49,9 @@ class AnswerEngine:
             for text in (doc.title, *doc.questions, doc.summary, *passages)
             if text.strip()
         ]
-        return cls(index, IntentModel.train(examples, language))
+        phrasings = sum(1 + len(doc.questions) for doc in documents) / max(len(documents), 1)
+        trust = min(1.0, max(0.0, (phrasings - 1.0) / (FULL_TRUST_PHRASINGS - 1.0)))
+        return cls(index, IntentModel.train(examples, language), trust)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -75,7 +82,9 @@ class AnswerEngine:
         for fused, p, doc_id in scored[:limit]:
             hit = by_id.get(doc_id)
             snippet, highlights = (hit.snippet, hit.highlights) if hit else self.index.snippet(doc_id, query)
-            confidence = _above_chance(p, n, bool(hit))
+            confidence = self.classifier_trust * _above_chance(p, n, bool(hit)) + (1 - self.classifier_trust) * (
+                hit.coverage if hit else 0.0
+            )
             if hit is None:
                 # Not one word in common, even allowing for typos: the classifier alone is guessing
                 # from letter shapes, which is how unrelated questions get confident answers.

@@ -41,6 +41,9 @@ class SearchHit:
     score: float
     snippet: str
     highlights: tuple[tuple[int, int], ...]
+    # Share of the query's information (idf-weighted words, unknown words counting as rare ones)
+    # that this document contains: 1.0 when every word of the question is in it.
+    coverage: float = 0.0
 
 
 def _passages(body: str) -> list[str]:
@@ -171,7 +174,14 @@ class SearchIndex:
     def search(self, query: str, limit: int = 10, *, min_relative_score: float = 0.0) -> list[SearchHit]:
         """The best `limit` documents for `query`, dropping those scoring under `min_relative_score`
         times the best score (weak matches on one common word clutter a results page)."""
-        terms = self._weighted_terms(query)
+        units = [
+            (term, self._expand(term, surface))
+            for term, surface in dict.fromkeys(query_terms(query[:MAX_QUERY_CHARS], self.language))
+        ]
+        terms: dict[str, float] = {}
+        for _term, expansions in units:
+            for word, weight in expansions:
+                terms[word] = max(terms.get(word, 0.0), weight)
         if not terms:
             return []
         scores: dict[int, float] = defaultdict(float)
@@ -183,9 +193,29 @@ class SearchIndex:
         if ranked and min_relative_score > 0:
             floor = ranked[0][1] * min_relative_score
             ranked = [(i, score) for i, score in ranked if score >= floor]
+        coverage = self._coverage(units, {i for i, _score in ranked})
         return [
-            SearchHit(id=self._docs[i].id, score=score, **self._snippet(i, terms)) for i, score in ranked
+            SearchHit(id=self._docs[i].id, score=score, coverage=coverage.get(i, 0.0), **self._snippet(i, terms))
+            for i, score in ranked
         ]
+
+    def _coverage(self, units, doc_indexes: set[int]) -> dict[int, float]:
+        """For each document, the idf-weighted share of the query words it contains."""
+        rare = math.log(1.0 + (len(self._docs) + 0.5) / 0.5)  # what an unknown word is worth
+        total = 0.0
+        found: dict[int, float] = defaultdict(float)
+        for _term, expansions in units:
+            unit_idf = max((self._idf[word] for word, _w in expansions), default=rare)
+            total += unit_idf
+            best: dict[int, float] = {}
+            for word, weight in expansions:
+                value = weight * self._idf[word]
+                for doc_index, _wtf in self._postings[word]:
+                    if doc_index in doc_indexes and value > best.get(doc_index, 0.0):
+                        best[doc_index] = value
+            for doc_index, value in best.items():
+                found[doc_index] += value
+        return {i: min(1.0, value / total) for i, value in found.items()} if total else {}
 
     def passages(self) -> list[list[str]]:
         """Each document's body passages, in document order."""

@@ -126,3 +126,7 @@ def test_engine_learns_from_bodies_when_articles_have_no_sample_questions():
     ranked = engine.rank("my login cookie is not set for my domain")
     assert ranked[0].id == "cookies"
     assert decide(ranked, THRESHOLDS).kind != Kind.CANNOT_HELP
+    # Without customer phrasings to learn from, confidence comes from how much of the question
+    # an article covers, so an unrelated question is still refused.
+    assert engine.classifier_trust == 0.0
+    assert decide(engine.rank("what is the weather in Lisbon"), THRESHOLDS).kind == Kind.CANNOT_HELP
