@@ -5,7 +5,10 @@ from django.urls import include, path
 
 from kb.sitemaps import sitemaps
 
+from helpcenter.health import health
+
 urlpatterns = [
+    path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/chat/", include("chatbot.api_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),

@@ -1,6 +1,5 @@
 """The chat widget in a real browser (Debian's Chromium driven by Playwright) against the live site."""
 
-import os
 import shutil
 
 import pytest
@@ -14,13 +13,14 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)"),
 ]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright next to live_server
 
 
 @pytest.fixture
-def page():
+def page(monkeypatch):
     from playwright.sync_api import sync_playwright
 
+    # Sync Playwright runs an event loop in this thread; the ORM calls of the test are still sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,

@@ -1,0 +1,36 @@
+"""A health endpoint for load balancers and monitoring: is the database and the cache reachable?"""
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except DatabaseError as exc:
+        logger.warning("health: database unreachable: %s", exc)
+        checks["database"] = "unavailable"
+    probe = f"health:{uuid.uuid4().hex}"
+    try:
+        cache.set(probe, "1", timeout=5)
+        checks["cache"] = "ok" if cache.get(probe) == "1" else "unavailable"
+        cache.delete(probe)
+    except Exception as exc:  # noqa: BLE001 - any cache backend error means "unavailable"
+        logger.warning("health: cache unreachable: %s", exc)
+        checks["cache"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)

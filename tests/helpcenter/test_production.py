@@ -1,0 +1,54 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+             "DJANGO_SETTINGS_MODULE": "helpcenter.settings.production", **env},
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING",
+                     DJANGO_SECRET_KEY="x" * 30 + "production-secret-key-for-the-check-only", DJANGO_ALLOWED_HOSTS="help.example.com")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = _manage("check", DJANGO_SECRET_KEY="")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_health_reports_database_and_cache(client):
+    response = client.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok", "database": "ok", "cache": "ok"})
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_health_is_503_when_the_database_is_down(client, monkeypatch):
+    from helpcenter import health
+
+    class Broken:
+        def __enter__(self):
+            raise DatabaseError("connection refused")
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(health.connection, "cursor", lambda: Broken())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unavailable", "cache": "ok"}
