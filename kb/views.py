@@ -5,11 +5,12 @@ from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import condition, require_GET, require_POST
 
 from helpcenter.ratelimits import rate_limited
 
 from . import selectors, services
+from .conditional import public_page_etag
 from .conf import helpcenter_settings
 from .forms import FeedbackForm, SearchForm
 from .models import Article
@@ -21,6 +22,7 @@ def _language_name(code: str) -> str:
 
 
 @require_GET
+@condition(etag_func=public_page_etag)
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -34,6 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@condition(etag_func=public_page_etag)
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     conf = helpcenter_settings()
     category = selectors.category_by_slug(
@@ -107,6 +110,7 @@ def _article_page(
 
 
 @require_GET
+@condition(etag_func=public_page_etag)
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_or_404(request, slug)
     if article.get_absolute_url() != request.path:

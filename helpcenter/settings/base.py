@@ -134,6 +134,8 @@ CACHES = {
 }
 
 # --- Help-center settings (read once, in kb/conf.py) ---
+# Changes with each deployment so that browsers' cached pages (ETags) are not reused across releases.
+HELPCENTER_RELEASE = os.environ.get("HELPCENTER_RELEASE", "dev")
 HELPCENTER_SEARCH_RESULTS = 20
 # Results scoring under this share of the best one are left off the search page.
 HELPCENTER_SEARCH_MIN_RELATIVE_SCORE = 0.25
