@@ -9,7 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import notifications, schedule
+from . import notifications, schedule, tasks
 from .conf import support_settings
 from .models import (
     DeliveryStatus,
@@ -98,11 +98,11 @@ def ticket_create(
             _event(ticket, EventKind.ROUTED, detail)
             transaction.on_commit(
                 partial(
-                    notifications.send_ticket_created,
-                    ticket,
-                    opens_at=assignment.opens_at,
-                    open_now=assignment.open_now,
-                    now=now,
+                    tasks.send_ticket_created_email.enqueue,
+                    ticket.pk,
+                    assignment.opens_at.isoformat(),
+                    assignment.open_now,
+                    now.isoformat(),
                 )
             )
     except IntegrityError:
@@ -137,7 +137,7 @@ def ticket_reply(*, ticket: Ticket, author: AbstractBaseUser, body: str, public:
             fields.append("status")
         ticket.save(update_fields=fields)
         _event(ticket, EventKind.REPLIED, "", author)
-        transaction.on_commit(partial(notifications.send_agent_reply, ticket, body_text=body))
+        transaction.on_commit(partial(tasks.send_agent_reply_email.enqueue, ticket.pk, body))
     else:
         _event(ticket, EventKind.NOTE, "", author)
     return message

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django_tasks_db",
     "kb",
     "support",
     "chatbot",
@@ -158,6 +159,9 @@ HELPCENTER_STATUS_LINK_MAX_AGE = 60 * 60 * 24 * 180  # seconds
 HELPCENTER_SITE_URL = os.environ.get("HELPCENTER_SITE_URL", "http://127.0.0.1:8000")
 HELPCENTER_HANDOFF_MAX_ATTEMPTS = 6
 HELPCENTER_CONTACT_RATE = "5/m"
+# Background work (customer e-mails, hand-off posts): run in-process unless a real queue is set.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")}}
+
 # Outgoing mail; development prints to the console, tests keep mail in memory.
 MAILERS = {
     "default": {

@@ -1,0 +1,30 @@
+"""Work done after a request, by the tasks framework: the immediate backend runs it in-process in
+development and tests; production queues it in the database for `manage.py db_worker`."""
+
+from datetime import datetime
+
+from django.tasks import task
+
+from . import notifications
+from .models import Ticket
+
+
+@task
+def send_ticket_created_email(ticket_id: int, opens_at: str, open_now: bool, now: str) -> None:
+    ticket = Ticket.objects.select_related("region").get(pk=ticket_id)
+    notifications.send_ticket_created(
+        ticket, opens_at=datetime.fromisoformat(opens_at), open_now=open_now, now=datetime.fromisoformat(now)
+    )
+
+
+@task
+def send_agent_reply_email(ticket_id: int, body: str) -> None:
+    ticket = Ticket.objects.select_related("region").get(pk=ticket_id)
+    notifications.send_agent_reply(ticket, body_text=body)
+
+
+@task
+def send_handoff_deliveries(now: str | None = None) -> int:
+    from .services import deliveries_send
+
+    return deliveries_send(now=datetime.fromisoformat(now) if now else None)
