@@ -4,6 +4,7 @@ Markdown is rendered by python-markdown and then sanitised by nh3 (Ammonia): wha
 an import file puts in a body, no script, event handler or `javascript:` URL reaches a browser.
 """
 
+import hashlib
 import html
 import re
 
@@ -39,6 +40,19 @@ _RST_LINK = re.compile(r"`(?P<text>[^`<]+?)\s*<(?P<url>https?://[^`>\s]+)>`__?")
 def _rst_inline_to_markdown(text: str) -> str:
     text = _RST_LINK.sub(lambda m: f"[{m['text'].strip()}]({m['url']})", text)
     return _RST_ROLE.sub(lambda m: f"`{m['text'].strip().lstrip('~!')}`", text)
+
+
+def cached_markdown_to_html(text: str) -> SafeString:
+    """markdown_to_html through the shared cache: the key is a hash of the text itself, so an edit
+    is a new key and nothing ever needs invalidating."""
+    from django.core.cache import cache
+
+    key = "kb:md:" + hashlib.sha256((text or "").encode()).hexdigest()
+    html_text = cache.get(key)
+    if html_text is None:
+        html_text = str(markdown_to_html(text))
+        cache.set(key, html_text, timeout=60 * 60 * 24 * 7)
+    return mark_safe(html_text)  # noqa: S308 - sanitised by markdown_to_html before it was cached
 
 
 def markdown_to_html(text: str) -> SafeString:

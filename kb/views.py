@@ -14,7 +14,7 @@ from .conditional import public_page_etag
 from .conf import helpcenter_settings
 from .forms import FeedbackForm, SearchForm
 from .models import Article
-from .rendering import markdown_to_html
+from .rendering import cached_markdown_to_html
 
 
 def _language_name(code: str) -> str:
@@ -92,7 +92,7 @@ def _article_page(
         "kb/article.html",
         {
             "article": article,
-            "body_html": markdown_to_html(article.body),
+            "body_html": cached_markdown_to_html(article.body),
             "shown_language": shown_language,
             "fallback_notice": (
                 _("This article is not yet available in %(language)s; here it is in %(source)s.")

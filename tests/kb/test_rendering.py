@@ -53,3 +53,15 @@ def test_hostile_article_body_never_reaches_the_browser(client):
     assert "<script>alert" not in content
     assert "&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt;" in content
     assert "onerror" not in content and "javascript:" not in content
+
+
+def test_cached_markdown_is_sanitised_and_keyed_by_the_text():
+    from django.core.cache import cache
+
+    from kb.rendering import cached_markdown_to_html
+
+    cache.clear()
+    first = cached_markdown_to_html("**bold** <script>x</script>")
+    assert first == "<p><strong>bold</strong> </p>"
+    assert cached_markdown_to_html("**other**") == "<p><strong>other</strong></p>"
+    assert cached_markdown_to_html("**bold** <script>x</script>") == first
