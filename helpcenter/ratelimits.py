@@ -3,9 +3,17 @@
 from collections.abc import Callable, Iterable
 from functools import wraps
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The visitor's address: the trusted proxy's header when configured and present, else the peer."""
+    header = settings.HELPCENTER_PROXY_IP_HEADER
+    forwarded = request.META.get(header, "").strip() if header else ""
+    return forwarded or request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def rate_limited(rate: Callable[[], str], *, methods: Iterable[str] | None = None):

@@ -142,9 +142,12 @@ HELPCENTER_SEARCH_RESULTS = 20
 HELPCENTER_SEARCH_MIN_RELATIVE_SCORE = 0.25
 HELPCENTER_POPULAR_ARTICLES = 6
 HELPCENTER_RELATED_ARTICLES = 5
+# The client address for rate limits: REMOTE_ADDR, or the header a trusted proxy sets (production).
+HELPCENTER_PROXY_IP_HEADER = ""
+RATELIMIT_IP_META_KEY = "helpcenter.ratelimits.client_ip"
 # Anonymous write endpoints: "count/period" as understood by django-ratelimit.
-HELPCENTER_FEEDBACK_RATE = "20/m"
-HELPCENTER_SEARCH_RATE = "60/m"
+HELPCENTER_FEEDBACK_RATE = os.environ.get("HELPCENTER_FEEDBACK_RATE", "20/m")
+HELPCENTER_SEARCH_RATE = os.environ.get("HELPCENTER_SEARCH_RATE", "60/m")
 
 LOGGING = {
     "version": 1,
@@ -158,7 +161,7 @@ HELPCENTER_FIRST_RESPONSE_HOURS = 8
 HELPCENTER_STATUS_LINK_MAX_AGE = 60 * 60 * 24 * 180  # seconds
 HELPCENTER_SITE_URL = os.environ.get("HELPCENTER_SITE_URL", "http://127.0.0.1:8000")
 HELPCENTER_HANDOFF_MAX_ATTEMPTS = 6
-HELPCENTER_CONTACT_RATE = "5/m"
+HELPCENTER_CONTACT_RATE = os.environ.get("HELPCENTER_CONTACT_RATE", "5/m")
 # Background work (customer e-mails, hand-off posts): run in-process unless a real queue is set.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")}}
 
@@ -181,4 +184,4 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Nimbus Cloud Support 
 HELPCENTER_CHAT_ANSWER_THRESHOLD = 0.7
 HELPCENTER_CHAT_SUGGEST_THRESHOLD = 0.45
 HELPCENTER_CHAT_MAX_SUGGESTIONS = 3
-HELPCENTER_CHAT_RATE = "30/m"
+HELPCENTER_CHAT_RATE = os.environ.get("HELPCENTER_CHAT_RATE", "30/m")

@@ -28,6 +28,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Rate limits count per client address; behind the proxy that is the header it sets
+# (nginx: proxy_set_header X-Real-IP $remote_addr), not the proxy's own address.
+HELPCENTER_PROXY_IP_HEADER = os.environ.get("HELPCENTER_PROXY_IP_HEADER", "HTTP_X_REAL_IP")
+
 # Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

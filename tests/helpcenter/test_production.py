@@ -52,3 +52,19 @@ def test_health_is_503_when_the_database_is_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "unavailable", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_rate_limits_count_per_client_behind_the_proxy(client, settings):
+    from kb.models import SearchLog
+
+    settings.HELPCENTER_PROXY_IP_HEADER = "HTTP_X_REAL_IP"
+    from tests.factories import make_article
+
+    make_article(slug="dns")
+    one = [client.get("/en/search/?q=dns", headers={"x-real-ip": "198.51.100.7"}).status_code for _ in range(61)]
+    other = client.get("/en/search/?q=dns", headers={"x-real-ip": "198.51.100.8"})
+    assert one[-1] == 429 and other.status_code == 200
+    # Without the header (a health check straight to gunicorn) the peer address is used.
+    assert client.get("/en/search/?q=dns").status_code == 200
+    assert SearchLog.objects.count() == 62
