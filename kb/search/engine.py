@@ -58,7 +58,8 @@ class AnswerEngine:
 
     def rank(self, query: str, limit: int = 5) -> list[RankedArticle]:
         """Articles for `query`, best first; [] for a query with nothing to search."""
-        hits = self.index.search(query, limit=CANDIDATES)
+        # Snippets only for the articles returned, not for every candidate.
+        hits = self.index.search(query, limit=CANDIDATES, snippets=False)
         if not hits and not query.strip():
             return []
         probabilities = self.intents.probabilities(query) if query.strip() else np.zeros(len(self.intents.ids))
@@ -81,7 +82,7 @@ class AnswerEngine:
         results = []
         for fused, p, doc_id in scored[:limit]:
             hit = by_id.get(doc_id)
-            snippet, highlights = (hit.snippet, hit.highlights) if hit else self.index.snippet(doc_id, query)
+            snippet, highlights = self.index.snippet(doc_id, query)
             confidence = self.classifier_trust * _above_chance(p, n, bool(hit)) + (1 - self.classifier_trust) * (
                 hit.coverage if hit else 0.0
             )

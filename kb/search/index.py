@@ -96,6 +96,7 @@ class SearchIndex:
         self._surface_terms: dict[str, str] = {}
         self._corrections: dict[str, tuple[tuple[str, float], ...]] = {}
         self._passages: list[list[str]] = []
+        self._positions: dict[int | str, int] = {}
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -134,6 +135,7 @@ class SearchIndex:
             for term, wtf in weighted.items():
                 postings[term].append((doc_index, wtf))
         n = len(index._docs)
+        index._positions = {doc.id: i for i, doc in enumerate(index._docs)}
         index._postings = dict(postings)
         index._idf = {t: math.log(1.0 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
         # Typos are corrected against the words as written (not stems, not stop words); CJK text
@@ -171,7 +173,9 @@ class SearchIndex:
                 weights[word] = max(weights.get(word, 0.0), weight)
         return weights
 
-    def search(self, query: str, limit: int = 10, *, min_relative_score: float = 0.0) -> list[SearchHit]:
+    def search(
+        self, query: str, limit: int = 10, *, min_relative_score: float = 0.0, snippets: bool = True
+    ) -> list[SearchHit]:
         """The best `limit` documents for `query`, dropping those scoring under `min_relative_score`
         times the best score (weak matches on one common word clutter a results page)."""
         units = [
@@ -194,8 +198,14 @@ class SearchIndex:
             floor = ranked[0][1] * min_relative_score
             ranked = [(i, score) for i, score in ranked if score >= floor]
         coverage = self._coverage(units, {i for i, _score in ranked})
+        no_snippet = {"snippet": "", "highlights": ()}
         return [
-            SearchHit(id=self._docs[i].id, score=score, coverage=coverage.get(i, 0.0), **self._snippet(i, terms))
+            SearchHit(
+                id=self._docs[i].id,
+                score=score,
+                coverage=coverage.get(i, 0.0),
+                **(self._snippet(i, terms) if snippets else no_snippet),
+            )
             for i, score in ranked
         ]
 
@@ -223,7 +233,7 @@ class SearchIndex:
 
     def snippet(self, doc_id: int | str, query: str) -> tuple[str, tuple[tuple[int, int], ...]]:
         """The best passage of one document for `query`, with highlights."""
-        position = next((i for i, doc in enumerate(self._docs) if doc.id == doc_id), None)
+        position = self._positions.get(doc_id)
         if position is None:
             return "", ()
         found = self._snippet(position, self._weighted_terms(query))
