@@ -1,6 +1,7 @@
 """A health endpoint for load balancers and monitoring: is the database and the cache reachable?"""
 
 import logging
+import os
 import uuid
 
 from django.core.cache import cache
@@ -8,6 +9,8 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from kb.indexes import engines_built
 
 logger = logging.getLogger(__name__)
 
@@ -33,4 +36,9 @@ def health(request: HttpRequest) -> JsonResponse:
         logger.warning("health: cache unreachable: %s", exc)
         checks["cache"] = "unavailable"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+    # Informational: the chatbot engines this worker has built (a worker still warming up answers,
+    # only more slowly), and its process id, so that one can tell the workers apart.
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks, "engines": engines_built(), "worker": os.getpid()},
+        status=200 if healthy else 503,
+    )

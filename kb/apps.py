@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class KbConfig(AppConfig):
     name = "kb"
     verbose_name = _("knowledge base")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .indexes import content_changed
+        from .models import Article, Category
+
+        for model in (Article, Category):
+            post_save.connect(content_changed, sender=model, dispatch_uid=f"kb.content_changed.save.{model.__name__}")
+            post_delete.connect(content_changed, sender=model, dispatch_uid=f"kb.content_changed.delete.{model.__name__}")

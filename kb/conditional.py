@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest
 from django.utils.translation import get_language
 
-from .indexes import content_version
+from .indexes import content_last_modified, content_version
 
 
 def public_page_etag(request: HttpRequest, *args, **kwargs) -> str | None:
@@ -27,3 +27,10 @@ def public_page_etag(request: HttpRequest, *args, **kwargs) -> str | None:
         request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
     ]
     return '"' + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+def public_page_last_modified(request: HttpRequest, *args, **kwargs):
+    """When the content behind the public pages last changed; the ETag says the rest."""
+    if len(get_messages(request)):
+        return None
+    return content_last_modified()

@@ -1,19 +1,26 @@
 """Per-process search indexes over the published articles, one per language.
 
 Each web worker keeps its own indexes and rebuilds one when the published content changes: the
-version (article/category counts and last update times) costs one small aggregate query per search,
-so several workers or machines need no coordination to see an edit.
+version (article/category counts and last update times) costs two small aggregate queries, made at
+most once a second per worker, so several workers or machines need no coordination to see an edit.
 """
 
+import logging
 import threading
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import translation
 
 from .models import Article, Category
 from .rendering import markdown_to_text
 from .search import AnswerEngine, Document, SearchIndex
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,11 +33,45 @@ _lock = threading.Lock()
 _indexes: dict[str, _Built] = {}
 
 
+# The version, as last read, with when it was read (time.monotonic()).
+_version_memo: tuple[float, tuple] | None = None
+
+
 def content_version() -> tuple:
-    """A value that changes whenever anything the index is built from changes."""
+    """A value that changes whenever anything the index and the public pages are built from changes.
+
+    Read at most once per HELPCENTER_CONTENT_VERSION_TTL seconds per process (every page view and
+    chat message asks); a save in this process forgets it at once (content_changed), a save in
+    another worker or machine is seen within the interval."""
+    global _version_memo
+    memo = _version_memo
+    now = time.monotonic()
+    if memo is not None and now - memo[0] < settings.HELPCENTER_CONTENT_VERSION_TTL:
+        return memo[1]
     articles = Article.objects.published().aggregate(n=Count("id"), last=Max("updated_at"))
     categories = Category.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    return (articles["n"], articles["last"], categories["n"], categories["last"])
+    version = (articles["n"], articles["last"], categories["n"], categories["last"])
+    _version_memo = (now, version)
+    return version
+
+
+def content_last_modified():
+    """When the published content last changed (for Last-Modified), or None with no content."""
+    _n, article_last, _m, category_last = content_version()
+    stamps = [stamp for stamp in (article_last, category_last) if stamp is not None]
+    return max(stamps) if stamps else None
+
+
+def _forget_version() -> None:
+    global _version_memo
+    _version_memo = None
+
+
+def content_changed(**_kwargs) -> None:
+    """Signal receiver: an article or category was saved or deleted."""
+    _forget_version()
+    # Another request may read the old version again before the transaction commits.
+    transaction.on_commit(_forget_version)
 
 
 # Documents already made, by (language, article id): an edit re-renders only the article it touched.
@@ -65,18 +106,63 @@ def article_documents(language: str) -> list[Document]:
     return documents
 
 
+_rebuilding: set[str] = set()
+
+
+def _build(language: str, version: tuple) -> _Built:
+    return _Built(version, AnswerEngine.build(article_documents(language), language))
+
+
+def _rebuild_in_background(language: str, version: tuple) -> None:
+    try:
+        built = _build(language, version)
+        with _lock:
+            current = _indexes.get(language)
+            if current is None or current.version != built.version:
+                _indexes[language] = built
+    except Exception:  # noqa: BLE001 - the old engine keeps serving; the next request tries again
+        logger.exception("Rebuilding the %s answer engine failed", language)
+    finally:
+        _rebuilding.discard(language)
+        connection.close()  # this thread's own database connection
+
+
 def answer_engine(language: str) -> AnswerEngine:
-    """The engine for `language`, rebuilt first if the published content changed since it was built."""
+    """The engine for `language`, rebuilt when the published content changed since it was built.
+
+    The first build happens in the request that needs it. Later rebuilds (a build takes seconds with
+    thousands of articles) run in a background thread while the previous engine keeps answering,
+    when HELPCENTER_ENGINE_BACKGROUND_REBUILD is on; otherwise the request waits for the new one."""
     version = content_version()
     built = _indexes.get(language)
     if built is not None and built.version == version:
         return built.engine
+    if built is not None and settings.HELPCENTER_ENGINE_BACKGROUND_REBUILD:
+        with _lock:
+            start = language not in _rebuilding
+            _rebuilding.add(language)
+        if start:
+            threading.Thread(
+                target=_rebuild_in_background, args=(language, version), name=f"engine-{language}", daemon=True
+            ).start()
+        return built.engine
     with _lock:
         built = _indexes.get(language)
         if built is None or built.version != version:
-            built = _Built(version, AnswerEngine.build(article_documents(language), language))
+            built = _build(language, version)
             _indexes[language] = built
     return built.engine
+
+
+def engines_built() -> list[str]:
+    """The languages whose engine this process holds."""
+    return sorted(_indexes)
+
+
+def engines_warm(languages) -> None:
+    """Build the engines before the first customer needs them (gunicorn's post_worker_init)."""
+    for language in languages:
+        answer_engine(language)
 
 
 def search_index(language: str) -> SearchIndex:
@@ -85,5 +171,6 @@ def search_index(language: str) -> SearchIndex:
 
 
 def clear_indexes() -> None:
+    _forget_version()
     _indexes.clear()
     _documents.clear()

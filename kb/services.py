@@ -1,8 +1,13 @@
 """Writes: every change to knowledge-base data goes through one of these functions."""
 
+import atexit
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -25,17 +30,63 @@ def article_feedback_record(
     return feedback
 
 
-def article_view_record(*, article: Article, language: str) -> None:
-    """Count one view of `article` in `language` (an atomic increment, safe under concurrency)."""
-    updated = ArticleViewCount.objects.filter(article=article, language=language).update(views=F("views") + 1)
-    if updated:
+class _ViewCounter:
+    """Article views counted in memory and written in one go every few seconds: a popular article
+    read hundreds of times a second would otherwise serialise every reader on one row's lock.
+    At most the last interval's counts of a worker that dies are lost, which statistics can afford."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: Counter[tuple[int, str]] = Counter()
+        self._last_flush = time.monotonic()
+
+    def add(self, article_id: int, language: str) -> None:
+        with self._lock:
+            self._pending[(article_id, language)] += 1
+            due = time.monotonic() - self._last_flush >= settings.HELPCENTER_VIEW_COUNT_FLUSH_SECONDS
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+            self._last_flush = time.monotonic()
+        for (article_id, language), views in sorted(pending.items()):
+            _views_add(article_id, language, views)
+
+
+def _views_add(article_id: int, language: str, views: int) -> None:
+    """An atomic increment, safe under concurrency; creates the row on the first view."""
+    rows = ArticleViewCount.objects.filter(article_id=article_id, language=language)
+    if rows.update(views=F("views") + views):
         return
     try:
         with transaction.atomic():
-            ArticleViewCount.objects.create(article=article, language=language, views=1)
+            ArticleViewCount.objects.create(article_id=article_id, language=language, views=views)
     except IntegrityError:
         # Another request created the row between our update and insert.
-        ArticleViewCount.objects.filter(article=article, language=language).update(views=F("views") + 1)
+        rows.update(views=F("views") + views)
+
+
+_view_counter = _ViewCounter()
+atexit.register(lambda: _flush_quietly())
+
+
+def _flush_quietly() -> None:
+    try:
+        _view_counter.flush()
+    except Exception:  # noqa: BLE001 - the database may already be gone at exit
+        pass
+
+
+def article_view_record(*, article_id: int, language: str) -> None:
+    """Count one view of an article in `language` (written within HELPCENTER_VIEW_COUNT_FLUSH_SECONDS)."""
+    _view_counter.add(article_id, language)
+
+
+def article_views_flush() -> None:
+    """Write the views counted in this process now."""
+    _view_counter.flush()
 
 
 def search_log_record(*, query: str, language: str, results: int) -> SearchLog:

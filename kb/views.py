@@ -10,7 +10,8 @@ from django.views.decorators.http import condition, require_GET, require_POST
 from helpcenter.ratelimits import rate_limited
 
 from . import selectors, services
-from .conditional import public_page_etag
+from .conditional import public_page_etag, public_page_last_modified
+from .pagecache import cached_public_page
 from .conf import helpcenter_settings
 from .forms import FeedbackForm, SearchForm
 from .models import Article
@@ -22,7 +23,8 @@ def _language_name(code: str) -> str:
 
 
 @require_GET
-@condition(etag_func=public_page_etag)
+@condition(etag_func=public_page_etag, last_modified_func=public_page_last_modified)
+@cached_public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -36,7 +38,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@condition(etag_func=public_page_etag)
+@condition(etag_func=public_page_etag, last_modified_func=public_page_last_modified)
+@cached_public_page
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     conf = helpcenter_settings()
     category = selectors.category_by_slug(
@@ -110,13 +113,16 @@ def _article_page(
 
 
 @require_GET
-@condition(etag_func=public_page_etag)
+@condition(etag_func=public_page_etag, last_modified_func=public_page_last_modified)
+@cached_public_page
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_or_404(request, slug)
     if article.get_absolute_url() != request.path:
         return redirect(article.get_absolute_url(), permanent=True)
     if article.is_published:
-        services.article_view_record(article=article, language=get_language())
+        services.article_view_record(article_id=article.pk, language=get_language())
+        # A cached copy of this page counts its views too.
+        request.page_cache_after_hit = (services.article_view_record, {"article_id": article.pk, "language": get_language()})
     return _article_page(request, article, feedback_form=FeedbackForm())
 
 

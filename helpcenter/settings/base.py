@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kb.context_processors.site_languages",
+                "kb.context_processors.page_cache",
                 "chatbot.context_processors.chat_widget",
             ],
         },
@@ -152,6 +153,16 @@ HELPCENTER_SEARCH_RESULTS = 20
 # Results scoring under this share of the best one are left off the search page.
 HELPCENTER_SEARCH_MIN_RELATIVE_SCORE = 0.25
 HELPCENTER_POPULAR_ARTICLES = 6
+# Public pages (home, categories, articles) are cached server-side per language (kb/pagecache.py).
+HELPCENTER_PAGE_CACHE = env_bool("HELPCENTER_PAGE_CACHE", True)
+HELPCENTER_PAGE_CACHE_TIMEOUT = 300  # seconds; edits invalidate at once, popularity lists follow
+# How long a worker may trust the content version it last read (an edit made in another worker
+# shows within this many seconds) and how often it writes the article views it counted.
+HELPCENTER_CONTENT_VERSION_TTL = 1.0
+# After an edit, each worker rebuilds its chatbot engines in a background thread and keeps answering
+# with the previous ones meanwhile (a build takes seconds with thousands of articles).
+HELPCENTER_ENGINE_BACKGROUND_REBUILD = True
+HELPCENTER_VIEW_COUNT_FLUSH_SECONDS = float(os.environ.get("HELPCENTER_VIEW_COUNT_FLUSH_SECONDS", "5"))
 HELPCENTER_RELATED_ARTICLES = 5
 # The client address for rate limits: REMOTE_ADDR, or the header a trusted proxy sets (production).
 HELPCENTER_PROXY_IP_HEADER = ""

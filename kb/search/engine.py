@@ -69,24 +69,29 @@ class AnswerEngine:
         by_id = {hit.id: hit for hit in hits}
         top_bm25 = hits[0].score if hits else 1.0
         top_p = float(probabilities.max()) if len(probabilities) else 0.0
-        prob_of = dict(zip(self.intents.ids, probabilities.tolist(), strict=False))
+        position = self.intents.position
         candidates = set(by_id)
         if top_p > 0:
-            order = np.argsort(-probabilities)[:CANDIDATES]
-            candidates.update(self.intents.ids[i] for i in order)
+            if len(probabilities) > CANDIDATES:
+                order = np.argpartition(-probabilities, CANDIDATES - 1)[:CANDIDATES]
+            else:
+                order = np.arange(len(probabilities))
+            candidates.update(self.intents.ids[i] for i in order.tolist())
         weight = NEIGHBOUR_WEIGHT if self.intents.kind == "neighbours" else CLASSIFIER_WEIGHT
         scored = []
         for doc_id in candidates:
-            p = prob_of.get(doc_id, 0.0)
+            at = position.get(doc_id)
+            p = float(probabilities[at]) if at is not None and len(probabilities) else 0.0
             bm25 = by_id[doc_id].score / top_bm25 if doc_id in by_id else 0.0
             fused = weight * (p / top_p if top_p else 0.0) + (1 - weight) * bm25
             scored.append((fused, p, doc_id))
         scored.sort(key=lambda item: (-item[0], -item[1], str(item[2])))
         n = len(self.intents.ids)
         results = []
-        for fused, p, doc_id in scored[:limit]:
+        chosen = scored[:limit]
+        snippets = self.index.snippets([doc_id for _f, _p, doc_id in chosen], query)
+        for (fused, p, doc_id), (snippet, highlights) in zip(chosen, snippets, strict=True):
             hit = by_id.get(doc_id)
-            snippet, highlights = self.index.snippet(doc_id, query)
             confidence = self.classifier_trust * _above_chance(p, n, bool(hit)) + (1 - self.classifier_trust) * (
                 hit.coverage if hit else 0.0
             )

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from .text import is_cjk, query_terms, surface_words, tokens_with_offsets
@@ -44,6 +45,9 @@ class SearchHit:
     # Share of the query's information (idf-weighted words, unknown words counting as rare ones)
     # that this document contains: 1.0 when every word of the question is in it.
     coverage: float = 0.0
+
+
+PASSAGE_CACHE_DOCUMENTS = 2048
 
 
 def _passages(body: str) -> list[str]:
@@ -90,12 +94,17 @@ class SearchIndex:
     def __init__(self, language: str) -> None:
         self.language = language
         self._docs: list[Document] = []
-        self._postings: dict[str, list[tuple[int, float]]] = {}
+        # term -> (document indexes, saturated BM25F term weights), as arrays: a query adds whole
+        # posting lists at once instead of one document at a time.
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._idf: dict[str, float] = {}
         self._vocabulary: list[str] = []  # folded surface words, candidates for typo correction
         self._surface_terms: dict[str, str] = {}
         self._corrections: dict[str, tuple[tuple[str, float], ...]] = {}
         self._passages: list[list[str]] = []
+        # Tokenised passages of recently shown documents: the same popular articles are snippeted
+        # again and again, and tokenising their bodies was most of the cost of a chat answer.
+        self._passage_tokens: dict[int, list[tuple[str, list[tuple[str, int, int]]]]] = {}
         self._positions: dict[int | str, int] = {}
 
     def __len__(self) -> int:
@@ -136,7 +145,13 @@ class SearchIndex:
                 postings[term].append((doc_index, wtf))
         n = len(index._docs)
         index._positions = {doc.id: i for i, doc in enumerate(index._docs)}
-        index._postings = dict(postings)
+        index._postings = {
+            term: (
+                np.fromiter((i for i, _w in p), dtype=np.int32, count=len(p)),
+                np.fromiter((w * (K1 + 1) / (w + K1) for _i, w in p), dtype=np.float64, count=len(p)),
+            )
+            for term, p in postings.items()
+        }
         index._idf = {t: math.log(1.0 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
         # Typos are corrected against the words as written (not stems, not stop words); CJK text
         # relies on its unigrams and bigrams instead.
@@ -188,12 +203,16 @@ class SearchIndex:
                 terms[word] = max(terms.get(word, 0.0), weight)
         if not terms:
             return []
-        scores: dict[int, float] = defaultdict(float)
+        scores = np.zeros(len(self._docs))
         for term, weight in terms.items():
-            idf = self._idf[term]
-            for doc_index, wtf in self._postings[term]:
-                scores[doc_index] += weight * idf * wtf * (K1 + 1) / (wtf + K1)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+            doc_indexes, saturated = self._postings[term]
+            scores[doc_indexes] += (weight * self._idf[term]) * saturated  # a document appears once per list
+        matched = np.flatnonzero(scores)
+        if len(matched) > limit:
+            # Every document scoring at least the limit-th best, ties included, then an exact sort.
+            kth = -np.partition(-scores[matched], limit - 1)[limit - 1]
+            matched = matched[scores[matched] >= kth]
+        ranked = sorted(((int(i), float(scores[i])) for i in matched), key=lambda item: (-item[1], item[0]))[:limit]
         if ranked and min_relative_score > 0:
             floor = ranked[0][1] * min_relative_score
             ranked = [(i, score) for i, score in ranked if score >= floor]
@@ -212,6 +231,7 @@ class SearchIndex:
     def _coverage(self, units, doc_indexes: set[int]) -> dict[int, float]:
         """For each document, the idf-weighted share of the query words it contains."""
         rare = math.log(1.0 + (len(self._docs) + 0.5) / 0.5)  # what an unknown word is worth
+        wanted = np.fromiter(sorted(doc_indexes), dtype=np.int32, count=len(doc_indexes))
         total = 0.0
         found: dict[int, float] = defaultdict(float)
         for _term, expansions in units:
@@ -220,8 +240,8 @@ class SearchIndex:
             best: dict[int, float] = {}
             for word, weight in expansions:
                 value = weight * self._idf[word]
-                for doc_index, _wtf in self._postings[word]:
-                    if doc_index in doc_indexes and value > best.get(doc_index, 0.0):
+                for doc_index in np.intersect1d(self._postings[word][0], wanted, assume_unique=True).tolist():
+                    if value > best.get(doc_index, 0.0):
                         best[doc_index] = value
             for doc_index, value in best.items():
                 found[doc_index] += value
@@ -233,21 +253,43 @@ class SearchIndex:
 
     def snippet(self, doc_id: int | str, query: str) -> tuple[str, tuple[tuple[int, int], ...]]:
         """The best passage of one document for `query`, with highlights."""
-        position = self._positions.get(doc_id)
-        if position is None:
-            return "", ()
-        found = self._snippet(position, self._weighted_terms(query))
-        return found["snippet"], found["highlights"]
+        return self.snippets([doc_id], query)[0]
+
+    def snippets(self, doc_ids, query: str) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
+        """The best passage of each document for `query`, with highlights (the query analysed once)."""
+        terms = self._weighted_terms(query)
+        found = []
+        for doc_id in doc_ids:
+            position = self._positions.get(doc_id)
+            if position is None:
+                found.append(("", ()))
+                continue
+            best = self._snippet(position, terms)
+            found.append((best["snippet"], best["highlights"]))
+        return found
+
+    def _tokenised_passages(self, doc_index: int) -> list[tuple[str, list[tuple[str, int, int]]]]:
+        cached = self._passage_tokens.get(doc_index)
+        if cached is None:
+            doc = self._docs[doc_index]
+            passages = self._passages[doc_index] or [doc.summary or doc.title]
+            cached = [(passage, list(tokens_with_offsets(passage, self.language))) for passage in passages]
+            if len(self._passage_tokens) >= PASSAGE_CACHE_DOCUMENTS:
+                try:  # oldest first; another thread may be evicting too
+                    self._passage_tokens.pop(next(iter(self._passage_tokens)), None)
+                except (RuntimeError, StopIteration):
+                    pass
+            self._passage_tokens[doc_index] = cached
+        return cached
 
     def _snippet(self, doc_index: int, terms: dict[str, float]) -> dict:
-        doc = self._docs[doc_index]
-        candidates = self._passages[doc_index] or [doc.summary or doc.title]
-        best, best_score = candidates[0], -1.0
-        for passage in candidates:
-            score = sum(terms.get(t, 0.0) * self._idf.get(t, 0.0) for t, _s, _e in tokens_with_offsets(passage, self.language))
+        candidates = self._tokenised_passages(doc_index)
+        (best, best_tokens), best_score = candidates[0], -1.0
+        for passage, tokens in candidates:
+            score = sum(terms.get(t, 0.0) * self._idf.get(t, 0.0) for t, _s, _e in tokens)
             if score > best_score:
-                best, best_score = passage, score
-        spans = [(s, e) for t, s, e in tokens_with_offsets(best, self.language) if t in terms]
+                best, best_tokens, best_score = passage, tokens, score
+        spans = [(s, e) for t, s, e in best_tokens if t in terms]
         snippet, offset = _cut(best, spans[0][0] if spans else 0)
         shifted = []
         for s, e in spans:

@@ -1,0 +1,58 @@
+"""The hand-rolled query path of the intent model must compute what scikit-learn computes."""
+
+import numpy as np
+import pytest
+from sklearn.preprocessing import normalize
+
+from kb.search import intent
+from kb.search.intent import IntentModel
+
+EXAMPLES = [
+    ("I forgot my password", "password"),
+    ("reset my password please", "password"),
+    ("can't log in to my account", "password"),
+    ("change my credit card", "billing"),
+    ("update the card on file", "billing"),
+    ("where is my invoice", "billing"),
+    ("my server is down", "outage"),
+    ("the site is not responding", "outage"),
+    ("is there an outage", "outage"),
+]
+QUERIES = ["forgot pasword", "new credit card", "server down?", "", "zzz", "mot de passe oublié", "我的服务器"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_fast_probabilities_equal_scikit_learns(query):
+    model = IntentModel.train(EXAMPLES, "en")
+    assert model.kind == "classifier"
+    expected = model._classifier.predict_proba(model._vectorizer.transform([query]))[0]
+    assert np.allclose(model.probabilities(query), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_fast_probabilities_equal_scikit_learns_with_two_articles(query):
+    model = IntentModel.train([e for e in EXAMPLES if e[1] != "outage"], "en")
+    expected = model._classifier.predict_proba(model._vectorizer.transform([query]))[0]
+    assert np.allclose(model.probabilities(query), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_fast_vector_equals_the_vectorizers(query):
+    model = IntentModel.train(EXAMPLES, "en")
+    expected = model._vectorizer.transform([query]).tocsr()
+    indices, values = model.vector(query)
+    dense = np.zeros(expected.shape[1])
+    dense[indices] = values
+    assert np.allclose(dense, expected.toarray()[0], atol=1e-6)
+
+
+def test_neighbours_mode_ranks_by_the_closest_example(monkeypatch):
+    monkeypatch.setattr(intent, "MAX_DENSE_WEIGHTS", 1)
+    model = IntentModel.train(EXAMPLES, "en")
+    assert model.kind == "neighbours"
+    by_feature, targets = model._neighbours
+    query_vector = normalize(model._vectorizer.transform(["reset my password"]))
+    similarities = (by_feature.T @ query_vector.T).toarray().ravel()
+    probabilities = model.probabilities("reset my password")
+    assert model.ids[int(np.argmax(probabilities))] == model.ids[targets[int(np.argmax(similarities))]]
+    assert probabilities.sum() == pytest.approx(1.0)
