@@ -35,7 +35,7 @@ test: install-test
 
 # Refresh the translation catalogs after changing user-visible strings (needs GNU gettext).
 messages: install
-	$(PY) manage.py makemessages --all --no-obsolete --ignore=".venv/*" --ignore="staticfiles/*"
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=".venv/*" --ignore="staticfiles/*" --ignore="tests/*" --ignore="scripts/*" --ignore="bench/*"
 	$(PY) manage.py compilemessages --ignore=".venv/*"
 
 clean:

@@ -10,15 +10,16 @@ from modeltranslation.admin import TabbedTranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
 
 from . import services
-from .models import Article, ArticleFeedback, ArticleStatus, ArticleViewCount, Category, SearchLog
+from .admin_translations import TranslationsDashboardMixin, TranslatorAccessMixin
+from .models import Article, ArticleFeedback, ArticleStatus, ArticleViewCount, Category, SearchLog, SourceRevision
 
 
 @admin.register(Category)
-class CategoryAdmin(TabbedTranslationAdmin):
+class CategoryAdmin(TranslatorAccessMixin, TabbedTranslationAdmin):
     list_display = ("name", "slug", "order", "updated_at")
-    list_editable = ("order",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("translation_links",)
 
 
 @admin.display(description=_("languages"))
@@ -27,7 +28,7 @@ def article_languages(article: Article) -> str:
 
 
 @admin.register(Article)
-class ArticleAdmin(TabbedTranslationAdmin):
+class ArticleAdmin(TranslationsDashboardMixin, TranslatorAccessMixin, TabbedTranslationAdmin):
     list_display = ("title", "category", "status", article_languages, "order", "updated_at")
     list_filter = ("status", "category")
     list_select_related = ("category",)
@@ -37,10 +38,11 @@ class ArticleAdmin(TabbedTranslationAdmin):
         for code, _name in settings.LANGUAGES
     ]
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("preview_links", "author", "created_at", "updated_at", "published_at")
+    readonly_fields = ("translation_links", "preview_links", "author", "created_at", "updated_at", "published_at")
     fieldsets = (
         (None, {"fields": ("title", "slug", "category", "status", "order")}),
         (_("content"), {"fields": ("summary", "body", "questions")}),
+        (_("translations"), {"fields": ("translation_links",)}),
         (_("preview and history"), {"fields": ("preview_links", "author", "created_at", "updated_at", "published_at")}),
     )
     actions = ("publish", "unpublish")
@@ -61,7 +63,7 @@ class ArticleAdmin(TabbedTranslationAdmin):
             obj.author = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Publish selected articles"), permissions=["change"])
+    @admin.action(description=_("Publish selected articles"), permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         changed = services.articles_set_status(articles=queryset, status=ArticleStatus.PUBLISHED)
         self.message_user(
@@ -71,7 +73,7 @@ class ArticleAdmin(TabbedTranslationAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Unpublish selected articles"), permissions=["change"])
+    @admin.action(description=_("Unpublish selected articles"), permissions=["publish"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         changed = services.articles_set_status(articles=queryset, status=ArticleStatus.DRAFT)
         self.message_user(
@@ -112,3 +114,12 @@ class SearchLogAdmin(ReadOnlyAdmin):
     list_display = ("query", "language", "results", "created_at")
     list_filter = ("language",)
     search_fields = ("query",)
+
+
+@admin.register(SourceRevision)
+class SourceRevisionAdmin(ReadOnlyAdmin):
+    """The history of the source text: who changed what when."""
+
+    list_display = ("__str__", "author", "created_at")
+    list_select_related = ("article", "category", "author")
+    raw_id_fields = ("article", "category")

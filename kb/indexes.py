@@ -1,7 +1,7 @@
 """Per-process search indexes over the published articles, one per language.
 
 Each web worker keeps its own indexes and rebuilds one when the published content changes: the
-version (article/category counts and last update times) costs two small aggregate queries, made at
+version (article/category/translation-record counts and last update times) costs three small aggregate queries, made at
 most once a second per worker, so several workers or machines need no coordination to see an edit.
 """
 
@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import translation
 
-from .models import Article, Category
+from .models import Article, Category, TranslationRecord
 from .rendering import markdown_to_text
 from .search import AnswerEngine, Document, SearchIndex
 
@@ -50,15 +50,17 @@ def content_version() -> tuple:
         return memo[1]
     articles = Article.objects.published().aggregate(n=Count("id"), last=Max("updated_at"))
     categories = Category.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    version = (articles["n"], articles["last"], categories["n"], categories["last"])
+    # Translation records decide the notices on public pages (outdated, machine translated).
+    records = TranslationRecord.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    version = (articles["n"], articles["last"], categories["n"], categories["last"], records["n"], records["last"])
     _version_memo = (now, version)
     return version
 
 
 def content_last_modified():
     """When the published content last changed (for Last-Modified), or None with no content."""
-    _n, article_last, _m, category_last = content_version()
-    stamps = [stamp for stamp in (article_last, category_last) if stamp is not None]
+    _n, article_last, _m, category_last, _r, record_last = content_version()
+    stamps = [stamp for stamp in (article_last, category_last, record_last) if stamp is not None]
     return max(stamps) if stamps else None
 
 

@@ -152,6 +152,10 @@ class SearchLog(models.Model):
     query = models.CharField(_("query"), max_length=255)
     language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
     results = models.PositiveIntegerField(_("results"))
+    # The best result, so that translators know which articles searches in their language lead to.
+    top_article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("top result")
+    )
     created_at = models.DateTimeField(_("searched at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -161,3 +165,80 @@ class SearchLog(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.language}] {self.query} ({self.results})"
+
+
+class OfArticleOrCategory(models.Model):
+    """Belongs to exactly one article or one category (both are translated the same way)."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="%(class)ss", verbose_name=_("article")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, null=True, blank=True, related_name="%(class)ss", verbose_name=_("category")
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(article__isnull=False, category__isnull=True)
+                | models.Q(article__isnull=True, category__isnull=False),
+                name="%(app_label)s_%(class)s_of_one_thing",
+            ),
+        ]
+
+
+class SourceRevision(OfArticleOrCategory):
+    """The source-language text of an article or category as saved at one point in time.
+
+    Recorded on every save that changes that text (kb/revisions.py); translations say which
+    revision they were made from, which is how "outdated" is known rather than guessed."""
+
+    number = models.PositiveIntegerField(_("revision"))
+    text = models.JSONField(_("source text"), default=dict)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("author")
+    )
+    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
+
+    class Meta(OfArticleOrCategory.Meta):
+        ordering = ["-number"]
+        verbose_name = _("source revision")
+        verbose_name_plural = _("source revisions")
+        constraints = [
+            *OfArticleOrCategory.Meta.constraints,
+            models.UniqueConstraint(fields=["article", "number"], name="kb_revision_unique_per_article"),
+            models.UniqueConstraint(fields=["category", "number"], name="kb_revision_unique_per_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article or self.category} r{self.number}"
+
+
+class TranslationRecord(OfArticleOrCategory):
+    """Where one language's translation of an article or category stands: the source revision it was
+    made from, and whether it came from a machine and still waits for a reviewer."""
+
+    language = models.CharField(_("language"), max_length=16)
+    source_revision = models.PositiveIntegerField(_("made from source revision"))
+    machine = models.BooleanField(_("machine translated, needs review"), default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("updated by")
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("reviewed by")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta(OfArticleOrCategory.Meta):
+        verbose_name = _("translation record")
+        verbose_name_plural = _("translation records")
+        constraints = [
+            *OfArticleOrCategory.Meta.constraints,
+            models.UniqueConstraint(fields=["article", "language"], name="kb_translation_one_per_article_language"),
+            models.UniqueConstraint(fields=["category", "language"], name="kb_translation_one_per_category_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article or self.category} [{self.language}] r{self.source_revision}"

@@ -89,9 +89,9 @@ def article_views_flush() -> None:
     _view_counter.flush()
 
 
-def search_log_record(*, query: str, language: str, results: int) -> SearchLog:
-    """Remember a search for the content-gap reports."""
-    return SearchLog.objects.create(query=query[:255], language=language, results=results)
+def search_log_record(*, query: str, language: str, results: int, top_article_id: int | None = None) -> SearchLog:
+    """Remember a search for the content-gap and translation-priority reports."""
+    return SearchLog.objects.create(query=query[:255], language=language, results=results, top_article_id=top_article_id)
 
 
 def articles_set_status(*, articles: Iterable[Article], status: str) -> int:

@@ -9,7 +9,7 @@ from django.views.decorators.http import condition, require_GET, require_POST
 
 from helpcenter.ratelimits import rate_limited
 
-from . import selectors, services
+from . import revisions, selectors, services, workflow
 from .conditional import public_page_etag, public_page_last_modified
 from .pagecache import cached_public_page
 from .conf import helpcenter_settings
@@ -90,6 +90,17 @@ def _article_page(
     conf = helpcenter_settings()
     language = get_language()
     shown_language = language if article.has_translation(language) else conf.source_language
+    translation_notice, source_url = "", ""
+    if shown_language == language and language != conf.source_language:
+        state = revisions.status(article, language).state
+        if state in (workflow.State.OUTDATED, workflow.State.NEEDS_REVIEW):
+            with translation.override(conf.source_language):
+                source_url = article.get_absolute_url()
+            translation_notice = (
+                _("The original of this article was updated since it was translated; this translation may be out of date.")
+                if state == workflow.State.OUTDATED
+                else _("This article was translated automatically and has not been reviewed yet.")
+            )
     return render(
         request,
         "kb/article.html",
@@ -104,6 +115,10 @@ def _article_page(
                 else ""
             ),
             "alternates": _alternates(request, article, conf.source_language),
+            "translation_notice": translation_notice,
+            "source_url": source_url,
+            "source_language": conf.source_language,
+            "source_language_name": _language_name(conf.source_language),
             "related": selectors.related_articles(article=article, limit=conf.related_articles),
             "feedback_form": feedback_form,
             "voted": request.session.get(f"kb.voted.{article.pk}"),
@@ -167,7 +182,9 @@ def search(request: HttpRequest) -> HttpResponse:
             limit=conf.search_results,
             min_relative_score=conf.search_min_relative_score,
         )
-        services.search_log_record(query=query, language=language, results=len(results))
+        services.search_log_record(
+            query=query, language=language, results=len(results), top_article_id=results[0].article.pk if results else None
+        )
     return render(
         request,
         "kb/search.html",

@@ -153,6 +153,9 @@ HELPCENTER_SEARCH_RESULTS = 20
 # Results scoring under this share of the best one are left off the search page.
 HELPCENTER_SEARCH_MIN_RELATIVE_SCORE = 0.25
 HELPCENTER_POPULAR_ARTICLES = 6
+# Machine translation for editors (kb/machine.py): a dotted path to a backend class, none by default
+# so that no article text leaves the server unless the operator chooses a service.
+HELPCENTER_MACHINE_TRANSLATOR = os.environ.get("HELPCENTER_MACHINE_TRANSLATOR", "")
 # Public pages (home, categories, articles) are cached server-side per language (kb/pagecache.py).
 HELPCENTER_PAGE_CACHE = env_bool("HELPCENTER_PAGE_CACHE", True)
 HELPCENTER_PAGE_CACHE_TIMEOUT = 300  # seconds; edits invalidate at once, popularity lists follow

@@ -33,8 +33,23 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 @pytest.mark.django_db
 def test_health_reports_database_and_cache(client):
     response = client.get("/healthz")
-    assert (response.status_code, response.json()) == (200, {"status": "ok", "database": "ok", "cache": "ok"})
+    body = response.json()
+    assert (response.status_code, body["status"], body["database"], body["cache"]) == (200, "ok", "ok", "ok")
     assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_health_tells_which_engines_the_worker_has_built(client):
+    import os
+
+    from kb.indexes import answer_engine
+    from tests.factories import make_article
+
+    make_article(slug="dns", translations={"en": {"title": "DNS"}})
+    assert client.get("/healthz").json()["engines"] == []
+    answer_engine("fr")
+    body = client.get("/healthz").json()
+    assert body["engines"] == ["fr"] and body["worker"] == os.getpid()
 
 
 @pytest.mark.django_db
@@ -51,7 +66,8 @@ def test_health_is_503_when_the_database_is_down(client, monkeypatch):
     monkeypatch.setattr(health.connection, "cursor", lambda: Broken())
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "unavailable", "cache": "ok"}
+    body = response.json()
+    assert (body["status"], body["database"], body["cache"]) == ("unavailable", "unavailable", "ok")
 
 
 @pytest.mark.django_db

@@ -31,6 +31,13 @@ def test_load_demo_builds_a_multilingual_help_center_and_is_idempotent(capsys):
     agent = authenticate(username="agent-emea", password="nimbus-agent")
     assert agent is not None and agent.has_perm("support.change_ticket")
     assert "Agent accounts: agent-amer, agent-emea, agent-apac / nimbus-agent" in out
+    translator = authenticate(username="translator-fr", password="nimbus-translator")
+    assert translator.has_perm("kb.translate_fr") and translator.has_perm("kb.review_fr")
+    assert not translator.has_perm("kb.translate_de") and not translator.has_perm("kb.change_article")
+    # Running it again changed no source text: one revision per article.
+    from kb.models import SourceRevision
+
+    assert SourceRevision.objects.filter(article__isnull=False).count() == len(articles)
 
 
 def test_demo_site_pages_render_in_every_language(client):

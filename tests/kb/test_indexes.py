@@ -50,7 +50,7 @@ def test_the_content_version_is_read_once_per_interval(settings, django_assert_n
     with django_assert_num_queries(0):
         indexes.content_version()
     settings.HELPCENTER_CONTENT_VERSION_TTL = 0
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         indexes.content_version()
 
 

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from kb.conf import helpcenter_settings
+from kb.revisions import codename
 from kb.exchange import parse_article_lines, parse_category_lines
 from kb.services import articles_import, categories_import
 from support.services import regions_load_demo
@@ -14,6 +15,9 @@ DEMO_DIR = Path(__file__).resolve().parent.parent.parent / "demo"
 EDITOR_USERNAME = "editor"
 EDITOR_PASSWORD = "nimbus-editor"
 AGENT_PASSWORD = "nimbus-agent"
+TRANSLATOR_PASSWORD = "nimbus-translator"
+# Translators who may translate into, and review machine translations into, one language each.
+DEMO_TRANSLATORS = {"translator-fr": "fr", "translator-zh": "zh-hans", "translator-ja": "ja"}
 
 
 class Command(BaseCommand):
@@ -45,6 +49,23 @@ class Command(BaseCommand):
 
         result = articles_import(records=articles, source_language=conf.source_language, author=editor)
 
+        translators = []
+        for username, language in DEMO_TRANSLATORS.items():
+            if language not in conf.languages:
+                continue
+            group, _created = Group.objects.get_or_create(name=f"Translators ({language})")
+            group.permissions.set(
+                Permission.objects.filter(
+                    content_type__app_label="kb", codename__in=[codename("translate", language), codename("review", language)]
+                )
+            )
+            user, _created = get_user_model().objects.get_or_create(username=username, defaults={"email": f"{username}@nimbus.example"})
+            user.is_staff = True
+            user.set_password(TRANSLATOR_PASSWORD)
+            user.save()
+            user.groups.add(group)
+            translators.append(username)
+
         agents, _created = Group.objects.get_or_create(name="Agents")
         agents.permissions.set(Permission.objects.filter(content_type__app_label="support"))
         regions = regions_load_demo()
@@ -62,6 +83,8 @@ class Command(BaseCommand):
             f"({result.created} created, {result.updated} updated)."
         )
         self.stdout.write(f"Editor account: {EDITOR_USERNAME} / {EDITOR_PASSWORD} at /admin/")
+        if translators:
+            self.stdout.write(f"Translator accounts: {', '.join(translators)} / {TRANSLATOR_PASSWORD} at /admin/")
         self.stdout.write(
             f"Agent accounts: {', '.join(f'agent-{r.code.lower()}' for r in regions)} / {AGENT_PASSWORD} "
             "at /en/agents/"

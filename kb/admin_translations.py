@@ -1,0 +1,299 @@
+"""The admin for translators: per-language field permissions on articles and categories, the
+translator's page (source diff, mark as up to date, machine translation, review), the coverage
+dashboard, and XLIFF/PO export and import. Every check is made on the server."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import translation
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from modeltranslation.utils import build_localized_fieldname
+
+from . import revisions, workflow
+from .forms import TranslationEditForm, TranslationImportForm
+from .models import Article
+
+STATE_LABELS = {
+    workflow.State.MISSING: gettext_lazy("missing"),
+    workflow.State.OUTDATED: gettext_lazy("outdated"),
+    workflow.State.NEEDS_REVIEW: gettext_lazy("machine translated — needs review"),
+    workflow.State.UP_TO_DATE: gettext_lazy("up to date"),
+}
+
+
+def _all_form_fields(model) -> set[str]:
+    """Every editable model field as the admin form names it (translated fields per language)."""
+    names = set()
+    for field in model._meta.fields:
+        if field.editable and not field.auto_created:
+            names.add(field.name)
+    return names
+
+
+class TranslatorAccessMixin:
+    """Translators see articles and categories and change only their own languages' fields."""
+
+    def _editor(self, request: HttpRequest) -> bool:
+        return revisions.is_editor(request.user)
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or revisions.is_translator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or revisions.is_translator(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) or bool(revisions.translatable_languages(request.user))
+
+    def has_publish_permission(self, request) -> bool:
+        return self._editor(request)
+
+    def _locked_fields(self, request) -> list[str]:
+        allowed = revisions.editable_fields(request.user, self.model)
+        if "*" in allowed:
+            return []
+        return sorted(name for name in _all_form_fields(self.model) if name not in allowed and not self._is_plain_translated(name))
+
+    def _is_plain_translated(self, name: str) -> bool:
+        # modeltranslation replaces "title" by title_en, title_fr...; only those appear in the form.
+        from modeltranslation.translator import translator
+
+        return name in translator.get_options_for_model(self.model).fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return tuple(super().get_readonly_fields(request, obj)) + tuple(self._locked_fields(request))
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return super().get_prepopulated_fields(request, obj) if self._editor(request) else {}
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and not self._editor(request):
+            if object_id is None:
+                raise PermissionDenied(_("Only editors create articles and categories."))
+            locked = set(self._locked_fields(request))
+            tampered = sorted(key for key in request.POST if key in locked)
+            if tampered:
+                # Refused outright rather than silently ignored: nothing of this request is saved.
+                raise PermissionDenied(_("You may not change these fields: %(fields)s") % {"fields": ", ".join(tampered)})
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        with revisions.acting_as(request.user):
+            super().save_model(request, obj, form, change)
+
+    # --- The translator's page ---------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        urls = [
+            path(
+                "<path:object_id>/translate/<str:language>/",
+                self.admin_site.admin_view(self.translate_view),
+                name="%s_%s_translate" % info,
+            ),
+        ]
+        return urls + super().get_urls()
+
+    @property
+    def kind(self) -> str:
+        return "article" if self.model is Article else "category"
+
+    def translation_links(self, obj: Model) -> str:
+        if not obj or not obj.pk:
+            return _("Save first.")
+        info = self.opts.app_label, self.opts.model_name
+        states = revisions.statuses([obj])
+        rows = [
+            (
+                reverse(f"admin:{info[0]}_{info[1]}_translate", args=[obj.pk, language]),
+                states[(obj.pk, language)].language_name,
+                STATE_LABELS[states[(obj.pk, language)].state],
+                states[(obj.pk, language)].state.value,
+            )
+            for language in revisions.target_languages()
+        ]
+        return format_html_join(
+            "", '<a class="translation-state state-{3}" href="{0}">{1}: {2}</a><br>', rows
+        )
+
+    translation_links.short_description = gettext_lazy("translations")
+
+    def translate_view(self, request: HttpRequest, object_id: str, language: str) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or language not in revisions.target_languages():
+            raise Http404(_("There is no such translation."))
+        user = request.user
+        may_translate, may_review = revisions.can_translate(user, language), revisions.can_review(user, language)
+        if not (may_translate or may_review):
+            raise PermissionDenied(_("You may not translate into this language."))
+        kind = self.kind
+        current_values = revisions.text_in(obj, language, workflow.EXCHANGED_FIELDS[kind])
+        form = TranslationEditForm(initial=current_values, kind=kind)
+        if request.method == "POST":
+            action = request.POST.get("action", "save")
+            try:
+                if action == "approve":
+                    revisions.approve(obj, language, user)
+                    self.message_user(request, _("Translation approved."), messages.SUCCESS)
+                    return HttpResponseRedirect(request.path)
+                if action == "machine":
+                    revisions.machine_translate(obj, language, user)
+                    self.message_user(request, _("Machine translation stored; it needs a reviewer's approval."), messages.SUCCESS)
+                    return HttpResponseRedirect(request.path)
+                if action == "save":
+                    if not may_translate:
+                        raise revisions.WorkflowError(_("You may not translate into this language."))
+                    form = TranslationEditForm(request.POST, kind=kind)
+                    if form.is_valid():
+                        values = {name: form.cleaned_data[name] for name in workflow.EXCHANGED_FIELDS[kind]}
+                        revisions.translation_save(obj, language, values, user, up_to_date=form.cleaned_data["up_to_date"])
+                        self.message_user(request, _("Translation saved."), messages.SUCCESS)
+                        return HttpResponseRedirect(request.path)
+                else:
+                    raise revisions.WorkflowError(_("Unknown action."))
+            except revisions.WorkflowError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        status = revisions.status(obj, language)
+        source_fields = workflow.SOURCE_FIELDS[kind]
+        diff = []
+        if status.state == workflow.State.OUTDATED and status.made_from:
+            diff = workflow.source_diff(
+                revisions.revision_text(obj, status.made_from), revisions.text_in(obj, revisions.source_language(), source_fields), source_fields
+            )
+        with translation.override(language):
+            public_url = obj.get_absolute_url()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("%(object)s — translation into %(language)s") % {"object": obj, "language": status.language_name},
+            "object": obj,
+            "language": language,
+            "status": status,
+            "state_label": STATE_LABELS[status.state],
+            "form": form,
+            "diff": diff,
+            "source": [
+                (name, revisions.text_in(obj, revisions.source_language(), [name])[name]) for name in workflow.EXCHANGED_FIELDS[kind]
+            ],
+            "may_translate": may_translate,
+            "may_review": may_review and status.machine,
+            "machine_available": may_translate
+            and revisions.machine_translator() is not None
+            and (status.state == workflow.State.MISSING or status.machine),
+            "public_url": public_url,
+            "change_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]),
+        }
+        return TemplateResponse(request, "admin/kb/translate.html", context)
+
+
+class TranslationsDashboardMixin:
+    """On the article admin: the coverage dashboard, export and import."""
+
+    change_list_template = "admin/kb/article/change_list.html"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        urls = [
+            path("translations/", self.admin_site.admin_view(self.coverage_view), name="%s_%s_coverage" % info),
+            path(
+                "translations/export/<str:language>/<str:fmt>/",
+                self.admin_site.admin_view(self.export_view),
+                name="%s_%s_export_translations" % info,
+            ),
+            path("translations/import/", self.admin_site.admin_view(self.import_view), name="%s_%s_import_translations" % info),
+        ]
+        return urls + super().get_urls()
+
+    def _languages(self, request) -> list[str]:
+        user = request.user
+        languages = [
+            language for language in revisions.target_languages()
+            if language in revisions.translatable_languages(user) or language in revisions.reviewable_languages(user)
+        ]
+        if not languages:
+            raise PermissionDenied(_("Only editors and translators see translations."))
+        return languages
+
+    def coverage_view(self, request: HttpRequest) -> HttpResponse:
+        languages = self._languages(request)
+        chosen = request.GET.get("language") or languages[0]
+        if chosen not in languages:
+            raise Http404(_("There is no such language here."))
+        info = self.opts.app_label
+        priorities = []
+        for item in revisions.priorities(chosen):
+            model_name = "article" if item.kind == "article" else "category"
+            priorities.append(
+                {
+                    "item": item,
+                    "state_label": STATE_LABELS[item.status.state],
+                    "url": reverse(f"admin:{info}_{model_name}_translate", args=[item.obj.pk, chosen]),
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Translation coverage"),
+            "coverage": revisions.coverage(languages),
+            "state_labels": [(state.value, STATE_LABELS[state]) for state in workflow.State],
+            "chosen": chosen,
+            "chosen_name": translation.get_language_info(chosen)["name_local"],
+            "priorities": priorities,
+            "languages": languages,
+            "demand_days": revisions.DEMAND_DAYS,
+        }
+        return TemplateResponse(request, "admin/kb/coverage.html", context)
+
+    def export_view(self, request: HttpRequest, language: str, fmt: str) -> HttpResponse:
+        if language not in self._languages(request) or fmt not in workflow.FORMATS:
+            raise Http404(_("There is no such export."))
+        data = workflow.write(revisions.export_bundle(language), fmt)
+        extension = "xlf" if fmt == "xliff" else "po"
+        response = HttpResponse(data, content_type="application/x-xliff+xml" if fmt == "xliff" else "text/x-gettext-translation")
+        response["Content-Disposition"] = f'attachment; filename="help-center-{language}.{extension}"'
+        return response
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        self._languages(request)
+        form = TranslationImportForm()
+        summary = None
+        if request.method == "POST":
+            form = TranslationImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                data = upload.read()
+                try:
+                    bundle = workflow.read(data, workflow.guess_format(upload.name, data))
+                    summary = revisions.import_bundle(bundle, request.user)
+                except revisions.ImportRejected as exc:
+                    for error in exc.errors[:20]:
+                        form.add_error("file", error)
+                except workflow.ExchangeError as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    self.message_user(
+                        request,
+                        _("Imported %(language)s: %(updated)d updated, %(unchanged)d unchanged.")
+                        % {"language": summary.language, "updated": len(summary.updated), "unchanged": summary.unchanged},
+                        messages.SUCCESS,
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import translations"),
+            "form": form,
+            "summary": summary,
+        }
+        return TemplateResponse(request, "admin/kb/import.html", context, status=400 if form.errors else 200)
+
+
+def state_badge(state: workflow.State) -> str:
+    return format_html('<span class="translation-state state-{}">{}</span>', state.value, STATE_LABELS[state])

@@ -1,0 +1,308 @@
+"""The translation workflow's rules, without Django: which state a translation is in, what changed
+in the source since it was made, and the XLIFF 1.2 / PO files exchanged with translators.
+
+kb/revisions.py applies these to the database."""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polib
+from defusedxml import ElementTree as SafeElementTree
+from xml.etree import ElementTree
+
+# The fields whose source text is tracked by revisions and translated; slugs are exchanged too, but
+# a new source slug does not make a translation outdated.
+SOURCE_FIELDS = {"article": ("title", "summary", "body", "questions"), "category": ("name", "description")}
+EXCHANGED_FIELDS = {"article": ("title", "slug", "summary", "body", "questions"), "category": ("name", "slug", "description")}
+
+
+class State(enum.StrEnum):
+    MISSING = "missing"
+    OUTDATED = "outdated"
+    NEEDS_REVIEW = "needs_review"
+    UP_TO_DATE = "up_to_date"
+
+
+def derive_state(*, has_text: bool, made_from: int | None, current: int, machine: bool) -> State:
+    """A translation's state. `made_from` is the source revision it was made from (None when
+    unknown: written before revisions were kept, or outside the application), `current` the source's
+    latest revision (0 when none was recorded)."""
+    if not has_text:
+        return State.MISSING
+    if made_from is None:
+        # Nothing says which text it was made from: only safe if the source never changed.
+        return State.UP_TO_DATE if current <= 1 else State.OUTDATED
+    if made_from < current:
+        return State.OUTDATED
+    if machine:
+        return State.NEEDS_REVIEW
+    return State.UP_TO_DATE
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "same", "added" or "removed"
+    text: str
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str
+    lines: tuple[DiffLine, ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(line.kind != "same" for line in self.lines)
+
+
+def source_diff(old: dict[str, str], new: dict[str, str], fields: Sequence[str]) -> list[FieldDiff]:
+    """Line by line, what changed in each source field between two revisions (changed fields only)."""
+    diffs = []
+    for name in fields:
+        before, after = (old.get(name) or "").splitlines(), (new.get(name) or "").splitlines()
+        if before == after:
+            continue
+        lines = []
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+            if tag == "equal":
+                lines += [DiffLine("same", text) for text in before[i1:i2]]
+                continue
+            lines += [DiffLine("removed", text) for text in before[i1:i2]]
+            lines += [DiffLine("added", text) for text in after[j1:j2]]
+        diffs.append(FieldDiff(name, tuple(lines)))
+    return diffs
+
+
+# --- Exchange files -----------------------------------------------------------------------------
+
+
+class ExchangeError(ValueError):
+    """A translation file that cannot be imported; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    field: str
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One article or category in a translation file."""
+
+    kind: str  # "article" or "category"
+    key: str  # its source-language slug
+    revision: int  # the source revision the file's source text is
+    state: str
+    units: tuple[Unit, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    source_language: str
+    target_language: str
+    items: tuple[Item, ...]
+
+
+XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
+HC_NS = "urn:x-helpcenter:translation"
+ElementTree.register_namespace("", XLIFF_NS)
+ElementTree.register_namespace("hc", HC_NS)
+_TARGET_STATE = {
+    State.MISSING: "new",
+    State.OUTDATED: "needs-translation",
+    State.NEEDS_REVIEW: "needs-review-translation",
+    State.UP_TO_DATE: "translated",
+}
+
+
+def _q(name: str, ns: str = XLIFF_NS) -> str:
+    return f"{{{ns}}}{name}"
+
+
+def write_xliff(bundle: Bundle) -> bytes:
+    root = ElementTree.Element(_q("xliff"), {"version": "1.2"})
+    file = ElementTree.SubElement(
+        root,
+        _q("file"),
+        {
+            "original": "help-center",
+            "datatype": "plaintext",
+            "source-language": bundle.source_language,
+            "target-language": bundle.target_language,
+        },
+    )
+    body = ElementTree.SubElement(file, _q("body"))
+    for item in bundle.items:
+        group = ElementTree.SubElement(
+            body,
+            _q("group"),
+            {
+                "id": f"{item.kind}:{item.key}",
+                _q("kind", HC_NS): item.kind,
+                _q("key", HC_NS): item.key,
+                _q("revision", HC_NS): str(item.revision),
+                _q("state", HC_NS): item.state,
+            },
+        )
+        for unit in item.units:
+            element = ElementTree.SubElement(
+                group, _q("trans-unit"), {"id": f"{item.kind}:{item.key}:{unit.field}", "resname": unit.field, _q("space", "http://www.w3.org/XML/1998/namespace"): "preserve"}
+            )
+            ElementTree.SubElement(element, _q("source")).text = unit.source
+            target = ElementTree.SubElement(element, _q("target"), {"state": _TARGET_STATE.get(State(item.state), "new")})
+            target.text = unit.target
+    ElementTree.indent(root)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _required(element, name: str, what: str) -> str:
+    value = element.get(name)
+    if value is None or not value.strip():
+        raise ExchangeError(f"{what} has no {name.split('}')[-1]} attribute")
+    return value
+
+
+def read_xliff(data: bytes) -> Bundle:
+    try:
+        root = SafeElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        raise ExchangeError(f"not well-formed XML ({exc})") from None
+    except Exception as exc:  # defusedxml refuses entity expansion and external references
+        raise ExchangeError(f"refused XML ({type(exc).__name__})") from None
+    if root.tag != _q("xliff"):
+        raise ExchangeError("not an XLIFF 1.2 file (the root element is not <xliff>)")
+    files = root.findall(_q("file"))
+    if len(files) != 1:
+        raise ExchangeError("an XLIFF file must hold exactly one <file> element")
+    file = files[0]
+    source, target = _required(file, "source-language", "<file>"), _required(file, "target-language", "<file>")
+    items = []
+    for group in file.iter(_q("group")):
+        kind = _required(group, _q("kind", HC_NS), "a <group>")
+        key = _required(group, _q("key", HC_NS), "a <group>")
+        revision = _integer(_required(group, _q("revision", HC_NS), f"group {kind}:{key}"), f"{kind}:{key}")
+        units = []
+        for element in group.findall(_q("trans-unit")):
+            name = _required(element, "resname", f"a unit of {kind}:{key}")
+            source_element, target_element = element.find(_q("source")), element.find(_q("target"))
+            if source_element is None:
+                raise ExchangeError(f"unit {kind}:{key}:{name} has no <source>")
+            units.append(
+                Unit(name, _text(source_element), _text(target_element) if target_element is not None else "")
+            )
+        items.append(Item(kind, key, revision, group.get(_q("state", HC_NS), ""), tuple(units)))
+    return Bundle(source, target, tuple(items))
+
+
+def _text(element) -> str:
+    # Inline markup is not part of this format: a translator's tool that adds some gets its text kept.
+    return "".join(element.itertext())
+
+
+def _integer(value: str, where: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ExchangeError(f"{where}: the source revision {value!r} is not a number") from None
+    if number < 0:
+        raise ExchangeError(f"{where}: the source revision {value!r} is negative")
+    return number
+
+
+def write_po(bundle: Bundle) -> bytes:
+    po = polib.POFile(wrapwidth=0)
+    po.metadata = {
+        "Project-Id-Version": "help-center",
+        "Language": bundle.target_language,
+        "X-Source-Language": bundle.source_language,
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+    }
+    for item in bundle.items:
+        for unit in item.units:
+            po.append(
+                polib.POEntry(
+                    msgctxt=f"{item.kind}:{item.key}:{unit.field}",
+                    msgid=unit.source,
+                    msgstr=unit.target,
+                    comment=f"source-revision: {item.revision}\nstate: {item.state}",
+                    # The PO convention for "a translator must look at this again".
+                    flags=["fuzzy"] if item.state in (State.OUTDATED, State.NEEDS_REVIEW) and unit.target else [],
+                )
+            )
+    return str(po).encode("utf-8")
+
+
+def read_po(data: bytes) -> Bundle:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ExchangeError("a PO file must be UTF-8") from None
+    try:
+        po = polib.pofile(text, wrapwidth=0)
+    except (OSError, ValueError) as exc:
+        raise ExchangeError(f"not a valid PO file ({exc})") from None
+    target = po.metadata.get("Language", "").strip()
+    source = po.metadata.get("X-Source-Language", "").strip()
+    if not target or not source:
+        raise ExchangeError("the PO header must give Language and X-Source-Language")
+    grouped: dict[tuple[str, str], dict] = {}
+    for entry in po:
+        context = entry.msgctxt or ""
+        parts = context.split(":")
+        if len(parts) != 3 or not all(parts):
+            raise ExchangeError(f"entry {entry.msgid[:40]!r} has no kind:key:field context")
+        kind, key, name = parts
+        notes = dict(
+            line.split(": ", 1) for line in (entry.comment or "").splitlines() if ": " in line
+        )
+        if "source-revision" not in notes:
+            raise ExchangeError(f"entry {context} does not say its source revision")
+        revision = _integer(notes["source-revision"], context)
+        slot = grouped.setdefault((kind, key), {"revision": revision, "state": notes.get("state", ""), "units": []})
+        if slot["revision"] != revision:
+            raise ExchangeError(f"{kind}:{key} has entries from different source revisions")
+        slot["units"].append(Unit(name, entry.msgid, entry.msgstr))
+    items = tuple(Item(kind, key, v["revision"], v["state"], tuple(v["units"])) for (kind, key), v in grouped.items())
+    return Bundle(source, target, items)
+
+
+FORMATS = {"xliff": (write_xliff, read_xliff), "po": (write_po, read_po)}
+
+
+def guess_format(name: str, data: bytes) -> str:
+    """The format of an uploaded file, from its name or, failing that, its first bytes."""
+    lowered = name.lower()
+    if lowered.endswith((".xlf", ".xliff", ".xml")):
+        return "xliff"
+    if lowered.endswith((".po", ".pot")):
+        return "po"
+    return "xliff" if data.lstrip()[:1] == b"<" else "po"
+
+
+def read(data: bytes, fmt: str) -> Bundle:
+    if fmt not in FORMATS:
+        raise ExchangeError(f"unknown format {fmt!r} (xliff or po)")
+    return FORMATS[fmt][1](data)
+
+
+def write(bundle: Bundle, fmt: str) -> bytes:
+    if fmt not in FORMATS:
+        raise ExchangeError(f"unknown format {fmt!r} (xliff or po)")
+    return FORMATS[fmt][0](bundle)
+
+
+def units_of(kind: str, source: dict[str, str], target: dict[str, str]) -> tuple[Unit, ...]:
+    """The exchanged units of one article or category (fields with no source text are left out)."""
+    return tuple(
+        Unit(name, source.get(name) or "", target.get(name) or "")
+        for name in EXCHANGED_FIELDS[kind]
+        if (source.get(name) or "").strip()
+    )
