@@ -30,6 +30,24 @@ print(Article.objects.count())
 """
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (gunicorn's master and workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending.extend(int(child) for child in children)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -104,6 +122,7 @@ def running_site(*, database: str = "sqlite", articles: int = 0, workers: int = 
             except OSError:
                 time.sleep(0.2)
         wait_for_engines(port, workers)
+        environment["BENCH_SERVER_PID"] = str(server.pid)
         yield port, environment, manage
     finally:
         server.send_signal(signal.SIGTERM)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from benchsite import running_site  # noqa: E402
+from benchsite import cpu_seconds, running_site  # noqa: E402
 ARTICLES = ["/en/articles/reset-password/", "/en/articles/update-payment-method/", "/en/articles/dns-records/", "/fr/"]
 QUESTIONS = [
     "I forgot my password", "how do I change my credit card", "my server is down", "how to add an A record",
@@ -121,12 +121,16 @@ def main() -> int:
         stats: dict[str, list] = defaultdict(list)
         lock = threading.Lock()
         customers = [Customer(port, n, n % 10 == 0, stats, lock, args.think, args.rounds) for n in range(args.customers)]
+        server_pid = int(env["BENCH_SERVER_PID"])
+        server_cpu, client_cpu = cpu_seconds(server_pid), time.process_time()
         started = time.perf_counter()
         for customer in customers:
             customer.start()
         for customer in customers:
             customer.join()
         elapsed = time.perf_counter() - started
+        env["BENCH_SERVER_CPU"] = str(cpu_seconds(server_pid) - server_cpu)
+        env["BENCH_CLIENT_CPU"] = str(time.process_time() - client_cpu)
         result = report(args, stats, elapsed, customers, warm, env, manage)
     return result
 
@@ -140,6 +144,12 @@ def report(args, stats, elapsed, customers, warm, env, manage) -> int:
         print(f"  {name:18} n={len(ms):4d}  p50={statistics.median(ms):7.1f} ms  p95={percentile(ms, .95):7.1f} ms  p99={percentile(ms, .99):7.1f} ms")
     messages = stats.get("POST message", [])
     print(f"  chat messages/s: {len(messages) / elapsed:.0f}")
+    server_cpu, client_cpu = float(env["BENCH_SERVER_CPU"]), float(env["BENCH_CLIENT_CPU"])
+    print(
+        f"  CPU: server {server_cpu:.1f} s = {server_cpu / total * 1000:.1f} ms per request "
+        f"(2 dedicated cores would serve ~{2 * total / server_cpu:.0f} req/s); "
+        f"load generator {client_cpu:.1f} s = {client_cpu / elapsed / 2:.0%} of the machine"
+    )
 
     # Nothing lost: every escalation has its ticket, every message sent is stored.
     check = subprocess.run(
