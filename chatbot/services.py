@@ -79,64 +79,88 @@ def _bot(conversation: Conversation, kind: str, text: str, articles: list[dict] 
     return Reply(kind=kind, text=text, articles=articles or [], message=message, language=conversation.language)
 
 
-def _offer(conversation: Conversation, reason: Reason, text: str) -> Reply:
-    conversation.handoff_reason = reason.value
-    conversation.save(update_fields=["handoff_reason"])
-    return _bot(conversation, "offer_person", text)
+@dataclass
+class _Plan:
+    """The bot's answer worked out before anything is written: the write transaction (which takes
+    SQLite's single write lock) then lasts two inserts, not the ranking."""
+
+    kind: str
+    text: str
+    articles: list[dict] = field(default_factory=list)
+    updates: dict = field(default_factory=dict)  # conversation fields to change
 
 
-@transaction.atomic
-def conversation_message(*, conversation: Conversation, text: str) -> Reply:
-    """Store what the customer wrote, then answer it: switch language if the message is clearly in
-    another site language, offer a person on request, else search and apply the answering policy."""
-    detected = lang.detect(text)
-    Message.objects.create(conversation=conversation, role=Role.CUSTOMER, text=text, language=detected or "")
+def _plan(conversation: Conversation, text: str, detected: str) -> _Plan:
     if conversation.status == ConversationStatus.ESCALATED and conversation.ticket_id:
         with translation.override(conversation.language):
-            return _bot(conversation, "escalated", phrases.ALREADY_ESCALATED % {"reference": conversation.ticket.reference})
-    prefix = ""
+            return _Plan("escalated", phrases.ALREADY_ESCALATED % {"reference": conversation.ticket.reference})
     site = _site_languages()
     if detected and detected not in site and detected.split("-")[0] not in {code.split("-")[0] for code in site}:
         names = get_text_list([get_language_info(code)["name_local"] for code in site], ", ")
         with translation.override(conversation.language):
-            return _bot(conversation, "unsupported_language", phrases.UNSUPPORTED_LANGUAGE % {"languages": names})
+            return _Plan("unsupported_language", phrases.UNSUPPORTED_LANGUAGE % {"languages": names})
+    language, prefix, updates = conversation.language, "", {}
     if detected and detected in site and detected != conversation.language:
-        conversation.language = detected
-        conversation.save(update_fields=["language"])
+        language = updates["language"] = detected
         with translation.override(detected):
             prefix = phrases.LANGUAGE_SWITCHED % {"language": get_language_info(detected)["name_local"]}
-    with translation.override(conversation.language):
+    with translation.override(language):
         if lang.asks_for_person(text):
-            return _offer(conversation, Reason.ASKED_FOR_PERSON, _join(conversation.language, prefix, phrases.ASKED_PERSON))
-        ranked = answer_engine(conversation.language).rank(text, limit=5)
+            updates["handoff_reason"] = Reason.ASKED_FOR_PERSON.value
+            return _Plan("offer_person", _join(language, prefix, phrases.ASKED_PERSON), updates=updates)
+        ranked = answer_engine(language).rank(text, limit=5)
         decision = decide(ranked, chat_thresholds())
         if decision.kind == Kind.ANSWER:
-            cards = _article_cards(decision.articles, conversation.language)
-            return _bot(conversation, "answer", _join(conversation.language, prefix, phrases.ANSWER, phrases.DID_IT_HELP), cards)
+            cards = _article_cards(decision.articles, language)
+            return _Plan("answer", _join(language, prefix, phrases.ANSWER, phrases.DID_IT_HELP), cards, updates)
         if decision.kind == Kind.SUGGESTIONS:
-            cards = _article_cards(decision.articles, conversation.language)
-            return _bot(conversation, "suggestions", _join(conversation.language, prefix, phrases.SUGGESTIONS), cards)
-        conversation.handoff_reason = (decision.reason or Reason.NO_MATCH).value
-        conversation.save(update_fields=["handoff_reason"])
-        return _bot(conversation, "cannot_help", _join(conversation.language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON))
+            cards = _article_cards(decision.articles, language)
+            return _Plan("suggestions", _join(language, prefix, phrases.SUGGESTIONS), cards, updates)
+        updates["handoff_reason"] = (decision.reason or Reason.NO_MATCH).value
+        return _Plan("cannot_help", _join(language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates)
 
 
-@transaction.atomic
+def conversation_message(*, conversation: Conversation, text: str) -> Reply:
+    """Store what the customer wrote and the answer, together: switch language if the message is
+    clearly in another site language, offer a person on request, else search and apply the policy.
+    The answer is worked out first; the customer's message and the answer are saved in one
+    transaction, so a failure saves neither and the customer can simply send again."""
+    detected = lang.detect(text)
+    plan = _plan(conversation, text, detected)
+    with transaction.atomic():
+        Message.objects.create(conversation=conversation, role=Role.CUSTOMER, text=text, language=detected or "")
+        for name, value in plan.updates.items():
+            setattr(conversation, name, value)
+        if plan.updates:
+            conversation.save(update_fields=list(plan.updates))
+        return _bot(conversation, plan.kind, str(plan.text), plan.articles)
+
+
 def conversation_feedback(*, conversation: Conversation, message: Message, helpful: bool) -> Reply:
-    """Record "did this help?" on a bot message; "no" brings the next suggestions, then a person."""
-    message.helpful = helpful
-    message.save(update_fields=["helpful"])
+    """Record "did this help?" on a bot message; "no" brings the next suggestions, then a person.
+    As for messages, the next answer is ranked before the short write transaction."""
     with translation.override(conversation.language):
-        if helpful:
-            return _bot(conversation, "thanks", str(phrases.THANKS_HELPFUL))
-        last_question = conversation.messages.filter(role=Role.CUSTOMER).order_by("-created_at", "-id").first()
-        if last_question is not None:
-            ranked = answer_engine(conversation.language).rank(last_question.text, limit=8)
-            decision = decide(ranked, chat_thresholds(), exclude=frozenset(_shown_ids(conversation)))
-            if decision.kind != Kind.CANNOT_HELP:
-                cards = _article_cards(decision.articles, conversation.language)
-                return _bot(conversation, "suggestions", str(phrases.NEXT_SUGGESTIONS), cards)
-        return _offer(conversation, Reason.NEGATIVE_FEEDBACK, _join(conversation.language, phrases.CANNOT_HELP, phrases.OFFER_PERSON))
+        plan = _Plan("thanks", str(phrases.THANKS_HELPFUL))
+        if not helpful:
+            plan = _Plan(
+                "offer_person",
+                _join(conversation.language, phrases.CANNOT_HELP, phrases.OFFER_PERSON),
+                updates={"handoff_reason": Reason.NEGATIVE_FEEDBACK.value},
+            )
+            last_question = conversation.messages.filter(role=Role.CUSTOMER).order_by("-created_at", "-id").first()
+            if last_question is not None:
+                ranked = answer_engine(conversation.language).rank(last_question.text, limit=8)
+                decision = decide(ranked, chat_thresholds(), exclude=frozenset(_shown_ids(conversation)))
+                if decision.kind != Kind.CANNOT_HELP:
+                    plan = _Plan("suggestions", str(phrases.NEXT_SUGGESTIONS), _article_cards(decision.articles, conversation.language))
+    with transaction.atomic():
+        message.helpful = helpful
+        message.save(update_fields=["helpful"])
+        for name, value in plan.updates.items():
+            setattr(conversation, name, value)
+        if plan.updates:
+            conversation.save(update_fields=list(plan.updates))
+        return _bot(conversation, plan.kind, plan.text, plan.articles)
 
 
 def _transcript(conversation: Conversation) -> list[dict]:
