@@ -43,16 +43,26 @@ def _owner(request: HttpRequest) -> str:
 
 
 def _json_body(request: HttpRequest) -> dict | JsonResponse:
-    if len(request.body) > MAX_BODY_BYTES:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    # Refused before reading: a 10 MB body never reaches memory.
+    if declared > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
         return _error(413, _("The request is too large."))
     if request.content_type != "application/json":
         return _error(415, _("Send JSON (Content-Type: application/json)."))
     try:
         data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        # JSON may spell lone surrogates (\ud800), which no database can store as text.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError, json.JSONDecodeError, RecursionError):
         return _error(400, _("The request body is not valid JSON."))
     if not isinstance(data, dict):
         return _error(400, _("The request body must be a JSON object."))
+    if any(isinstance(value, (list, dict)) for value in data.values()):
+        # Django's form fields would turn ["a"] into the text "['a']".
+        return _error(400, _("Each field must be a single value, not a list or an object."))
     return data
 
 

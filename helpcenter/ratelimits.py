@@ -1,5 +1,6 @@
 """Per-client rate limits for anonymous endpoints, answered with 429 and Retry-After."""
 
+import ipaddress
 from collections.abc import Callable, Iterable
 from functools import wraps
 
@@ -14,6 +15,16 @@ def client_ip(request: HttpRequest) -> str:
     header = settings.HELPCENTER_PROXY_IP_HEADER
     forwarded = request.META.get(header, "").strip() if header else ""
     return forwarded or request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def axes_client_ip(request: HttpRequest) -> str | None:
+    """django-axes asks for the client address the same way the rate limits see it; it stores it in
+    an IP address column, so anything that is not one (a request built in code) becomes None."""
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def rate_limited(rate: Callable[[], str], *, methods: Iterable[str] | None = None):

@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -14,8 +15,36 @@ from .admin_translations import TranslationsDashboardMixin, TranslatorAccessMixi
 from .models import Article, ArticleFeedback, ArticleStatus, ArticleViewCount, Category, SearchLog, SourceRevision
 
 
+class ConflictCheckedForm(forms.ModelForm):
+    """Refuses to overwrite a save made by someone else since this form was opened (no lost update)."""
+
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.updated_at:
+            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = self.data.get("loaded_at") if self.is_bound else None
+        if self.instance.pk and seen:
+            # The admin saves inside a transaction: this row lock holds until our save commits, so a
+            # second editor's save waits here and then sees the first one's timestamp.
+            current = (
+                type(self.instance).objects.select_for_update().filter(pk=self.instance.pk).values_list("updated_at", flat=True).first()
+            )
+            if current is not None and current.isoformat() != seen:
+                raise forms.ValidationError(
+                    _("Someone else saved this since you opened it. Copy your changes, reload the page to see theirs, and apply yours again."),
+                    code="conflict",
+                )
+        return cleaned
+
+
 @admin.register(Category)
 class CategoryAdmin(TranslatorAccessMixin, TabbedTranslationAdmin):
+    form = ConflictCheckedForm
     list_display = ("name", "slug", "order", "updated_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -29,6 +58,7 @@ def article_languages(article: Article) -> str:
 
 @admin.register(Article)
 class ArticleAdmin(TranslationsDashboardMixin, TranslatorAccessMixin, TabbedTranslationAdmin):
+    form = ConflictCheckedForm
     list_display = ("title", "category", "status", article_languages, "order", "updated_at")
     list_filter = ("status", "category")
     list_select_related = ("category",)
@@ -40,7 +70,7 @@ class ArticleAdmin(TranslationsDashboardMixin, TranslatorAccessMixin, TabbedTran
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("translation_links", "preview_links", "author", "created_at", "updated_at", "published_at")
     fieldsets = (
-        (None, {"fields": ("title", "slug", "category", "status", "order")}),
+        (None, {"fields": ("title", "slug", "category", "status", "order", "loaded_at")}),
         (_("content"), {"fields": ("summary", "body", "questions")}),
         (_("translations"), {"fields": ("translation_links",)}),
         (_("preview and history"), {"fields": ("preview_links", "author", "created_at", "updated_at", "published_at")}),

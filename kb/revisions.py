@@ -427,7 +427,8 @@ def import_bundle(bundle: workflow.Bundle, user=None) -> ImportSummary:
     summary = ImportSummary(language)
     with transaction.atomic(), acting_as(user):
         for obj, item, values in plan:
-            changed = {name: value for name, value in values.items() if text_in(obj, language, [name])[name] != value}
+            current = text_in(obj, language, list(values))
+            changed = {name: value for name, value in values.items() if workflow.exchange_text(current[name]) != value}
             if not changed:
                 summary.unchanged += 1
                 continue

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -299,10 +300,19 @@ def write(bundle: Bundle, fmt: str) -> bytes:
     return FORMATS[fmt][0](bundle)
 
 
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def exchange_text(value: str | None) -> str:
+    """Text as it travels in exchange files: line breaks as \n (XML reads \r\n as \n anyway, and
+    browsers send \r\n from text areas) and no control characters XML 1.0 cannot carry."""
+    return _XML_UNSAFE.sub("", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def units_of(kind: str, source: dict[str, str], target: dict[str, str]) -> tuple[Unit, ...]:
     """The exchanged units of one article or category (fields with no source text are left out)."""
     return tuple(
-        Unit(name, source.get(name) or "", target.get(name) or "")
+        Unit(name, exchange_text(source.get(name)), exchange_text(target.get(name)))
         for name in EXCHANGED_FIELDS[kind]
         if (source.get(name) or "").strip()
     )

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Handoff, HandoffDelivery, Region, RegionClosure, Ticket, TicketEvent, TicketMessage
+from .models import Handoff, HandoffDelivery, OutgoingEmail, Region, RegionClosure, Ticket, TicketEvent, TicketMessage
 
 
 class RegionClosureInline(admin.TabularInline):
@@ -77,6 +77,23 @@ class HandoffAdmin(admin.ModelAdmin):
     list_filter = ("from_region",)
     readonly_fields = ("from_region", "shift_end", "summary", "created_at", "tickets")
     inlines = [HandoffDeliveryInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """Customer e-mails and whether the mail server took them; staff read, the retry loop writes."""
+
+    list_display = ("ticket", "to", "subject", "status", "attempts", "next_attempt_at", "last_error", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("ticket",)
+    search_fields = ("to", "subject", "ticket__reference")
+    readonly_fields = ("ticket", "to", "subject", "body", "status", "attempts", "next_attempt_at", "last_error", "created_at", "sent_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

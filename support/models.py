@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import schedule
+from .webhooks import validate_webhook_url
 
 
 def validate_hours(value: str) -> None:
@@ -38,7 +39,12 @@ class Region(models.Model):
     holiday_country = models.CharField(_("public holidays of country"), max_length=8, blank=True)
     holiday_subdivision = models.CharField(_("subdivision"), max_length=16, blank=True)
     order = models.PositiveIntegerField(_("display order"), default=0)
-    webhook_url = models.URLField(_("hand-off webhook"), blank=True, help_text=_("Slack-compatible incoming webhook."))
+    webhook_url = models.URLField(
+        _("hand-off webhook"),
+        blank=True,
+        validators=[validate_webhook_url],
+        help_text=_("Slack-compatible incoming webhook: an https:// address on a public host."),
+    )
     handoff_email = models.EmailField(_("hand-off e-mail"), blank=True)
     agents = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="support_regions", verbose_name=_("agents"))
 
@@ -252,3 +258,33 @@ class HandoffDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handoff_id} → {self.to_region_id} ({self.status})"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("waiting to be sent")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+class OutgoingEmail(models.Model):
+    """An e-mail to a customer, kept until the mail server took it: a server that is down delays it,
+    retries back off, and one that keeps failing is shown to staff on the ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="emails", verbose_name=_("ticket"))
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("customer e-mail")
+        verbose_name_plural = _("customer e-mails")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.to}: {self.subject}"

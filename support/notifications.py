@@ -1,10 +1,7 @@
 """What customers and receiving regions are told: e-mails in the customer's language, with times in
 the customer's own time zone, and hand-off posts to a region's webhook or mailbox."""
 
-import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,8 +13,9 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.timesince import timeuntil
 
+from . import webhooks
 from .conf import support_settings
-from .models import DeliveryStatus, HandoffDelivery, Ticket
+from .models import DeliveryStatus, EmailStatus, HandoffDelivery, OutgoingEmail, Ticket
 
 logger = logging.getLogger(__name__)
 STATUS_LINK_SALT = "support.ticket-status"
@@ -82,7 +80,7 @@ def send_ticket_created(ticket: Ticket, *, opens_at: datetime, open_now: bool, n
         }
         subject = render_to_string("support/email/ticket_created_subject.txt", context).strip()
         body = render_to_string("support/email/ticket_created.txt", context)
-    _send(subject, body, ticket.requester_email)
+    _send(ticket, subject, body, ticket.requester_email)
 
 
 def send_agent_reply(ticket: Ticket, *, body_text: str) -> None:
@@ -90,25 +88,47 @@ def send_agent_reply(ticket: Ticket, *, body_text: str) -> None:
         context = {"ticket": ticket, "reply": body_text, "status_url": status_url(ticket)}
         subject = render_to_string("support/email/ticket_reply_subject.txt", context).strip()
         body = render_to_string("support/email/ticket_reply.txt", context)
-    _send(subject, body, ticket.requester_email)
+    _send(ticket, subject, body, ticket.requester_email)
 
 
-def _send(subject: str, body: str, to: str) -> None:
-    # A failing mail server must not lose the ticket or the reply, which are already committed.
+def _send(ticket: Ticket, subject: str, body: str, to: str) -> OutgoingEmail:
+    """Keep the e-mail, then try to send it at once; a failure leaves it for email_retry (backoff)."""
+    email = OutgoingEmail.objects.create(ticket=ticket, to=to, subject=subject[:255], body=body)
+    email_attempt(email, now=timezone.now())
+    return email
+
+
+def email_attempt(email: OutgoingEmail, *, now: datetime) -> bool:
+    """One try; on failure the next one is due after 2, 4, 8… minutes, and after the last it is failed."""
+    email.attempts += 1
     try:
-        send_mail(subject, body, None, [to])
-    except Exception:  # noqa: BLE001 - any transport error is logged and left for a retry by staff
-        logger.exception("could not e-mail %s", to)
+        send_mail(email.subject, email.body, None, [email.to])
+    except Exception as exc:  # noqa: BLE001 - every transport error is retried
+        logger.warning("could not e-mail ticket %s (attempt %s): %s", email.ticket_id, email.attempts, exc)
+        email.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        if email.attempts >= support_settings().delivery_max_attempts:
+            email.status, email.next_attempt_at = EmailStatus.FAILED, None
+        else:
+            email.next_attempt_at = now + timedelta(minutes=2**email.attempts)
+    else:
+        email.status, email.sent_at, email.next_attempt_at, email.last_error = EmailStatus.SENT, now, None, ""
+    email.save(update_fields=["attempts", "status", "next_attempt_at", "last_error", "sent_at"])
+    return email.status == EmailStatus.SENT
+
+
+def emails_retry(*, now: datetime | None = None) -> int:
+    """Try the e-mails whose next attempt is due; how many went out."""
+    now = now or timezone.now()
+    sent = 0
+    due = OutgoingEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at")
+    for email in due[:200]:
+        sent += email_attempt(email, now=now)
+    return sent
 
 
 def post_webhook(url: str, text: str, *, timeout: float = 5.0) -> None:
-    """POST a Slack-compatible message; raises on any failure."""
-    request = urllib.request.Request(
-        url, data=json.dumps({"text": text}).encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - staff-configured URL
-        if response.status >= 300:
-            raise urllib.error.HTTPError(url, response.status, "unexpected status", response.headers, None)
+    """POST a Slack-compatible message to a checked public https URL; raises on any failure."""
+    webhooks.post(url, text, timeout=timeout)
 
 
 def deliver(delivery: HandoffDelivery, *, now: datetime) -> None:

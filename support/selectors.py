@@ -132,3 +132,15 @@ def tickets_report(*, since: datetime) -> Report:
         median_first_response=responses[len(responses) // 2] if responses else None,
         total=len(rows),
     )
+
+
+def emails_failing(*, limit: int = 20):
+    """Customer e-mails the mail server has refused so far (still retrying, or given up)."""
+    from .models import EmailStatus, OutgoingEmail
+
+    return (
+        OutgoingEmail.objects.filter(attempts__gt=0)
+        .exclude(status=EmailStatus.SENT)
+        .select_related("ticket")
+        .order_by("-created_at")[:limit]
+    )

@@ -94,7 +94,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     return _staff_render(
         request,
         "support/agents/overview.html",
-        {"now": now, "regions": selectors.regions_overview(now=now), "handoffs": selectors.recent_handoffs()},
+        {
+            "now": now,
+            "regions": selectors.regions_overview(now=now),
+            "handoffs": selectors.recent_handoffs(),
+            "failing_emails": selectors.emails_failing(),
+        },
     )
 
 
@@ -159,6 +164,7 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "ticket": ticket,
             "conversation": ticket.messages.select_related("author"),
             "events": ticket.events.select_related("actor"),
+            "emails": ticket.emails.all(),
             "forms": forms,
             "now": timezone.now(),
         },

@@ -12,3 +12,19 @@ def _fresh_process_state():
     yield
     clear_indexes()
     cache.clear()
+
+
+def _settings_changed(**_kwargs):
+    """Apps read their settings once (functools.cache); a test that overrides one must be seen."""
+    from chatbot.conf import chat_thresholds
+    from kb.conf import helpcenter_settings
+    from support.conf import support_settings
+
+    for cached in (helpcenter_settings, support_settings, chat_thresholds):
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+
+
+from django.test.signals import setting_changed  # noqa: E402
+
+setting_changed.connect(_settings_changed, dispatch_uid="tests.settings_changed")

@@ -3,7 +3,10 @@
 import os
 from pathlib import Path
 
+from datetime import timedelta
+
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -38,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_tasks_db",
+    "axes",
     "kb",
     "support",
     "chatbot",
@@ -45,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "helpcenter.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -53,7 +59,37 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Staff logins: django-axes counts failures per username and address and locks that pair out for a
+# while (429 and a translated page); the first backend checks the lock before any password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "helpcenter.ratelimits.axes_client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Content Security Policy: only this site's own scripts, styles, images and fonts; no inline script
+# or style anywhere (the widget's texts travel as json_script data), no framing, forms post here only.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 ROOT_URLCONF = "helpcenter.urls"
 WSGI_APPLICATION = "helpcenter.wsgi.application"
@@ -186,6 +222,9 @@ HELPCENTER_FIRST_RESPONSE_HOURS = 8
 HELPCENTER_STATUS_LINK_MAX_AGE = 60 * 60 * 24 * 180  # seconds
 HELPCENTER_SITE_URL = os.environ.get("HELPCENTER_SITE_URL", "http://127.0.0.1:8000")
 HELPCENTER_HANDOFF_MAX_ATTEMPTS = 6
+# Hand-off webhooks may only target https URLs on public addresses unless this is set (a receiver
+# on the internal network, on purpose).
+HELPCENTER_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPCENTER_WEBHOOK_ALLOW_PRIVATE", False)
 HELPCENTER_CONTACT_RATE = os.environ.get("HELPCENTER_CONTACT_RATE", "5/m")
 # Background work (customer e-mails, hand-off posts): run in-process unless a real queue is set.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")}}

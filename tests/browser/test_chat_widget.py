@@ -1,14 +1,12 @@
 """The chat widget in a real browser (Debian's Chromium driven by Playwright) against the live site."""
 
-import shutil
-
 import pytest
 
 from support.models import Ticket
 from tests.factories import make_article
 from tests.support.factories import make_demo_regions
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from tests.browser.conftest import CHROMIUM
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)"),
@@ -16,27 +14,15 @@ pytestmark = [
 
 
 @pytest.fixture
-def page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Sync Playwright runs an event loop in this thread; the ORM calls of the test are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        context = browser.new_context(timezone_id="Europe/Paris")
-        yield context.new_page()
-        browser.close()
+def page(browser):
+    return browser.new_context(timezone_id="Europe/Paris").new_page()
 
 
 def _ask(page, text: str) -> None:
     count = page.locator(".chat-msg").count()
     page.fill("#chat-input", text)
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('.chat-msg').length >= {count + 2}")
+    page.locator(".chat-msg").nth(count + 1).wait_for()
 
 
 def test_widget_answers_in_french_then_escalates_to_a_person(live_server, page):
@@ -71,7 +57,7 @@ def test_widget_answers_in_french_then_escalates_to_a_person(live_server, page):
     page.wait_for_selector(".chat-escalate input[type=email]")
     page.fill(".chat-escalate input[type=email]", "marie@example.com")
     page.click(".chat-escalate button")
-    page.wait_for_function("document.querySelector('.chat-log').innerText.includes('marie@example.com')")
+    page.locator(".chat-log .chat-bot", has_text="marie@example.com").wait_for()
     ticket = Ticket.objects.get()
     assert ticket.reference in page.locator(".chat-bot").last.inner_text()
     assert (ticket.source, ticket.language, ticket.customer_timezone) == ("chat", "fr", "Europe/Paris")

@@ -1,5 +1,11 @@
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as _authenticate
+from django.test import RequestFactory
+
+
+def authenticate(**credentials):
+    # django-axes checks every sign-in against its lockouts, so it needs the request.
+    return _authenticate(RequestFactory().post("/admin/login/"), **credentials)
 from django.core.management import call_command
 
 from kb.models import Article, ArticleStatus, Category

@@ -311,6 +311,16 @@ def test_imported_translations_are_saved_and_up_to_date(fmt):
     assert revisions.status(article, "de").state == State.UP_TO_DATE
 
 
+def test_windows_line_breaks_and_control_characters_round_trip_without_changing_state():
+    article = _article()
+    Article.objects.filter(pk=article.pk).update(body_fr="Ligne un\r\nLigne deux\x07")
+    for fmt in ("xliff", "po"):
+        summary = revisions.import_bundle(workflow.read(workflow.write(revisions.export_bundle("fr"), fmt), fmt))
+        assert summary.updated == []
+    article.refresh_from_db()
+    assert article.body_fr == "Ligne un\r\nLigne deux\x07"
+
+
 def test_exported_xliff_carries_source_target_state_and_revision():
     _article()
     data = workflow.write(revisions.export_bundle("fr"), "xliff").decode()

@@ -109,5 +109,9 @@ def test_mail_server_down_loses_no_ticket(django_capture_on_commit_callbacks, se
     with django_capture_on_commit_callbacks(execute=True):
         result = _create()
     assert Ticket.objects.filter(pk=result.ticket.pk).exists()
-    assert "could not e-mail marie@example.com" in caplog.text
+    assert f"could not e-mail ticket {result.ticket.pk}" in caplog.text
     assert len(mail.outbox) == 0
+    from support.models import EmailStatus, OutgoingEmail
+
+    email = OutgoingEmail.objects.get(ticket=result.ticket)
+    assert (email.status, email.to) == (EmailStatus.PENDING, "marie@example.com")  # kept for a retry

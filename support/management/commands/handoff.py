@@ -1,11 +1,15 @@
 from django.core.management.base import BaseCommand
 
 from support.management.commands.regions import parse_instant
+from support.notifications import emails_retry
 from support.services import deliveries_send, handoff_run
 
 
 class Command(BaseCommand):
-    help = "Hand waiting tickets to the next region at each shift end (safe to run every minute)."
+    help = (
+        "Hand waiting tickets to the next region at each shift end, and retry hand-off posts and customer "
+        "e-mails that failed (safe to run every minute)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--at", help="ISO-8601 instant to act as now (default: now).")
@@ -24,3 +28,6 @@ class Command(BaseCommand):
             self.stdout.write("No shift ended that still needed a hand-off.")
         if retried:
             self.stdout.write(f"{retried} hand-off summary(ies) posted.")
+        emailed = emails_retry(now=now)
+        if emailed:
+            self.stdout.write(f"{emailed} customer e-mail(s) sent on a retry.")
