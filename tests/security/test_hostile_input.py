@@ -260,8 +260,9 @@ def test_contact_texts_are_escaped_on_the_status_page_agent_page_and_in_emails(c
     status_link = next(line for line in mail.outbox[0].body.splitlines() if "/requests/" in line).strip()
     status_page = client.get(status_link.split("127.0.0.1:8000", 1)[-1]).content.decode()
     assert SCRIPT not in status_page and ATTRIBUTE not in status_page
-    # Plain-text e-mail: the text travels as written, never as markup, and the headers stay single.
+    # Plain-text e-mail: the text travels as written (no HTML entities), headers stay single lines.
     assert "\n" not in mail.outbox[0].subject
+    assert ticket.subject in mail.outbox[0].subject and "&#" not in mail.outbox[0].subject + mail.outbox[0].body
     agent = Client()
     agent.force_login(make_staff(username="agent", permissions=("support.view_ticket", "support.change_ticket")))
     page = agent.get(f"/en/agents/tickets/{ticket.reference}/").content.decode()
