@@ -6,9 +6,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import get_text_list
 from django.utils.translation import get_language_info
+
+from modeltranslation.utils import build_localized_fieldname
 
 from kb.indexes import answer_engine
 from kb.models import Article
@@ -58,15 +61,27 @@ def _shown_ids(conversation: Conversation) -> set[int]:
 
 
 def _article_cards(ranked, language: str) -> list[dict]:
-    by_id = Article.objects.published().in_bulk([item.id for item in ranked])
+    # Only what a card shows, as plain values: the title and slug in the language, else in the
+    # source language (the fallback the pages use). Loading whole translated articles was the
+    # slowest part of an answer.
+    source = settings.LANGUAGE_CODE
+    title, source_title, slug, source_slug = (
+        build_localized_fieldname(name, code) for name in ("title", "slug") for code in (language, source)
+    )
+    rows = {
+        row["pk"]: (row[title] or row[source_title], row[slug] or row[source_slug])
+        for row in Article.objects.published()
+        .filter(pk__in=[item.id for item in ranked])
+        .values("pk", *{title, source_title, slug, source_slug})
+    }
     cards = []
     with translation.override(language):
         for item in ranked:
-            article = by_id.get(item.id)
-            if article is None:
+            if item.id not in rows:
                 continue
+            card_title, card_slug = rows[item.id]
             cards.append({
-                "id": article.pk, "slug": article.slug, "title": article.title, "url": article.get_absolute_url(),
+                "id": item.id, "slug": card_slug, "title": card_title, "url": reverse("kb:article", kwargs={"slug": card_slug}),
                 "snippet": item.snippet, "score": item.score, "confidence": item.confidence,
             })
     return cards
