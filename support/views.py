@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -87,6 +88,16 @@ def _staff_render(request: HttpRequest, template: str, context: dict, status: in
     return render(request, template, {**context, "nav_regions": Region.objects.only("code")}, status=status)
 
 
+def _transcript_lines(ticket: Ticket) -> list[dict]:
+    """The chat transcript as agents read it: who spoke in words, times as dates, not ISO strings."""
+    roles = {"customer": _("Customer"), "bot": _("Assistant")}
+    lines = []
+    for line in ticket.transcript or []:
+        at = parse_datetime(line.get("at") or "") if isinstance(line.get("at"), str) else None
+        lines.append({**line, "who": roles.get(line.get("role"), line.get("role", "")), "at": at})
+    return lines
+
+
 @require_GET
 @_staff_view
 def overview(request: HttpRequest) -> HttpResponse:
@@ -165,6 +176,7 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "conversation": ticket.messages.select_related("author"),
             "events": ticket.events.select_related("actor"),
             "emails": ticket.emails.all(),
+            "transcript": _transcript_lines(ticket),
             "forms": forms,
             "now": timezone.now(),
         },

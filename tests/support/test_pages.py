@@ -221,3 +221,16 @@ def test_regions_command_bad_instant_is_a_one_line_error(regions):
 
     with pytest.raises(CommandError, match="is not an ISO-8601 date and time"):
         call_command("regions", at="next tuesday")
+
+
+def test_agent_sees_the_chat_transcript_with_readable_speakers_and_times(client, ticket, agent):
+    ticket.transcript = [
+        {"role": "customer", "text": "My server is down", "at": "2026-11-24T09:05:00+00:00"},
+        {"role": "bot", "text": "I couldn't find an article about that.", "at": "2026-11-24T09:05:01+00:00"},
+        {"role": "customer", "text": "no time"},
+    ]
+    ticket.save()
+    client.force_login(agent)
+    page = client.get(f"/en/agents/tickets/{ticket.reference}/").content.decode()
+    assert "Customer · Tue 24 Nov 09:05 UTC" in page and "Assistant · Tue 24 Nov 09:05 UTC" in page
+    assert "2026-11-24T09:05" not in page and "no time" in page
