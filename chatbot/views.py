@@ -20,7 +20,7 @@ from helpcenter.ratelimits import rate_limited
 
 from . import selectors, services
 from .forms import EscalateForm, FeedbackForm, MessageForm, StartForm
-from .models import Conversation, ConversationStatus, Message, Role
+from .models import Conversation, Role
 
 MAX_BODY_BYTES = 16 * 1024
 

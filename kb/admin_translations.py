@@ -12,10 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from modeltranslation.utils import build_localized_fieldname
 
 from . import revisions, workflow
 from .forms import TranslationEditForm, TranslationImportForm
@@ -294,6 +293,3 @@ class TranslationsDashboardMixin:
         }
         return TemplateResponse(request, "admin/kb/import.html", context, status=400 if form.errors else 200)
 
-
-def state_badge(state: workflow.State) -> str:
-    return format_html('<span class="translation-state state-{}">{}</span>', state.value, STATE_LABELS[state])

@@ -515,22 +515,20 @@ def priorities(language: str, limit: int = 25) -> list[Priority]:
         .annotate(n=Count("id"))
     )
     chats = _chat_demand(language, since)
-    articles = list(Article.objects.published())
+    articles = {article.pk: article for article in Article.objects.published()}
     found = []
-    for (pk, _lang), article_status in statuses(articles, [language]).items():
+    for (pk, _lang), article_status in statuses(articles.values(), [language]).items():
         if article_status.state != State.UP_TO_DATE:
-            article = next(a for a in articles if a.pk == pk)
-            found.append(Priority(article, "article", article_status, views.get(pk, 0), searches.get(pk, 0), chats.get(pk, 0)))
-    categories = list(Category.objects.all())
+            found.append(Priority(articles[pk], "article", article_status, views.get(pk, 0), searches.get(pk, 0), chats.get(pk, 0)))
+    categories = {category.pk: category for category in Category.objects.all()}
     by_category: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for article in articles:
+    for article in articles.values():
         totals = by_category[article.category_id]
         totals[0] += views.get(article.pk, 0)
         totals[1] += searches.get(article.pk, 0)
         totals[2] += chats.get(article.pk, 0)
-    for (pk, _lang), category_status in statuses(categories, [language]).items():
+    for (pk, _lang), category_status in statuses(categories.values(), [language]).items():
         if category_status.state != State.UP_TO_DATE:
-            category = next(c for c in categories if c.pk == pk)
-            found.append(Priority(category, "category", category_status, *by_category[pk]))
+            found.append(Priority(categories[pk], "category", category_status, *by_category[pk]))
     found.sort(key=lambda p: (-p.demand, p.kind != "article", str(p.obj)))
     return found[:limit]
