@@ -14,7 +14,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from helpcenter.ratelimits import rate_limited
 
@@ -113,7 +113,7 @@ def start(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 def detail(request: HttpRequest, conversation_id) -> JsonResponse:
     conversation = _conversation(request, conversation_id)
     if conversation is None:
@@ -184,7 +184,7 @@ def escalate(request: HttpRequest, conversation_id) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 @permission_required("kb.change_article", raise_exception=True)
 def content_gaps(request: HttpRequest) -> HttpResponse:

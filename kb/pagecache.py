@@ -39,7 +39,7 @@ class CachedPage:
 
 
 def _cacheable(request: HttpRequest) -> bool:
-    if request.method != "GET" or request.user.is_authenticated:
+    if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         if any(key.startswith("kb.voted.") for key in request.session.keys()):

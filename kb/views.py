@@ -5,7 +5,7 @@ from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
-from django.views.decorators.http import condition, require_GET, require_POST
+from django.views.decorators.http import condition, require_POST, require_safe
 
 from helpcenter.ratelimits import rate_limited
 
@@ -22,7 +22,7 @@ def _language_name(code: str) -> str:
     return get_language_info(code)["name_local"]
 
 
-@require_GET
+@require_safe
 @condition(etag_func=public_page_etag, last_modified_func=public_page_last_modified)
 @cached_public_page
 def home(request: HttpRequest) -> HttpResponse:
@@ -37,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @condition(etag_func=public_page_etag, last_modified_func=public_page_last_modified)
 @cached_public_page
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -127,7 +127,7 @@ def _article_page(
     )
 
 
-@require_GET
+@require_safe
 @condition(etag_func=public_page_etag, last_modified_func=public_page_last_modified)
 @cached_public_page
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -166,7 +166,7 @@ def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponseRedirect(article.get_absolute_url() + "#feedback")
 
 
-@require_GET
+@require_safe
 @rate_limited(lambda: helpcenter_settings().search_rate)
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET if request.GET.get("q", "").strip() else None)

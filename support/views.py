@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from helpcenter.ratelimits import rate_limited
 
@@ -98,7 +98,7 @@ def _transcript_lines(ticket: Ticket) -> list[dict]:
     return lines
 
 
-@require_GET
+@require_safe
 @_staff_view
 def overview(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -114,7 +114,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @_staff_view
 def queue(request: HttpRequest, code: str) -> HttpResponse:
     region = get_object_or_404(Region, code=code)
@@ -184,7 +184,7 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @_staff_view
 def report(request: HttpRequest) -> HttpResponse:
     try:

@@ -156,3 +156,11 @@ def test_list_pages_issue_the_same_queries_for_one_or_three_items(client, page):
         make_article(category=three, translations={"en": {"title": f"Widget number {n}"}})
     _query_count(client, url_for(three))
     assert _query_count(client, url_for(three)) == single
+
+
+@pytest.mark.parametrize("url", ["/fr/", "/fr/articles/reinitialiser-mot-de-passe/", "/fr/search/?q=mot"])
+def test_public_pages_answer_head_requests(client, url):
+    # Monitors, crawlers and link checkers ask with HEAD; it must not be a 405.
+    make_article(slug="reset-password", translations=FR_AND_EN)
+    response = client.head(url)
+    assert response.status_code == 200 and response.content == b""
