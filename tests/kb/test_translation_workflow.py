@@ -509,3 +509,12 @@ def test_up_to_date_and_missing_translations_show_no_translation_notice():
     assert "translation-notice" not in Client().get("/fr/articles/reinitialiser-mot-de-passe/").content.decode()
     page = Client().get("/de/articles/reset-password/").content.decode()
     assert "translation-notice" not in page and "Reset your password" in page  # the source, never empty
+
+
+def test_import_reads_the_whole_file_in_a_fixed_number_of_queries(django_assert_max_num_queries):
+    for i in range(12):
+        make_article(slug=f"article-{i}", translations={"en": {"title": f"Article {i}"}})
+    bundle = revisions.export_bundle("de")
+    with django_assert_max_num_queries(8):  # nothing to save: lookups only, whatever the file's size
+        summary = revisions.import_bundle(bundle)
+    assert summary.updated == [] and summary.unchanged == 24  # 12 articles and their 12 categories
