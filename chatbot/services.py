@@ -6,15 +6,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import get_text_list
 from django.utils.translation import get_language_info
 
-from modeltranslation.utils import build_localized_fieldname
-
-from kb.indexes import answer_engine
-from kb.models import Article
+from kb.indexes import answer_engine, article_links
 from support import notifications
 from support.services import NoRegionError, TicketCreated, ticket_create  # noqa: F401 - re-exported for views
 
@@ -44,13 +40,14 @@ def _site_languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
-def conversation_start(*, language: str, timezone_name: str, owner: str) -> Conversation:
-    """Open a conversation and greet the customer in the page's language."""
+def conversation_start(*, language: str, timezone_name: str, owner: str) -> tuple[Conversation, Message]:
+    """Open a conversation and greet the customer in the page's language; returns both."""
+    with translation.override(language):
+        greeting = str(phrases.GREETING)
     with transaction.atomic():
         conversation = Conversation.objects.create(language=language, timezone=timezone_name, owner=owner)
-        with translation.override(language):
-            Message.objects.create(conversation=conversation, role=Role.BOT, text=str(phrases.GREETING), decision="greeting", language=language)
-    return conversation
+        message = Message.objects.create(conversation=conversation, role=Role.BOT, text=greeting, decision="greeting", language=language)
+    return conversation, message
 
 
 def _shown_ids(conversation: Conversation) -> set[int]:
@@ -61,30 +58,17 @@ def _shown_ids(conversation: Conversation) -> set[int]:
 
 
 def _article_cards(ranked, language: str) -> list[dict]:
-    # Only what a card shows, as plain values: the title and slug in the language, else in the
-    # source language (the fallback the pages use). Loading whole translated articles was the
-    # slowest part of an answer.
-    source = settings.LANGUAGE_CODE
-    title, source_title, slug, source_slug = (
-        build_localized_fieldname(name, code) for name in ("title", "slug") for code in (language, source)
-    )
-    rows = {
-        row["pk"]: (row[title] or row[source_title], row[slug] or row[source_slug])
-        for row in Article.objects.published()
-        .filter(pk__in=[item.id for item in ranked])
-        .values("pk", *{title, source_title, slug, source_slug})
-    }
-    cards = []
-    with translation.override(language):
-        for item in ranked:
-            if item.id not in rows:
-                continue
-            card_title, card_slug = rows[item.id]
-            cards.append({
-                "id": item.id, "slug": card_slug, "title": card_title, "url": reverse("kb:article", kwargs={"slug": card_slug}),
-                "snippet": item.snippet, "score": item.score, "confidence": item.confidence,
-            })
-    return cards
+    # Only what a card shows: the title and address in the language, else in the source language
+    # (the fallback the pages use), held beside the engine (kb.indexes.article_links).
+    links = article_links(language, [item.id for item in ranked])
+    return [
+        {
+            "id": item.id, "slug": link.slug, "title": link.title, "url": link.url,
+            "snippet": item.snippet, "score": item.score, "confidence": item.confidence,
+        }
+        for item in ranked
+        if (link := links.get(item.id)) is not None
+    ]
 
 
 def _bot(conversation: Conversation, kind: str, text: str, articles: list[dict] | None = None) -> Reply:
@@ -143,12 +127,18 @@ def conversation_message(*, conversation: Conversation, text: str) -> Reply:
     detected = lang.detect(text)
     plan = _plan(conversation, text, detected)
     with transaction.atomic():
-        Message.objects.create(conversation=conversation, role=Role.CUSTOMER, text=text, language=detected or "")
         for name, value in plan.updates.items():
             setattr(conversation, name, value)
         if plan.updates:
             conversation.save(update_fields=list(plan.updates))
-        return _bot(conversation, plan.kind, str(plan.text), plan.articles)
+        question = Message(conversation=conversation, role=Role.CUSTOMER, text=text, language=detected or "")
+        answer = Message(
+            conversation=conversation, role=Role.BOT, text=str(plan.text), decision=plan.kind, articles=plan.articles,
+            language=conversation.language,
+        )
+        # One INSERT for both rows (in this order, so the question sorts first).
+        Message.objects.bulk_create([question, answer])
+    return Reply(kind=plan.kind, text=answer.text, articles=plan.articles, message=answer, language=conversation.language)
 
 
 def conversation_feedback(*, conversation: Conversation, message: Message, helpful: bool) -> Reply:

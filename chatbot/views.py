@@ -1,6 +1,8 @@
 """The chat JSON API and the full-page chat. Views validate, call one service, and serialise."""
 
 import json
+import re
+import secrets
 
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -36,10 +38,27 @@ def _error(status: int, message: str, fields: dict | None = None) -> JsonRespons
     return JsonResponse(body, status=status)
 
 
-def _owner(request: HttpRequest) -> str:
-    if not request.session.session_key:
-        request.session.save()
-    return salted_hmac("chatbot.owner", request.session.session_key, algorithm="sha256").hexdigest()
+# The browser that started a conversation holds a random secret in this cookie; conversations store
+# only its keyed hash. A cookie of its own, not the Django session: a session has to be written to
+# the database (twice, when new) before the first answer, and chatting needs nothing else from it.
+OWNER_COOKIE = "hc_chat"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def _owner_token(request: HttpRequest) -> str | None:
+    token = request.COOKIES.get(OWNER_COOKIE, "")
+    return token if _TOKEN.fullmatch(token) else None
+
+
+def _owner(token: str) -> str:
+    return salted_hmac("chatbot.owner", token, algorithm="sha256").hexdigest()
+
+
+def _set_owner_cookie(response: HttpResponse, token: str) -> None:
+    response.set_cookie(
+        OWNER_COOKIE, token, max_age=settings.SESSION_COOKIE_AGE, path="/", secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True, samesite=settings.SESSION_COOKIE_SAMESITE,
+    )
 
 
 def _json_body(request: HttpRequest) -> dict | JsonResponse:
@@ -68,9 +87,11 @@ def _json_body(request: HttpRequest) -> dict | JsonResponse:
 
 def _conversation(request: HttpRequest, conversation_id) -> Conversation | None:
     """The conversation if this browser session started it; anyone else gets a 404 as if it did not exist."""
-    if not request.session.session_key:
+    token = _owner_token(request)
+    if token is None:
         return None
-    return Conversation.objects.select_related("ticket").filter(pk=conversation_id, owner=_owner(request)).first()
+    # No join with the ticket: only escalated conversations need it, and they load it when they do.
+    return Conversation.objects.filter(pk=conversation_id, owner=_owner(token)).order_by().first()
 
 
 def _card(article: dict) -> dict:
@@ -102,15 +123,17 @@ def start(request: HttpRequest) -> JsonResponse:
     form = StartForm(data)
     if not form.is_valid():
         return _form_errors(form)
-    conversation = services.conversation_start(
-        language=form.cleaned_data["language"], timezone_name=form.cleaned_data["timezone"] or "UTC", owner=_owner(request)
+    token = _owner_token(request) or secrets.token_urlsafe(32)
+    conversation, greeting = services.conversation_start(
+        language=form.cleaned_data["language"], timezone_name=form.cleaned_data["timezone"] or "UTC", owner=_owner(token)
     )
-    greeting = conversation.messages.get()
-    return JsonResponse(
+    response = JsonResponse(
         {"id": str(conversation.id), "language": conversation.language, "status": conversation.status,
          "greeting": {"id": greeting.pk, "text": greeting.text}},
         status=201,
     )
+    _set_owner_cookie(response, token)
+    return response
 
 
 @require_safe

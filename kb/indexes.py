@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Max
+from django.urls import reverse
 from django.utils import translation
+from modeltranslation.utils import build_localized_fieldname
 
 from .models import Article, Category, TranslationRecord
 from .rendering import markdown_to_text
@@ -24,9 +26,21 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class ArticleLink:
+    """What a chat answer card shows of an article, in one language (with the source-language fallback)."""
+
+    title: str
+    slug: str
+    url: str
+
+
+@dataclass(frozen=True)
 class _Built:
     version: tuple
     engine: AnswerEngine
+    # Built with the engine from the same rows, so that answering a chat message needs no query for
+    # the cards while the engine is current.
+    links: dict
 
 
 _lock = threading.Lock()
@@ -77,12 +91,15 @@ def content_changed(**_kwargs) -> None:
 
 
 # Documents already made, by (language, article id): an edit re-renders only the article it touched.
-_documents: dict[tuple[str, int], tuple[tuple, Document]] = {}
+_documents: dict[tuple[str, int], tuple[tuple, Document, ArticleLink]] = {}
 
 
-def article_documents(language: str) -> list[Document]:
-    """The published articles as search documents in `language`, falling back to the source text."""
-    documents = []
+def _link(title: str, slug: str) -> ArticleLink:
+    return ArticleLink(title=title, slug=slug, url=reverse("kb:article", kwargs={"slug": slug}))
+
+
+def _article_entries(language: str) -> list[tuple[Document, ArticleLink]]:
+    entries = []
     seen = set()
     with translation.override(language):
         for article in Article.objects.published().select_related("category"):
@@ -99,20 +116,28 @@ def article_documents(language: str) -> list[Document]:
                         body=markdown_to_text(article.body),
                         category=article.category.name,
                     ),
+                    _link(article.title, article.slug),
                 )
                 _documents[key] = cached
             seen.add(key)
-            documents.append(cached[1])
+            entries.append(cached[1:])
     for key in [k for k in _documents if k[0] == language and k not in seen]:
         del _documents[key]  # unpublished or deleted
-    return documents
+    return entries
+
+
+def article_documents(language: str) -> list[Document]:
+    """The published articles as search documents in `language`, falling back to the source text."""
+    return [document for document, _link in _article_entries(language)]
 
 
 _rebuilding: set[str] = set()
 
 
 def _build(language: str, version: tuple) -> _Built:
-    return _Built(version, AnswerEngine.build(article_documents(language), language))
+    entries = _article_entries(language)
+    engine = AnswerEngine.build([document for document, _link in entries], language)
+    return _Built(version, engine, {document.id: link for document, link in entries})
 
 
 def _rebuild_in_background(language: str, version: tuple) -> None:
@@ -154,6 +179,25 @@ def answer_engine(language: str) -> AnswerEngine:
             built = _build(language, version)
             _indexes[language] = built
     return built.engine
+
+
+def article_links(language: str, ids) -> dict[int, ArticleLink]:
+    """Title, slug and address in `language` of those of the published articles `ids`, by id.
+
+    From memory while this process's engine for the language is current; while it is being rebuilt
+    (the old one still answers) from the database, so that an article unpublished or renamed a
+    moment ago is never shown as it was."""
+    ids = list(ids)
+    built = _indexes.get(language)
+    if built is not None and built.version == content_version():
+        return {pk: built.links[pk] for pk in ids if pk in built.links}
+    source = settings.LANGUAGE_CODE
+    title, source_title, slug, source_slug = (
+        build_localized_fieldname(name, code) for name in ("title", "slug") for code in (language, source)
+    )
+    rows = Article.objects.published().filter(pk__in=ids).values("pk", *{title, source_title, slug, source_slug})
+    with translation.override(language):
+        return {row["pk"]: _link(row[title] or row[source_title], row[slug] or row[source_slug]) for row in rows}
 
 
 def engines_built() -> list[str]:

@@ -104,7 +104,7 @@ class SearchIndex:
         self._passages: list[list[str]] = []
         # Tokenised passages of recently shown documents: the same popular articles are snippeted
         # again and again, and tokenising their bodies was most of the cost of a chat answer.
-        self._passage_tokens: dict[int, list[tuple[str, list[tuple[str, int, int]]]]] = {}
+        self._passage_tokens: dict[int, list[tuple[str, list[tuple[str, int, int]], Counter]]] = {}
         self._positions: dict[int | str, int] = {}
 
     def __len__(self) -> int:
@@ -268,12 +268,17 @@ class SearchIndex:
             found.append((best["snippet"], best["highlights"]))
         return found
 
-    def _tokenised_passages(self, doc_index: int) -> list[tuple[str, list[tuple[str, int, int]]]]:
+    def _tokenised_passages(self, doc_index: int) -> list[tuple[str, list[tuple[str, int, int]], Counter]]:
         cached = self._passage_tokens.get(doc_index)
         if cached is None:
             doc = self._docs[doc_index]
             passages = self._passages[doc_index] or [doc.summary or doc.title]
-            cached = [(passage, list(tokens_with_offsets(passage, self.language))) for passage in passages]
+            cached = []
+            for passage in passages:
+                tokens = list(tokens_with_offsets(passage, self.language))
+                # Term counts: a passage is scored by looking up the query's few terms, not by
+                # walking all its tokens.
+                cached.append((passage, tokens, Counter(t for t, _s, _e in tokens)))
             if len(self._passage_tokens) >= PASSAGE_CACHE_DOCUMENTS:
                 try:  # oldest first; another thread may be evicting too
                     self._passage_tokens.pop(next(iter(self._passage_tokens)), None)
@@ -284,9 +289,10 @@ class SearchIndex:
 
     def _snippet(self, doc_index: int, terms: dict[str, float]) -> dict:
         candidates = self._tokenised_passages(doc_index)
-        (best, best_tokens), best_score = candidates[0], -1.0
-        for passage, tokens in candidates:
-            score = sum(terms.get(t, 0.0) * self._idf.get(t, 0.0) for t, _s, _e in tokens)
+        (best, best_tokens, _counts), best_score = candidates[0], -1.0
+        weights = [(term, weight * self._idf.get(term, 0.0)) for term, weight in terms.items()]
+        for passage, tokens, counts in candidates:
+            score = sum(weight * counts[term] for term, weight in weights if term in counts)
             if score > best_score:
                 best, best_tokens, best_score = passage, tokens, score
         spans = [(s, e) for t, s, e in best_tokens if t in terms]

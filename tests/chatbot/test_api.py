@@ -1,4 +1,5 @@
 import json
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -227,3 +228,82 @@ def test_customer_text_is_stored_before_anything_can_fail(client, site):
     cid = start(client)
     say(client, cid, "<script>alert(1)</script> my card expired")
     assert Message.objects.filter(role=Role.CUSTOMER, text="<script>alert(1)</script> my card expired").exists()
+
+
+def test_the_browser_that_started_a_conversation_holds_its_secret_in_an_httponly_cookie(client, site):
+    response = post(client, "/api/chat/conversations", {"language": "en"})
+    cookie = response.cookies["hc_chat"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/"
+    assert len(cookie.value) == 43
+    # Only a keyed hash of it is stored: the database does not give the secret away.
+    assert cookie.value not in Conversation.objects.get().owner
+    # A second conversation in the same browser keeps the same secret, so both stay readable.
+    second = start(client)
+    assert client.cookies["hc_chat"].value == cookie.value
+    assert client.get(f"/api/chat/conversations/{response.json()['id']}").status_code == 200
+    assert client.get(f"/api/chat/conversations/{second}").status_code == 200
+
+
+def test_a_forged_or_malformed_owner_cookie_reads_nothing(client, site):
+    cid = start(client)
+    for value in ("A" * 43, "x", "", "../" * 15, client.cookies["hc_chat"].value + "A"):
+        stranger = Client()
+        stranger.cookies["hc_chat"] = value
+        assert stranger.get(f"/api/chat/conversations/{cid}").status_code == 404
+        assert post(stranger, f"/api/chat/conversations/{cid}/messages", {"text": "hi"}).status_code == 404
+    assert Message.objects.filter(conversation_id=cid).count() == 1
+
+
+def test_chatting_writes_no_session(client, site):
+    from django.contrib.sessions.models import Session
+
+    cid = start(client)
+    say(client, cid, "I forgot my password")
+    assert not Session.objects.exists()
+    assert "sessionid" not in client.cookies
+
+
+def test_an_answer_costs_one_read_and_one_insert(client, site, django_assert_num_queries):
+    cid = start(client)
+    say(client, cid, "I forgot my password")  # builds the engine, reads the content version
+    # The conversation, then both messages in one statement (the cards come from the engine's memory).
+    # SQLite adds BEGIN and COMMIT as statements of their own.
+    from django.db import connection
+
+    expected = 4 if connection.vendor == "sqlite" else 2
+    with django_assert_num_queries(expected):
+        reply = say(client, cid, "change my credit card")
+    assert reply["kind"] == "answer" and reply["articles"][0]["slug"] == "update-card"
+    roles = list(Message.objects.filter(conversation_id=cid).values_list("role", "decision"))
+    assert roles[-2:] == [("customer", ""), ("bot", "answer")]
+    assert client.get(f"/api/chat/conversations/{cid}").json()["messages"][-1]["id"] == reply["id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_the_engine_is_rebuilt_cards_never_show_an_article_as_it_was(client, site, settings, monkeypatch):
+    from kb import indexes
+    from kb.models import Article
+
+    settings.HELPCENTER_ENGINE_BACKGROUND_REBUILD = True
+    cid = start(client)
+    assert say(client, cid, "change my credit card")["articles"][0]["title"] == "Update your payment card"
+    held = []
+
+    def held_back(language, version):  # the old engine (which knows the old title) keeps answering
+        held.append(language)
+        indexes._rebuilding.discard(language)
+
+    monkeypatch.setattr(indexes, "_rebuild_in_background", held_back)
+    card = Article.objects.get(slug_en="update-card")
+    card.title_en = "Change the card you pay with"
+    card.save()
+    reply = say(client, cid, "change my credit card")
+    for thread in threading.enumerate():
+        if thread.name == "engine-en":
+            thread.join(timeout=30)
+    assert held == ["en"]
+    assert reply["articles"][0]["title"] == "Change the card you pay with"
+    card.status = "draft"
+    card.save()
+    reply = say(client, cid, "change my credit card")
+    assert all(a["slug"] != "update-card" for a in reply["articles"])

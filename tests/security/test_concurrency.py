@@ -51,7 +51,7 @@ def regions():
 
 @postgres_only
 def test_fifty_parallel_escalations_of_one_conversation_make_one_ticket(regions):
-    conversation = chat.conversation_start(language="en", timezone_name="UTC", owner="x")
+    conversation, _greeting = chat.conversation_start(language="en", timezone_name="UTC", owner="x")
 
     def escalate(i):
         fresh = Conversation.objects.get(pk=conversation.pk)
@@ -65,7 +65,7 @@ def test_fifty_parallel_escalations_of_one_conversation_make_one_ticket(regions)
 
 @postgres_only
 def test_two_hundred_parallel_escalations_make_two_hundred_tickets_with_unique_references(regions):
-    conversations = [chat.conversation_start(language="en", timezone_name="UTC", owner=f"o{i}") for i in range(200)]
+    conversations = [chat.conversation_start(language="en", timezone_name="UTC", owner=f"o{i}")[0] for i in range(200)]
 
     def escalate(i):
         return chat.conversation_escalate(conversation=conversations[i], email=f"c{i}@example.com", now=TUESDAY).created.ticket.reference

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from django.test import Client
 
-from chatbot.models import Message
+from chatbot.models import Conversation, Message
 from support import notifications, webhooks
 from support.models import DeliveryStatus, EmailStatus, HandoffDelivery, OutgoingEmail, Region, Ticket
 from support.services import deliveries_send, handoff_run, ticket_create
@@ -241,26 +241,29 @@ def test_webhook_redirects_are_not_followed(hook_server):
 
 def test_database_locked_during_a_chat_message_gives_503_and_saves_nothing(client, monkeypatch):
     make_demo_regions()
-    make_article(slug="reset-password", translations={"en": {"title": "Reset your password", "questions": ["I forgot my password"]}})
+    make_article(slug="reset-password", translations={"en": {"title": "Reset your password", "questions": ["I forgot my password"]},
+                                                      "fr": {"title": "Réinitialiser le mot de passe", "questions": ["j'ai oublié mon mot de passe"]}})
     conversation = client.post("/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json").json()["id"]
     before = Message.objects.count()
-    from chatbot import services
-
-    real = services._bot
+    real = Message.objects.bulk_create
 
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "_bot", locked)
-    response = client.post(f"/api/chat/conversations/{conversation}/messages", json.dumps({"text": "I forgot my password"}),
+    # A French message switches the conversation's language (one write) before the two messages are
+    # stored (the next): the lock hits the second, and the first must be undone with it.
+    monkeypatch.setattr(Message.objects, "bulk_create", locked)
+    response = client.post(f"/api/chat/conversations/{conversation}/messages", json.dumps({"text": "j'ai oublié mon mot de passe"}),
                            content_type="application/json")
     assert response.status_code == 503 and response["Retry-After"]
     assert "try again" in response.json()["error"]
-    assert Message.objects.count() == before  # the customer's message was rolled back with the answer
-    monkeypatch.setattr(services, "_bot", real)
-    again = client.post(f"/api/chat/conversations/{conversation}/messages", json.dumps({"text": "I forgot my password"}),
+    assert Message.objects.count() == before  # neither the customer's message nor the answer
+    assert Conversation.objects.get(pk=conversation).language == "en"
+    monkeypatch.setattr(Message.objects, "bulk_create", real)
+    again = client.post(f"/api/chat/conversations/{conversation}/messages", json.dumps({"text": "j'ai oublié mon mot de passe"}),
                         content_type="application/json")
     assert again.status_code == 200 and Message.objects.count() == before + 2
+    assert Conversation.objects.get(pk=conversation).language == "fr"
 
 
 def test_database_down_on_a_page_gives_a_friendly_translated_503(client, monkeypatch):
