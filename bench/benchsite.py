@@ -78,7 +78,7 @@ def wait_for_engines(port: int, workers: int, timeout: float = 900) -> None:
 
 
 @contextlib.contextmanager
-def running_site(*, database: str = "sqlite", articles: int = 0, workers: int = 2, threads: int = 4, env: dict | None = None):
+def running_site(*, database: str = "sqlite", articles: int = 0, workers: int = 2, threads: int = 2, env: dict | None = None):
     """Yield (port, environment, manage command) of a fresh site with the demo content (+ `articles`)."""
     if shutil.which("gunicorn", path=str(Path(PYTHON).parent)) is None:
         raise SystemExit("bench: gunicorn is not installed in this virtualenv (pip install --group app)")

@@ -112,8 +112,10 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds a customer reads or types between requests (0: as fast as the server answers)")
     parser.add_argument("--rounds", type=int, default=1, help="journeys per customer, one after the other (longer, steadier runs)")
     parser.add_argument("--articles", type=int, default=0, help="synthetic articles added to the demo content (e.g. 10000)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (more cost CPU in GIL hand-offs: see README)")
     args = parser.parse_args()
-    with running_site(database=args.database, articles=args.articles) as (port, env, manage):
+    with running_site(database=args.database, articles=args.articles, workers=args.workers, threads=args.threads) as (port, env, manage):
         # Warm both workers' engines so the first customers do not pay for the build.
         warm = Customer(port, -1, False, defaultdict(list), threading.Lock())
         for _ in range(4):
@@ -138,7 +140,7 @@ def main() -> int:
 def report(args, stats, elapsed, customers, warm, env, manage) -> int:
     total = sum(len(v) for v in stats.values())
     errors = sum(1 for v in stats.values() for _ms, status in v if status >= 400)
-    print(f"database={args.database} articles=18+{args.articles} customers={args.customers} think={args.think}s requests={total} in {elapsed:.1f}s = {total / elapsed:.0f} req/s, errors={errors}")
+    print(f"database={args.database} articles=18+{args.articles} gunicorn={args.workers}x{args.threads} customers={args.customers} think={args.think}s requests={total} in {elapsed:.1f}s = {total / elapsed:.0f} req/s, errors={errors}")
     for name, values in sorted(stats.items()):
         ms = [v for v, _s in values]
         print(f"  {name:18} n={len(ms):4d}  p50={statistics.median(ms):7.1f} ms  p95={percentile(ms, .95):7.1f} ms  p99={percentile(ms, .99):7.1f} ms")
