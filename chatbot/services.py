@@ -89,6 +89,15 @@ class _Plan:
     updates: dict = field(default_factory=dict)  # conversation fields to change
 
 
+def _update(conversation: Conversation, updates: dict) -> None:
+    """Write the fields that change (a second "cannot help" repeats the reason already stored)."""
+    changed = [name for name, value in updates.items() if getattr(conversation, name) != value]
+    for name in changed:
+        setattr(conversation, name, updates[name])
+    if changed:
+        conversation.save(update_fields=changed)
+
+
 def _plan(conversation: Conversation, text: str, detected: str) -> _Plan:
     if conversation.status == ConversationStatus.ESCALATED and conversation.ticket_id:
         with translation.override(conversation.language):
@@ -127,10 +136,7 @@ def conversation_message(*, conversation: Conversation, text: str) -> Reply:
     detected = lang.detect(text)
     plan = _plan(conversation, text, detected)
     with transaction.atomic():
-        for name, value in plan.updates.items():
-            setattr(conversation, name, value)
-        if plan.updates:
-            conversation.save(update_fields=list(plan.updates))
+        _update(conversation, plan.updates)
         question = Message(conversation=conversation, role=Role.CUSTOMER, text=text, language=detected or "")
         answer = Message(
             conversation=conversation, role=Role.BOT, text=str(plan.text), decision=plan.kind, articles=plan.articles,
@@ -161,10 +167,7 @@ def conversation_feedback(*, conversation: Conversation, message: Message, helpf
     with transaction.atomic():
         message.helpful = helpful
         message.save(update_fields=["helpful"])
-        for name, value in plan.updates.items():
-            setattr(conversation, name, value)
-        if plan.updates:
-            conversation.save(update_fields=list(plan.updates))
+        _update(conversation, plan.updates)
         return _bot(conversation, plan.kind, plan.text, plan.articles)
 
 

@@ -263,7 +263,8 @@ def test_chatting_writes_no_session(client, site):
     assert "sessionid" not in client.cookies
 
 
-def test_an_answer_costs_one_read_and_one_insert(client, site, django_assert_num_queries):
+def test_an_answer_costs_one_read_and_one_insert(client, site, django_assert_num_queries, settings):
+    settings.HELPCENTER_CONTENT_VERSION_TTL = 60  # the engine's content version is not due for a read
     cid = start(client)
     say(client, cid, "I forgot my password")  # builds the engine, reads the content version
     # The conversation, then both messages in one statement (the cards come from the engine's memory).
@@ -307,3 +308,16 @@ def test_while_the_engine_is_rebuilt_cards_never_show_an_article_as_it_was(clien
     card.save()
     reply = say(client, cid, "change my credit card")
     assert all(a["slug"] != "update-card" for a in reply["articles"])
+
+
+def test_a_repeated_cannot_help_does_not_rewrite_the_conversation(client, site, django_assert_num_queries, settings):
+    from django.db import connection
+
+    settings.HELPCENTER_CONTENT_VERSION_TTL = 60
+    cid = start(client)
+    assert say(client, cid, "what is the weather like in Lisbon tomorrow")["kind"] == "cannot_help"
+    reason = Conversation.objects.get().handoff_reason
+    expected = 4 if connection.vendor == "sqlite" else 2  # read, insert (+ BEGIN/COMMIT on SQLite)
+    with django_assert_num_queries(expected):
+        assert say(client, cid, "what is the weather like in Porto tomorrow")["kind"] == "cannot_help"
+    assert Conversation.objects.get().handoff_reason == reason
