@@ -56,3 +56,33 @@ def test_neighbours_mode_ranks_by_the_closest_example(monkeypatch):
     probabilities = model.probabilities("reset my password")
     assert model.ids[int(np.argmax(probabilities))] == model.ids[targets[int(np.argmax(similarities))]]
     assert probabilities.sum() == pytest.approx(1.0)
+
+
+def test_neighbours_leave_out_features_most_examples_share(monkeypatch):
+    monkeypatch.setattr(intent, "MAX_DENSE_WEIGHTS", 1)
+    monkeypatch.setattr(intent, "COMMON_FEATURE_MIN_EXAMPLES", 1)
+    monkeypatch.setattr(intent, "COMMON_FEATURE_SHARE", 0.5)
+    # "please help" is in every example: it tells none apart, and its postings are dropped.
+    examples = [(f"please help {text}", label) for text, label in EXAMPLES]
+    model = IntentModel.train(examples, "en")
+    by_feature, _targets = model._neighbours
+    words = dict(model._vectorizer.transformer_list)["words"].vocabulary_
+    offset = len(dict(model._vectorizer.transformer_list)["chars"].vocabulary_)
+    rows = np.diff(by_feature.indptr)
+    assert rows[offset + words["please"]] == 0 and rows[offset + words["help"]] == 0
+    assert rows[offset + words["invoice"]] == 1
+    # What is left still finds the closest example, and a query of common features only gets no
+    # preference rather than an error.
+    for query, expected in (("please help, I forgot my password", "password"), ("please help: my invoice?", "billing")):
+        probabilities = model.probabilities(query)
+        assert model.ids[int(np.argmax(probabilities))] == expected
+    flat = model.probabilities("please help")
+    assert np.allclose(flat, 1 / len(model.ids))
+
+
+def test_small_example_sets_keep_every_feature_for_neighbours(monkeypatch):
+    monkeypatch.setattr(intent, "MAX_DENSE_WEIGHTS", 1)
+    model = IntentModel.train(EXAMPLES, "en")
+    by_feature, _targets = model._neighbours
+    full = normalize(model._vectorizer.transform([text for text, _label in EXAMPLES]))
+    assert by_feature.nnz == full.nnz
