@@ -124,7 +124,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (several gunicorn workers, chat messages) on SQLite: take the write lock
     # when a transaction starts instead of failing to upgrade a read lock ("database is locked"),
-    # wait for it, and let readers proceed during writes (WAL).
+    # wait for it, and let readers proceed during writes (WAL). Writers queue for that lock in
+    # helpcenter.db.sqlite3 instead of sleeping in SQLite's busy handler.
+    DATABASES["default"]["ENGINE"] = "helpcenter.db.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
