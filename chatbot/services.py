@@ -71,11 +71,16 @@ def _article_cards(ranked, language: str) -> list[dict]:
     ]
 
 
-def _bot(conversation: Conversation, kind: str, text: str, articles: list[dict] | None = None) -> Reply:
-    message = Message.objects.create(
-        conversation=conversation, role=Role.BOT, text=text, decision=kind, articles=articles or [], language=conversation.language
+def _bot_message(conversation: Conversation, plan: "_Plan") -> Message:
+    """The bot's answer as an unsaved message, in the conversation's (possibly just switched) language."""
+    return Message(
+        conversation=conversation, role=Role.BOT, text=str(plan.text), decision=plan.kind, articles=plan.articles,
+        language=conversation.language,
     )
-    return Reply(kind=kind, text=text, articles=articles or [], message=message, language=conversation.language)
+
+
+def _reply(conversation: Conversation, message: Message) -> Reply:
+    return Reply(kind=message.decision, text=message.text, articles=message.articles, message=message, language=conversation.language)
 
 
 @dataclass
@@ -138,13 +143,10 @@ def conversation_message(*, conversation: Conversation, text: str) -> Reply:
     with transaction.atomic():
         _update(conversation, plan.updates)
         question = Message(conversation=conversation, role=Role.CUSTOMER, text=text, language=detected or "")
-        answer = Message(
-            conversation=conversation, role=Role.BOT, text=str(plan.text), decision=plan.kind, articles=plan.articles,
-            language=conversation.language,
-        )
+        answer = _bot_message(conversation, plan)
         # One INSERT for both rows (in this order, so the question sorts first).
         Message.objects.bulk_create([question, answer])
-    return Reply(kind=plan.kind, text=answer.text, articles=plan.articles, message=answer, language=conversation.language)
+    return _reply(conversation, answer)
 
 
 def conversation_feedback(*, conversation: Conversation, message: Message, helpful: bool) -> Reply:
@@ -168,7 +170,9 @@ def conversation_feedback(*, conversation: Conversation, message: Message, helpf
         message.helpful = helpful
         message.save(update_fields=["helpful"])
         _update(conversation, plan.updates)
-        return _bot(conversation, plan.kind, plan.text, plan.articles)
+        answer = _bot_message(conversation, plan)
+        answer.save()
+    return _reply(conversation, answer)
 
 
 def _transcript(conversation: Conversation) -> list[dict]:

@@ -86,12 +86,12 @@ def _json_body(request: HttpRequest) -> dict | JsonResponse:
 
 
 def _conversation(request: HttpRequest, conversation_id) -> Conversation | None:
-    """The conversation if this browser session started it; anyone else gets a 404 as if it did not exist."""
+    """The conversation if this browser started it (its owner cookie); anyone else gets a 404 as if it did not exist."""
     token = _owner_token(request)
     if token is None:
         return None
     # No join with the ticket: only escalated conversations need it, and they load it when they do.
-    return Conversation.objects.filter(pk=conversation_id, owner=_owner(token)).order_by().first()
+    return Conversation.objects.filter(pk=conversation_id, owner=_owner(token)).first()
 
 
 def _card(article: dict) -> dict:

@@ -99,6 +99,8 @@ def _link(title: str, slug: str) -> ArticleLink:
 
 
 def _article_entries(language: str) -> list[tuple[Document, ArticleLink]]:
+    """The published articles as search documents in `language` (falling back to the source text),
+    each with its card link."""
     entries = []
     seen = set()
     with translation.override(language):
@@ -124,11 +126,6 @@ def _article_entries(language: str) -> list[tuple[Document, ArticleLink]]:
     for key in [k for k in _documents if k[0] == language and k not in seen]:
         del _documents[key]  # unpublished or deleted
     return entries
-
-
-def article_documents(language: str) -> list[Document]:
-    """The published articles as search documents in `language`, falling back to the source text."""
-    return [document for document, _link in _article_entries(language)]
 
 
 _rebuilding: set[str] = set()

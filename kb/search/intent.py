@@ -166,12 +166,11 @@ class IntentModel:
 def _without_common_features(by_feature):
     """The feature-major example matrix with the rows of very common features emptied (same shape, so
     feature numbers stay those of the vectorizer)."""
-    examples = by_feature.shape[1]
-    limit = max(COMMON_FEATURE_SHARE * examples, COMMON_FEATURE_MIN_EXAMPLES)
-    common = np.diff(by_feature.indptr) > limit
+    lengths = np.diff(by_feature.indptr)
+    common = lengths > max(COMMON_FEATURE_SHARE * by_feature.shape[1], COMMON_FEATURE_MIN_EXAMPLES)
     if not common.any():
         return by_feature
+    lengths[common] = 0
     keep = np.repeat(~common, np.diff(by_feature.indptr))
-    lengths = np.diff(by_feature.indptr) * ~common
     indptr = np.concatenate(([0], np.cumsum(lengths))).astype(by_feature.indptr.dtype)
     return type(by_feature)((by_feature.data[keep], by_feature.indices[keep], indptr), shape=by_feature.shape)
