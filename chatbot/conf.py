@@ -1,14 +1,37 @@
+"""The chatbot's settings and parts, read and assembled once per process."""
+
 from functools import cache
 
 from django.conf import settings
 
-from .policy import Thresholds
+from kb.embeddings import sentence_encoder
+from kb.indexes import answer_engine
+from kb.search.offtopic import offtopic_questions
+
+from .answering import Bot
+from .person import PersonDetector, examples
+
+
+def person_detector_for(encoder) -> PersonDetector:
+    """Trained from the shipped examples, requests for a person against questions with person-words
+    and off-topic questions in every site language (a fraction of a second, embeddings cached)."""
+    labelled = list(examples())
+    for code, _name in settings.LANGUAGES:
+        labelled += [(text, False) for text in offtopic_questions(code)]
+    return PersonDetector.train(list(dict.fromkeys(labelled)), encoder=encoder)
 
 
 @cache
-def chat_thresholds() -> Thresholds:
-    return Thresholds(
-        answer=settings.HELPCENTER_CHAT_ANSWER_THRESHOLD,
-        suggest=settings.HELPCENTER_CHAT_SUGGEST_THRESHOLD,
+def person_detector() -> PersonDetector:
+    """The site's, trained once per process."""
+    return person_detector_for(sentence_encoder())
+
+
+def chat_bot() -> Bot:
+    """What `chatbot.answering.respond` needs: the same for the API, `ask` and `evaluate_bot`."""
+    return Bot(
+        engine_for=answer_engine,
+        person_probability=person_detector().probability,
+        site_languages=[code for code, _name in settings.LANGUAGES],
         max_suggestions=settings.HELPCENTER_CHAT_MAX_SUGGESTIONS,
     )

@@ -13,7 +13,18 @@ class StartForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    text = forms.CharField(max_length=MAX_MESSAGE_CHARS, strip=True)
+    """What the customer typed, or a structured request ("person": the widget's button)."""
+
+    text = forms.CharField(max_length=MAX_MESSAGE_CHARS, strip=True, required=False)
+    action = forms.ChoiceField(choices=[("person", "person")], required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("text") and not data.get("action"):
+            raise forms.ValidationError(_("Type a message."), code="empty")
+        if data.get("text") and data.get("action"):
+            raise forms.ValidationError(_("Send a message or an action, not both."), code="both")
+        return data
 
 
 class FeedbackForm(forms.Form):

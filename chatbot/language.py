@@ -1,5 +1,5 @@
-"""Offline language hints for short chat messages: which site language a message is clearly in,
-and whether the customer asks for a person. Pure Python, no models to download."""
+"""Offline language hints for short chat messages: which site language a message is clearly in.
+Pure Python, no models to download."""
 
 from __future__ import annotations
 
@@ -53,21 +53,3 @@ def detect(text: str) -> str | None:
     if best_hits >= 2 and best_hits > second_hits:
         return best
     return None
-
-
-_PERSON = {
-    "en": r"\b(human|person|agent|someone|somebody|representative|operator|real people|staff)\b",
-    "fr": r"\b(humain|personne|agent|conseiller|conseillère|quelqu'un|opérateur|vrai)\b",
-    "es": r"\b(humano|persona|agente|alguien|operador|representante)\b",
-    "de": r"\b(mensch|menschen|mitarbeiter|mitarbeiterin|person|berater|jemand)\b",
-    "zh-hans": r"(人工|真人|客服|转人工|工作人员)",
-    "ja": r"(人間|担当者|オペレーター|有人|スタッフ)",
-}
-_PERSON_RE = re.compile("|".join(_PERSON.values()), re.IGNORECASE)
-
-
-def asks_for_person(text: str) -> bool:
-    """A short message asking for a human, in any site language ("talk to a person", "转人工")."""
-    if len(text) > 120:
-        return False
-    return bool(_PERSON_RE.search(text))

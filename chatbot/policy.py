@@ -11,7 +11,8 @@ from typing import Protocol
 
 class Ranked(Protocol):
     id: object
-    confidence: float
+    score: float  # fused ranking score, the best article's about 1
+    confidence: float  # calibrated probability that the article answers the question
 
 
 class Kind(StrEnum):
@@ -29,8 +30,14 @@ class Reason(StrEnum):
     ASKED_FOR_PERSON = "asked_for_person"
 
 
+# Runners-up are suggested beside the first article while their ranking score is this close to it.
+SUGGEST_RELATIVE = 0.7
+
+
 @dataclass(frozen=True)
 class Thresholds:
+    """Probabilities, calibrated per help center when its engine is built (kb/search/engine.py)."""
+
     answer: float  # top confidence at or above: answer with the article
     suggest: float  # at or above (and below `answer`): offer up to `max_suggestions` articles
     max_suggestions: int = 3
@@ -48,12 +55,11 @@ def decide(ranked: Sequence[Ranked], thresholds: Thresholds, *, exclude: frozens
     candidates = [item for item in ranked if item.id not in exclude]
     if not candidates:
         return Decision(Kind.CANNOT_HELP, (), Reason.NO_MATCH)
-    top = candidates[0].confidence
-    if top >= thresholds.answer:
-        return Decision(Kind.ANSWER, (candidates[0],))
-    if top >= thresholds.suggest:
-        # Runners-up far below the threshold are noise, not suggestions.
-        floor = thresholds.suggest / 3
-        shown = [candidates[0], *(item for item in candidates[1:] if item.confidence >= floor)]
+    top = candidates[0]
+    if top.confidence >= thresholds.answer:
+        return Decision(Kind.ANSWER, (top,))
+    if top.confidence >= thresholds.suggest:
+        # Runners-up far behind the first are noise, not suggestions.
+        shown = [top, *(item for item in candidates[1:] if item.score >= SUGGEST_RELATIVE * top.score)]
         return Decision(Kind.SUGGESTIONS, tuple(shown[: thresholds.max_suggestions]))
     return Decision(Kind.CANNOT_HELP, (), Reason.LOW_CONFIDENCE)

@@ -10,15 +10,16 @@ from django.utils import timezone, translation
 from django.utils.text import get_text_list
 from django.utils.translation import get_language_info
 
-from kb.indexes import answer_engine, article_links
+from kb.indexes import article_links
 from support import notifications
 from support.services import NoRegionError, TicketCreated, ticket_create  # noqa: F401 - re-exported for views
 
 from . import language as lang
 from . import phrases
-from .conf import chat_thresholds
+from .answering import ReplyKind, Turn, after_no, person_requested, respond
+from .conf import chat_bot
 from .models import Conversation, ConversationStatus, Message, Role
-from .policy import Kind, Reason, decide
+from .policy import Reason
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ def conversation_start(*, language: str, timezone_name: str, owner: str) -> tupl
         greeting = str(phrases.GREETING)
     with transaction.atomic():
         conversation = Conversation.objects.create(language=language, timezone=timezone_name, owner=owner)
-        message = Message.objects.create(conversation=conversation, role=Role.BOT, text=greeting, decision="greeting", language=language)
+        message = Message.objects.create(
+            conversation=conversation, role=Role.BOT, text=greeting, decision=ReplyKind.GREETING, language=language
+        )
     return conversation, message
 
 
@@ -63,7 +66,7 @@ def _article_cards(ranked, language: str) -> list[dict]:
     links = article_links(language, [item.id for item in ranked])
     return [
         {
-            "id": item.id, "slug": link.slug, "title": link.title, "url": link.url,
+            "id": item.id, "slug": link.slug, "title": link.title, "url": link.url, "language": link.language,
             "snippet": item.snippet, "score": item.score, "confidence": item.confidence,
         }
         for item in ranked
@@ -103,34 +106,38 @@ def _update(conversation: Conversation, updates: dict) -> None:
         conversation.save(update_fields=changed)
 
 
-def _plan(conversation: Conversation, text: str, detected: str) -> _Plan:
+def _plan(conversation: Conversation, text: str) -> _Plan:
     if conversation.status == ConversationStatus.ESCALATED and conversation.ticket_id:
         with translation.override(conversation.language):
-            return _Plan("escalated", phrases.ALREADY_ESCALATED % {"reference": conversation.ticket.reference})
-    site = _site_languages()
-    if detected and detected not in site and detected.split("-")[0] not in {code.split("-")[0] for code in site}:
-        names = get_text_list([get_language_info(code)["name_local"] for code in site], ", ")
-        with translation.override(conversation.language):
-            return _Plan("unsupported_language", phrases.UNSUPPORTED_LANGUAGE % {"languages": names})
-    language, prefix, updates = conversation.language, "", {}
-    if detected and detected in site and detected != conversation.language:
-        language = updates["language"] = detected
-        with translation.override(detected):
-            prefix = phrases.LANGUAGE_SWITCHED % {"language": get_language_info(detected)["name_local"]}
+            return _Plan(ReplyKind.ESCALATED, phrases.ALREADY_ESCALATED % {"reference": conversation.ticket.reference})
+    return _plan_turn(respond(chat_bot(), text, language=conversation.language), conversation)
+
+
+def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
+    """The words, cards and conversation changes for a turn of the bot (chatbot.answering)."""
+    language, updates, prefix = turn.language, {}, ""
+    if turn.switched:
+        updates["language"] = language
+        with translation.override(language):
+            prefix = phrases.LANGUAGE_SWITCHED % {"language": get_language_info(language)["name_local"]}
+    if turn.reason is not None:
+        updates["handoff_reason"] = turn.reason.value
     with translation.override(language):
-        if lang.asks_for_person(text):
-            updates["handoff_reason"] = Reason.ASKED_FOR_PERSON.value
-            return _Plan("offer_person", _join(language, prefix, phrases.ASKED_PERSON), updates=updates)
-        ranked = answer_engine(language).rank(text, limit=5)
-        decision = decide(ranked, chat_thresholds())
-        if decision.kind == Kind.ANSWER:
-            cards = _article_cards(decision.articles, language)
-            return _Plan("answer", _join(language, prefix, phrases.ANSWER, phrases.DID_IT_HELP), cards, updates)
-        if decision.kind == Kind.SUGGESTIONS:
-            cards = _article_cards(decision.articles, language)
-            return _Plan("suggestions", _join(language, prefix, phrases.SUGGESTIONS), cards, updates)
-        updates["handoff_reason"] = (decision.reason or Reason.NO_MATCH).value
-        return _Plan("cannot_help", _join(language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates)
+        if turn.kind == ReplyKind.UNSUPPORTED_LANGUAGE:
+            names = get_text_list([get_language_info(code)["name_local"] for code in _site_languages()], ", ")
+            return _Plan(turn.kind, phrases.UNSUPPORTED_LANGUAGE % {"languages": names})
+        cards = _article_cards(turn.articles, language)
+        offer = (phrases.OFFER_PERSON_TOO,) if turn.offer_person else ()
+        if turn.kind == ReplyKind.ANSWER:
+            return _Plan(turn.kind, _join(language, prefix, phrases.ANSWER, phrases.DID_IT_HELP, *offer), cards, updates)
+        if turn.kind == ReplyKind.SUGGESTIONS:
+            return _Plan(turn.kind, _join(language, prefix, phrases.SUGGESTIONS, *offer), cards, updates)
+        if turn.kind == ReplyKind.OFFER_PERSON:
+            if turn.reason == Reason.NEGATIVE_FEEDBACK:
+                return _Plan(turn.kind, _join(language, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates)
+            meanwhile = (phrases.MEANWHILE,) if cards else ()
+            return _Plan(turn.kind, _join(language, prefix, phrases.ASKED_PERSON, *meanwhile), cards, updates)
+        return _Plan(turn.kind, _join(language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates)
 
 
 def conversation_message(*, conversation: Conversation, text: str) -> Reply:
@@ -139,7 +146,7 @@ def conversation_message(*, conversation: Conversation, text: str) -> Reply:
     The answer is worked out first; the customer's message and the answer are saved in one
     transaction, so a failure saves neither and the customer can simply send again."""
     detected = lang.detect(text)
-    plan = _plan(conversation, text, detected)
+    plan = _plan(conversation, text)
     with transaction.atomic():
         _update(conversation, plan.updates)
         question = Message(conversation=conversation, role=Role.CUSTOMER, text=text, language=detected or "")
@@ -149,23 +156,39 @@ def conversation_message(*, conversation: Conversation, text: str) -> Reply:
     return _reply(conversation, answer)
 
 
+def conversation_request_person(*, conversation: Conversation) -> Reply:
+    """The widget's "talk to a person" button: recorded in the transcript as the customer's request
+    and answered with the offer of a person, without searching."""
+    if conversation.status == ConversationStatus.ESCALATED and conversation.ticket_id:
+        plan = _plan(conversation, "")
+    else:
+        plan = _plan_turn(person_requested(conversation.language), conversation)
+    with translation.override(conversation.language):
+        asked = str(phrases.PERSON_REQUESTED)
+    with transaction.atomic():
+        _update(conversation, plan.updates)
+        question = Message(conversation=conversation, role=Role.CUSTOMER, text=asked, language=conversation.language)
+        answer = _bot_message(conversation, plan)
+        Message.objects.bulk_create([question, answer])
+    return _reply(conversation, answer)
+
+
 def conversation_feedback(*, conversation: Conversation, message: Message, helpful: bool) -> Reply:
     """Record "did this help?" on a bot message; "no" brings the next suggestions, then a person.
     As for messages, the next answer is ranked before the short write transaction."""
-    with translation.override(conversation.language):
-        plan = _Plan("thanks", str(phrases.THANKS_HELPFUL))
-        if not helpful:
-            plan = _Plan(
-                "offer_person",
-                _join(conversation.language, phrases.CANNOT_HELP, phrases.OFFER_PERSON),
-                updates={"handoff_reason": Reason.NEGATIVE_FEEDBACK.value},
-            )
-            last_question = conversation.messages.filter(role=Role.CUSTOMER).order_by("-created_at", "-id").first()
-            if last_question is not None:
-                ranked = answer_engine(conversation.language).rank(last_question.text, limit=8)
-                decision = decide(ranked, chat_thresholds(), exclude=frozenset(_shown_ids(conversation)))
-                if decision.kind != Kind.CANNOT_HELP:
-                    plan = _Plan("suggestions", str(phrases.NEXT_SUGGESTIONS), _article_cards(decision.articles, conversation.language))
+    if helpful:
+        with translation.override(conversation.language):
+            plan = _Plan(ReplyKind.THANKS, str(phrases.THANKS_HELPFUL))
+    else:
+        last_question = conversation.messages.filter(role=Role.CUSTOMER).order_by("-created_at", "-id").first()
+        turn = after_no(
+            chat_bot(), last_question.text if last_question else "", language=conversation.language,
+            shown=frozenset(_shown_ids(conversation)),
+        )
+        plan = _plan_turn(turn, conversation)
+        if turn.kind == ReplyKind.SUGGESTIONS:
+            with translation.override(conversation.language):
+                plan.text = str(phrases.NEXT_SUGGESTIONS)
     with transaction.atomic():
         message.helpful = helpful
         message.save(update_fields=["helpful"])
@@ -226,5 +249,5 @@ def conversation_escalate(*, conversation: Conversation, email: str, name: str =
                     "region": ticket.region.name, "time": when["time"], "weekday": when["weekday"], "delay": when["in"] or "0",
                     "email": ticket.requester_email, "reference": ticket.reference,
                 }
-        Message.objects.create(conversation=conversation, role=Role.BOT, text=text, decision="escalated", language=conversation.language)
+        Message.objects.create(conversation=conversation, role=Role.BOT, text=text, decision=ReplyKind.ESCALATED, language=conversation.language)
     return Escalation(created=created, text=text)

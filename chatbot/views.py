@@ -11,9 +11,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 from django.views.decorators.http import require_POST, require_safe
@@ -94,8 +94,16 @@ def _conversation(request: HttpRequest, conversation_id) -> Conversation | None:
     return Conversation.objects.filter(pk=conversation_id, owner=_owner(token)).first()
 
 
-def _card(article: dict) -> dict:
-    return {key: article[key] for key in ("slug", "title", "url", "snippet")}
+def _card(article: dict, language: str) -> dict:
+    card = {key: article[key] for key in ("slug", "title", "url", "snippet")}
+    written_in = article.get("language") or language
+    card["language"] = written_in
+    # An article not translated yet: the card says so, naming the language in the customer's.
+    card["notice"] = ""
+    if written_in != language:
+        with translation.override(language):
+            card["notice"] = _("In %(language)s") % {"language": get_language_info(written_in)["name_translated"]}
+    return card
 
 
 def _reply_json(reply: services.Reply) -> dict:
@@ -105,7 +113,7 @@ def _reply_json(reply: services.Reply) -> dict:
             "kind": reply.kind,
             "text": reply.text,
             "language": reply.language,
-            "articles": [_card(a) for a in reply.articles],
+            "articles": [_card(a, reply.language) for a in reply.articles],
         }
     }
 
@@ -146,7 +154,7 @@ def detail(request: HttpRequest, conversation_id) -> JsonResponse:
         "ticket": conversation.ticket.reference if conversation.ticket else None,
         "messages": [
             {"id": m.pk, "role": m.role, "text": m.text, "kind": m.decision,
-             "articles": [_card(a) for a in m.articles]}
+             "articles": [_card(a, m.language or conversation.language) for a in m.articles]}
             for m in conversation.messages.all()
         ],
     })
@@ -172,6 +180,8 @@ def message(request: HttpRequest, conversation_id) -> JsonResponse:
     conversation, form = _conversation_and_form(request, conversation_id, MessageForm)
     if form is None:
         return conversation
+    if form.cleaned_data["action"] == "person":
+        return JsonResponse(_reply_json(services.conversation_request_person(conversation=conversation)))
     return JsonResponse(_reply_json(services.conversation_message(conversation=conversation, text=form.cleaned_data["text"])))
 
 

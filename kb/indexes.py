@@ -8,7 +8,7 @@ most once a second per worker, so several workers or machines need no coordinati
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -17,9 +17,12 @@ from django.urls import reverse
 from django.utils import translation
 from modeltranslation.utils import build_localized_fieldname
 
+from .embeddings import sentence_encoder
 from .models import Article, Category, TranslationRecord
 from .rendering import markdown_to_text
 from .search import AnswerEngine, Document, SearchIndex
+from .search.engine import Targets
+from .search.offtopic import offtopic_questions
 
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,9 @@ class ArticleLink:
     title: str
     slug: str
     url: str
+    # The language the card's title and the linked page are written in: the customer's own, or the
+    # source language for an article not translated yet.
+    language: str
 
 
 @dataclass(frozen=True)
@@ -94,8 +100,8 @@ def content_changed(**_kwargs) -> None:
 _documents: dict[tuple[str, int], tuple[tuple, Document, ArticleLink]] = {}
 
 
-def _link(title: str, slug: str) -> ArticleLink:
-    return ArticleLink(title=title, slug=slug, url=reverse("kb:article", kwargs={"slug": slug}))
+def _link(title: str, slug: str, language: str) -> ArticleLink:
+    return ArticleLink(title=title, slug=slug, url=reverse("kb:article", kwargs={"slug": slug}), language=language)
 
 
 def _article_entries(language: str) -> list[tuple[Document, ArticleLink]]:
@@ -108,6 +114,8 @@ def _article_entries(language: str) -> list[tuple[Document, ArticleLink]]:
             key, stamp = (language, article.pk), (article.updated_at, article.category.updated_at)
             cached = _documents.get(key)
             if cached is None or cached[0] != stamp:
+                # Modeltranslation falls back to the source text; the engine is told which it got.
+                written_in = language if article.has_translation(language) else settings.LANGUAGE_CODE
                 cached = (
                     stamp,
                     Document(
@@ -117,8 +125,9 @@ def _article_entries(language: str) -> list[tuple[Document, ArticleLink]]:
                         summary=article.summary,
                         body=markdown_to_text(article.body),
                         category=article.category.name,
+                        language="" if written_in == language else written_in,
                     ),
-                    _link(article.title, article.slug),
+                    _link(article.title, article.slug, written_in),
                 )
                 _documents[key] = cached
             seen.add(key)
@@ -131,9 +140,29 @@ def _article_entries(language: str) -> list[tuple[Document, ArticleLink]]:
 _rebuilding: set[str] = set()
 
 
+def engine_build(documents: list[Document], language: str, source_documents: list[Document], *, encoder=None) -> AnswerEngine:
+    """An engine as the site builds it (its encoder, off-topic questions and target precisions), for
+    the site's own articles and for `evaluate_bot`'s files alike. `source_documents`: the same
+    articles in the source language, so that a question finds an article by meaning through either
+    text, and an article not translated yet through the source one. `encoder`: the site's unless given."""
+    encoder = encoder or sentence_encoder()
+    return AnswerEngine.build(
+        documents,
+        language,
+        encoder=encoder,
+        source_documents=source_documents if encoder is not None and language != settings.LANGUAGE_CODE else (),
+        offtopic=offtopic_questions(language),
+        targets=Targets(answer=settings.HELPCENTER_CHAT_ANSWER_PRECISION, suggest=settings.HELPCENTER_CHAT_SUGGEST_PRECISION),
+    )
+
+
 def _build(language: str, version: tuple) -> _Built:
     entries = _article_entries(language)
-    engine = AnswerEngine.build([document for document, _link in entries], language)
+    source = settings.LANGUAGE_CODE
+    sources = []
+    if language != source and sentence_encoder() is not None:
+        sources = [replace(document, language=source) for document, _link in _article_entries(source)]
+    engine = engine_build([document for document, _link in entries], language, sources)
     return _Built(version, engine, {document.id: link for document, link in entries})
 
 
@@ -194,7 +223,12 @@ def article_links(language: str, ids) -> dict[int, ArticleLink]:
     )
     rows = Article.objects.published().filter(pk__in=ids).values("pk", *{title, source_title, slug, source_slug})
     with translation.override(language):
-        return {row["pk"]: _link(row[title] or row[source_title], row[slug] or row[source_slug]) for row in rows}
+        return {
+            row["pk"]: _link(
+                row[title] or row[source_title], row[slug] or row[source_slug], language if row[title] else source
+            )
+            for row in rows
+        }
 
 
 def engines_built() -> list[str]:
@@ -206,11 +240,6 @@ def engines_warm(languages) -> None:
     """Build the engines before the first customer needs them (gunicorn's post_worker_init)."""
     for language in languages:
         answer_engine(language)
-
-
-def search_index(language: str) -> SearchIndex:
-    """The term-weighting index behind the search page (the engine's first stage)."""
-    return answer_engine(language).index
 
 
 def clear_indexes() -> None:

@@ -242,3 +242,21 @@ class TranslationRecord(OfArticleOrCategory):
 
     def __str__(self) -> str:
         return f"{self.article or self.category} [{self.language}] r{self.source_revision}"
+
+
+class TextEmbedding(models.Model):
+    """A sentence encoder's vector for one article text, so that a rebuild or a restart embeds only
+    new or changed texts (kb/embeddings.py). Keyed by the encoder's name and a hash of the text."""
+
+    encoder = models.CharField(_("encoder"), max_length=100)
+    digest = models.CharField(_("text hash"), max_length=64)
+    vector = models.BinaryField(_("vector"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("text embedding")
+        verbose_name_plural = _("text embeddings")
+        constraints = [models.UniqueConstraint(fields=["encoder", "digest"], name="kb_embedding_one_per_text")]
+
+    def __str__(self) -> str:
+        return f"{self.encoder} {self.digest[:12]}"

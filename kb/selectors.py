@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language_info, gettext
 from modeltranslation.utils import build_localized_fieldname
 
-from .indexes import search_index
+from .indexes import answer_engine
 from .models import Article, ArticleStatus, Category
 from .rendering import highlight_html
 
@@ -72,13 +74,31 @@ class SearchResult:
     article: Article
     score: float
     snippet_html: SafeString
+    notice: str = ""  # "In English" for an article not translated into the page's language yet
+
+
+def _language_notice(article: Article, language: str) -> str:
+    if article.has_translation(language):
+        return ""
+    name = get_language_info(settings.LANGUAGE_CODE)["name_translated"]
+    return gettext("In %(language)s") % {"language": name}
 
 
 def article_search(
     *, query: str, language: str, limit: int, min_relative_score: float = 0.0
 ) -> list[SearchResult]:
-    """Published articles matching `query` in `language`, best first, with highlighted snippets."""
-    hits = search_index(language).search(query, limit=limit, min_relative_score=min_relative_score)
+    """Published articles matching `query` in `language`, best first, with highlighted snippets: the
+    chatbot's fused ranking (words, the sample-question classifier and, with an encoder, meaning).
+    An article that shares no word with the query is listed only when the engine is confident of
+    it (a Spanish search for "factura" finds the English-only invoice article); weak matches far
+    behind the first are dropped."""
+    engine = answer_engine(language)
+    _answer, suggest = engine.thresholds
+    hits = [
+        hit
+        for hit in engine.rank(query, limit=limit)
+        if hit.score >= min_relative_score and (hit.matched or hit.confidence >= suggest)
+    ]
     if not hits:
         return []
     articles = Article.objects.published().select_related("category").in_bulk([hit.id for hit in hits])
@@ -87,6 +107,7 @@ def article_search(
             article=articles[hit.id],
             score=hit.score,
             snippet_html=highlight_html(hit.snippet, hit.highlights),
+            notice=_language_notice(articles[hit.id], language),
         )
         for hit in hits
         # An article unpublished since the index was read is simply left out.

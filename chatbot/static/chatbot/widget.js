@@ -58,7 +58,10 @@
       var card = el("li", "chat-card");
       var link = el("a", "chat-card-title", article.title);
       link.href = article.url;
+      if (article.language && article.language !== language) { link.hreflang = article.language; link.lang = article.language; }
       card.appendChild(link);
+      // An article not translated into the customer's language yet says which language it is in.
+      if (article.notice) { card.appendChild(el("p", "chat-card-notice", article.notice)); }
       if (article.snippet) { card.appendChild(el("p", "chat-card-snippet", article.snippet)); }
       list.appendChild(card);
     });
@@ -172,9 +175,11 @@
     });
   });
   personButton.addEventListener("click", function () {
+    if (busy) { return; }
     ensureConversation().then(function () {
       addMessage("customer", strings.talk_to_person);
-      return send("/conversations/" + conversationId + "/messages", { text: strings.talk_to_person });
+      // A structured request: the server never has to recognise the button's label as text.
+      return send("/conversations/" + conversationId + "/messages", { action: "person" });
     });
   });
   if (root.hasAttribute("data-inline")) { open(); }

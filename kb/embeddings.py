@@ -1,0 +1,48 @@
+"""The sentence encoder a site uses (HELPCENTER_ENCODER) and where its vectors are kept: the
+TextEmbedding table, so a rebuild or a restart embeds only new or changed article texts."""
+
+import logging
+from collections.abc import Mapping, Sequence
+from functools import cache
+
+import numpy as np
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+
+from .models import TextEmbedding
+from .search.encoders import CachedEncoder, encoder_named
+
+logger = logging.getLogger(__name__)
+BATCH = 500
+
+
+class DatabaseStore:
+    def get_many(self, encoder: str, digests: Sequence[str]) -> dict[str, np.ndarray]:
+        found = {}
+        try:
+            for start in range(0, len(digests), BATCH):
+                rows = TextEmbedding.objects.filter(encoder=encoder, digest__in=digests[start : start + BATCH])
+                for digest, vector in rows.values_list("digest", "vector"):
+                    found[digest] = np.frombuffer(bytes(vector), dtype=np.float32)
+        except DatabaseError:  # not migrated yet, or the database is away: embed them again
+            logger.warning("Could not read stored text embeddings; computing them")
+        return found
+
+    def put_many(self, encoder: str, vectors: Mapping[str, np.ndarray]) -> None:
+        rows = [
+            TextEmbedding(encoder=encoder, digest=digest, vector=np.asarray(vector, dtype=np.float32).tobytes())
+            for digest, vector in vectors.items()
+        ]
+        try:
+            with transaction.atomic():
+                # Another worker may have stored the same texts a moment ago: theirs are as good.
+                TextEmbedding.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+        except (DatabaseError, IntegrityError):  # a read-only replica or a locked database
+            logger.warning("Could not store %d text embeddings; they will be computed again", len(rows))
+
+
+@cache
+def sentence_encoder() -> CachedEncoder | None:
+    """The site's encoder behind its caches, or None when HELPCENTER_ENCODER is "none"."""
+    encoder = encoder_named(settings.HELPCENTER_ENCODER, threads=settings.HELPCENTER_ENCODER_THREADS)
+    return CachedEncoder(encoder, DatabaseStore()) if encoder is not None else None
