@@ -29,6 +29,9 @@ class ReplyKind(StrEnum):
 # request for a person; from MAYBE_PERSON (in doubt) the bot answers and offers a person too.
 MAINLY_PERSON = 0.5
 MAYBE_PERSON = 0.3
+# Below this a request for a person that an article answers with confidence ("人工客服的工作时间是几点",
+# the hours of the human support team) gets the answer, with the offer of a person beside it.
+CERTAINLY_PERSON = 0.8
 RANKED = 5
 
 
@@ -69,7 +72,7 @@ def respond(bot: Bot, text: str, *, language: str) -> Turn:
     ranked = tuple(engine.rank(text, limit=RANKED))
     decision = decide(ranked, _thresholds(bot, engine))
     person = bot.person_probability(text)
-    if person >= MAINLY_PERSON:
+    if person >= MAINLY_PERSON and (person >= CERTAINLY_PERSON or decision.kind != Kind.ANSWER):
         # Asked for a person: offered at once, with whatever the search found to read meanwhile.
         return Turn(ReplyKind.OFFER_PERSON, language, decision.articles, Reason.ASKED_FOR_PERSON, False, switched, person, ranked)
     return _turn(decision, language, offer_person=person >= MAYBE_PERSON, switched=switched, person=person, ranked=ranked)
