@@ -11,14 +11,15 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 from django.views.decorators.http import require_POST, require_safe
 
 from helpcenter.ratelimits import rate_limited
+from kb.languages import written_in_notice
 
 from . import selectors, services
 from .forms import EscalateForm, FeedbackForm, MessageForm, StartForm
@@ -99,10 +100,7 @@ def _card(article: dict, language: str) -> dict:
     written_in = article.get("language") or language
     card["language"] = written_in
     # An article not translated yet: the card says so, naming the language in the customer's.
-    card["notice"] = ""
-    if written_in != language:
-        with translation.override(language):
-            card["notice"] = _("In %(language)s") % {"language": get_language_info(written_in)["name_translated"]}
+    card["notice"] = written_in_notice(written_in, language) if written_in != language else ""
     return card
 
 

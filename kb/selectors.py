@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language_info, gettext
 from modeltranslation.utils import build_localized_fieldname
 
 from .indexes import answer_engine
+from .languages import written_in_notice
 from .models import Article, ArticleStatus, Category
 from .rendering import highlight_html
 
@@ -78,10 +78,7 @@ class SearchResult:
 
 
 def _language_notice(article: Article, language: str) -> str:
-    if article.has_translation(language):
-        return ""
-    name = get_language_info(settings.LANGUAGE_CODE)["name_translated"]
-    return gettext("In %(language)s") % {"language": name}
+    return "" if article.has_translation(language) else written_in_notice(settings.LANGUAGE_CODE, language)
 
 
 def article_search(

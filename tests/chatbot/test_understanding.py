@@ -132,11 +132,6 @@ def test_person_button_sends_a_structured_request_that_is_never_searched(demo):
 
 
 @needs_encoder
-@pytest.mark.xfail(
-    strict=True,
-    reason="ranked first by meaning, but the calibration still holds a question sharing no word with "
-    "a source-language article to a low probability (open in issue 12)",
-)
 def test_spanish_question_finds_the_english_only_invoice_article_with_a_notice(demo):
     client = Client()
     reply = say(client, start(client, "es"), {"text": "necesito ayuda con mi factura"})
