@@ -26,6 +26,8 @@ from chatbot.management.commands.evaluate_bot import load_documents  # noqa: E40
 from kb.search import SearchIndex  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
+# Embeddings of the sets' texts between runs (the first run embeds about 40,000 texts: minutes).
+CACHE = ROOT / "bench" / ".cache" / "embeddings.npz"
 SETS = [
     ("banking77 10-shot", "banking77/articles-10shot.jsonl", "banking77/dev.jsonl"),
     ("banking77 full", "banking77/articles-full.jsonl", "banking77/dev.jsonl"),
@@ -51,6 +53,7 @@ def bm25_alone(articles: Path, queries: Path) -> tuple[float, float]:
 
 
 def main() -> int:
+    CACHE.parent.mkdir(exist_ok=True)
     if not EVAL.exists():
         print(f"chatbot_dev: {EVAL} not found (the shared eval sets sit beside the repository)")
         return 1
@@ -59,7 +62,10 @@ def main() -> int:
     for name, articles, queries in SETS:
         out = StringIO()
         queries_path = queries if isinstance(queries, Path) else EVAL / queries
-        call_command("evaluate_bot", articles=str(EVAL / articles), queries=str(queries_path), json=True, stdout=out)
+        call_command(
+            "evaluate_bot", articles=str(EVAL / articles), queries=str(queries_path), json=True, stdout=out,
+            embedding_cache=str(CACHE),
+        )
         m = json.loads(out.getvalue())
         b1, b3 = bm25_alone(EVAL / articles, queries_path)
         oos = "-" if m["oos_recall"] is None else f"{m['oos_recall']:.3f}"

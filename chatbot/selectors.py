@@ -34,3 +34,31 @@ def content_gaps(*, language: str, since: datetime, limit: int = 500) -> list[Ga
         if asked.get(reply_id):
             items.append((asked[reply_id], "chat" if decision == "cannot_help" else "chat-low-confidence"))
     return group_questions(items, language)
+
+
+def confidence_rows() -> list[dict]:
+    """Per site language, the calibration report of its answer engine (built if it is not yet)."""
+    from django.conf import settings
+    from django.utils.translation import get_language_info
+
+    from kb.indexes import answer_engine
+
+    rows = []
+    for code, _name in settings.LANGUAGES:
+        engine = answer_engine(code)
+        report = engine.calibration.report
+        share = (lambda n: 100.0 * n / report.questions) if report.questions else (lambda n: 0.0)
+        answer, suggest = engine.thresholds
+        rows.append({
+            "code": code,
+            "name": get_language_info(code)["name_translated"],
+            "report": report,
+            "answered_right": share(report.answered_right),
+            "answered_wrong": share(report.answered_wrong),
+            "suggested": share(report.suggested),
+            "refused": share(report.refused),
+            "offtopic_refused": 100.0 * report.offtopic_refused / report.offtopic if report.offtopic else 0.0,
+            "answer_at": round(100 * min(answer, 1.0)),
+            "suggest_at": round(100 * min(suggest, 1.0)),
+        })
+    return rows

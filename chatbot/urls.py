@@ -7,4 +7,5 @@ app_name = "chatbot"
 urlpatterns = [
     path("chat/", views.chat_page, name="chat"),
     path("editors/content-gaps/", views.content_gaps, name="content_gaps"),
+    path("editors/assistant-confidence/", views.confidence_report, name="confidence_report"),
 ]

@@ -237,5 +237,14 @@ def content_gaps(request: HttpRequest) -> HttpResponse:
     return render(request, "chatbot/gaps.html", {"rows": rows, "language": language, "days": days})
 
 
+@require_safe
+@login_required
+@permission_required("kb.change_article", raise_exception=True)
+def confidence_report(request: HttpRequest) -> HttpResponse:
+    """For editors: per language, what the assistant did with the help center's own sample
+    questions and with off-topic ones when its engine was last built (its calibration)."""
+    return render(request, "chatbot/confidence.html", {"rows": selectors.confidence_rows()})
+
+
 def chat_page(request: HttpRequest) -> HttpResponse:
     return render(request, "chatbot/chat.html")

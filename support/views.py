@@ -94,7 +94,12 @@ def _transcript_lines(ticket: Ticket) -> list[dict]:
     lines = []
     for line in ticket.transcript or []:
         at = parse_datetime(line.get("at") or "") if isinstance(line.get("at"), str) else None
-        lines.append({**line, "who": roles.get(line.get("role"), line.get("role", "")), "at": at})
+        # The assistant's confidence in each article it showed, as the probability it was right.
+        shown = [
+            {"title": a.get("title", ""), "likely": round(100 * float(a.get("confidence") or 0))}
+            for a in line.get("articles") or [] if isinstance(a, dict)
+        ]
+        lines.append({**line, "who": roles.get(line.get("role"), line.get("role", "")), "at": at, "shown": shown})
     return lines
 
 

@@ -48,3 +48,24 @@ def test_content_gaps_page_is_for_editors_only(client):
     assert client.get("/en/editors/content-gaps/").status_code == 302
     client.force_login(make_staff(username="agent", permissions=("support.view_ticket",)))
     assert client.get("/en/editors/content-gaps/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_confidence_page_shows_editors_what_the_bot_does_with_their_own_questions(client):
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0)
+    url = "/en/editors/assistant-confidence/"
+    assert client.get(url).status_code == 302  # to the sign-in page
+    client.force_login(make_staff(username="agent", permissions=("support.view_ticket",)))
+    assert client.get(url).status_code == 403
+    client.force_login(make_staff(username="ed", permissions=("kb.change_article",)))
+    response = client.get(url)
+    assert response.status_code == 200
+    rows = {row["code"]: row for row in response.context["rows"]}
+    assert set(rows) == {"en", "fr", "zh-hans", "es", "de", "ja"}
+    english = rows["en"]["report"]
+    assert english.questions > 50  # the demo's sample questions, each held out once
+    assert english.answered_right + english.answered_wrong + english.suggested + english.refused == english.questions
+    assert english.offtopic == 50
+    assert "likely right" in response.content.decode()

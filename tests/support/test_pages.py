@@ -235,3 +235,15 @@ def test_agent_sees_the_chat_transcript_with_readable_speakers_and_times(client,
     page = client.get(f"/en/agents/tickets/{ticket.reference}/").content.decode()
     assert "Customer · Tue 24 Nov 09:05 UTC" in page and "Assistant · Tue 24 Nov 09:05 UTC" in page
     assert "2026-11-24T09:05" not in page and "no time" in page
+
+
+def test_agent_sees_the_assistants_confidence_in_each_article_as_a_probability(client, ticket, agent):
+    ticket.transcript = [
+        {"role": "customer", "text": "forgot my password", "at": "2026-11-24T09:05:00+00:00"},
+        {"role": "bot", "text": "Here is what I found:", "at": "2026-11-24T09:05:01+00:00",
+         "articles": [{"slug": "reset-password", "title": "Reset your password", "confidence": 0.724}]},
+    ]
+    ticket.save()
+    client.force_login(agent)
+    page = client.get(f"/en/agents/tickets/{ticket.reference}/").content.decode()
+    assert "Reset your password: 72 % likely right" in page
