@@ -75,6 +75,7 @@ class SearchResult:
     score: float
     snippet_html: SafeString
     notice: str = ""  # "In English" for an article not translated into the page's language yet
+    language: str = ""  # the language its title and page are written in, when not the page's
 
 
 def _language_notice(article: Article, language: str) -> str:
@@ -105,6 +106,7 @@ def article_search(
             score=hit.score,
             snippet_html=highlight_html(hit.snippet, hit.highlights),
             notice=_language_notice(articles[hit.id], language),
+            language="" if articles[hit.id].has_translation(language) else settings.LANGUAGE_CODE,
         )
         for hit in hits
         # An article unpublished since the index was read is simply left out.

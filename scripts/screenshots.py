@@ -15,6 +15,7 @@ PAGES = {
     "article-zh-hans.png": "/zh-hans/articles/reset-password/",
     "search-fr-typo.png": "/fr/search/?q=mot+de+pase+oublie",
     "article-de-fallback.png": "/de/articles/connect-ssh/",
+    "search-es-cross-language.png": "/es/search/?q=factura",
 }
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
