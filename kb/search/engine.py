@@ -57,7 +57,7 @@ CROSS_EVERY = 3
 ARTICLE_OUT_EVERY = 5
 # Not in a small help center: with 18 articles, each one gone is a topic customers do ask about, and
 # the thresholds collapse (realistic set: off-topic questions got suggestions). banking77-oos (50
-# articles): out-of-scope recall 0.40 -> 0.66, in-scope 0.89 -> 0.85.
+# articles): out-of-scope recall 0.40 -> 0.65, in-scope 0.89 -> 0.85.
 ARTICLE_OUT_MIN = 30
 # Off-topic questions count as this share of all questions when precision is worked out: a third of
 # what the bot is asked (weather, jokes, other companies' products) is taken to be off-topic.
@@ -353,10 +353,10 @@ def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Cali
         # "how do I center a div" on a hosting help center), which general off-topic ones do not teach.
         gone = set()
         if len(documents) >= ARTICLE_OUT_MIN:
-            gone = {at for at in range(len(documents)) if at % ARTICLE_OUT_EVERY == fold}
-        near_misses = [
-            (text, None) for at in sorted(gone) for text in (documents[at].title, *documents[at].questions[:2]) if text.strip()
-        ]
+            # Only articles customers' phrasings are known for: a title held out looks to the engine
+            # just like a title kept in (django-faq, no sample questions: in-scope 0.87 -> 0.53).
+            gone = {at for at in range(len(documents)) if at % ARTICLE_OUT_EVERY == fold and documents[at].questions}
+        near_misses = [(text, None) for at in sorted(gone) for text in documents[at].questions[:2] if text.strip()]
         docs = [doc for at, doc in enumerate(docs) if at not in gone]
         learners = _Learners.build(docs, language, encoder, fold_sources)
         if len(learners.ids) < 2:
