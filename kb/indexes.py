@@ -20,7 +20,7 @@ from modeltranslation.utils import build_localized_fieldname
 from .embeddings import sentence_encoder
 from .models import Article, Category, TranslationRecord
 from .rendering import markdown_to_text
-from .search import AnswerEngine, Document, SearchIndex
+from .search import AnswerEngine, Document
 from .search.engine import Targets
 from .search.offtopic import offtopic_questions
 
