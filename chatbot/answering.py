@@ -53,6 +53,7 @@ class Turn:
     switched: bool = False  # the message was clearly in another site language: `language` is it
     person: float = 0.0
     ranked: tuple = ()  # the whole ranking, for `ask` and the evaluation
+    detected: str = ""  # the language the message is clearly written in ("" when unclear)
 
 
 def _base(code: str) -> str:
@@ -64,7 +65,7 @@ def respond(bot: Bot, text: str, *, language: str) -> Turn:
     detected = lang.detect(text)
     site = list(bot.site_languages)
     if detected and detected not in site and _base(detected) not in {_base(code) for code in site}:
-        return Turn(ReplyKind.UNSUPPORTED_LANGUAGE, language)
+        return Turn(ReplyKind.UNSUPPORTED_LANGUAGE, language, detected=detected)
     switched = bool(detected and detected in site and detected != language)
     if switched:
         language = detected
@@ -74,8 +75,14 @@ def respond(bot: Bot, text: str, *, language: str) -> Turn:
     person = bot.person_probability(text)
     if person >= MAINLY_PERSON and (person >= CERTAINLY_PERSON or decision.kind != Kind.ANSWER):
         # Asked for a person: offered at once, with whatever the search found to read meanwhile.
-        return Turn(ReplyKind.OFFER_PERSON, language, decision.articles, Reason.ASKED_FOR_PERSON, False, switched, person, ranked)
-    return _turn(decision, language, offer_person=person >= MAYBE_PERSON, switched=switched, person=person, ranked=ranked)
+        return Turn(
+            ReplyKind.OFFER_PERSON, language, decision.articles, Reason.ASKED_FOR_PERSON, False, switched, person, ranked,
+            detected or "",
+        )
+    return _turn(
+        decision, language, offer_person=person >= MAYBE_PERSON, switched=switched, person=person, ranked=ranked,
+        detected=detected or "",
+    )
 
 
 def person_requested(language: str) -> Turn:

@@ -14,8 +14,8 @@ from kb.indexes import article_links
 from support import notifications
 from support.services import NoRegionError, TicketCreated, ticket_create  # noqa: F401 - re-exported for views
 
-from . import language as lang
 from . import phrases
+from .language import detect
 from .answering import ReplyKind, Turn, after_no, person_requested, respond
 from .conf import chat_bot
 from .models import Conversation, ConversationStatus, Message, Role
@@ -95,6 +95,7 @@ class _Plan:
     text: str
     articles: list[dict] = field(default_factory=list)
     updates: dict = field(default_factory=dict)  # conversation fields to change
+    detected: str = ""  # the site language the customer's message is clearly in, if any
 
 
 def _update(conversation: Conversation, updates: dict) -> None:
@@ -109,8 +110,14 @@ def _update(conversation: Conversation, updates: dict) -> None:
 def _plan(conversation: Conversation, text: str) -> _Plan:
     if conversation.status == ConversationStatus.ESCALATED and conversation.ticket_id:
         with translation.override(conversation.language):
-            return _Plan(ReplyKind.ESCALATED, phrases.ALREADY_ESCALATED % {"reference": conversation.ticket.reference})
-    return _plan_turn(respond(chat_bot(), text, language=conversation.language), conversation)
+            return _Plan(
+                ReplyKind.ESCALATED, phrases.ALREADY_ESCALATED % {"reference": conversation.ticket.reference},
+                detected=detect(text) or "",
+            )
+    turn = respond(chat_bot(), text, language=conversation.language)
+    plan = _plan_turn(turn, conversation)
+    plan.detected = turn.detected
+    return plan
 
 
 def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
@@ -145,11 +152,15 @@ def conversation_message(*, conversation: Conversation, text: str) -> Reply:
     clearly in another site language, offer a person on request, else search and apply the policy.
     The answer is worked out first; the customer's message and the answer are saved in one
     transaction, so a failure saves neither and the customer can simply send again."""
-    detected = lang.detect(text)
     plan = _plan(conversation, text)
+    return _save_exchange(conversation, plan, text, plan.detected)
+
+
+def _save_exchange(conversation: Conversation, plan: "_Plan", asked: str, asked_language: str) -> Reply:
+    """The customer's message and the bot's answer, saved together with the conversation's changes."""
     with transaction.atomic():
         _update(conversation, plan.updates)
-        question = Message(conversation=conversation, role=Role.CUSTOMER, text=text, language=detected or "")
+        question = Message(conversation=conversation, role=Role.CUSTOMER, text=asked, language=asked_language)
         answer = _bot_message(conversation, plan)
         # One INSERT for both rows (in this order, so the question sorts first).
         Message.objects.bulk_create([question, answer])
@@ -165,12 +176,7 @@ def conversation_request_person(*, conversation: Conversation) -> Reply:
         plan = _plan_turn(person_requested(conversation.language), conversation)
     with translation.override(conversation.language):
         asked = str(phrases.PERSON_REQUESTED)
-    with transaction.atomic():
-        _update(conversation, plan.updates)
-        question = Message(conversation=conversation, role=Role.CUSTOMER, text=asked, language=conversation.language)
-        answer = _bot_message(conversation, plan)
-        Message.objects.bulk_create([question, answer])
-    return _reply(conversation, answer)
+    return _save_exchange(conversation, plan, asked, conversation.language)
 
 
 def conversation_feedback(*, conversation: Conversation, message: Message, helpful: bool) -> Reply:
