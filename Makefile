@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-test migrate demo messages clean
+.PHONY: run test lint format install install-test install-lint migrate demo messages clean
 
 $(PY):
 	"$$(scripts/find-python)" -m venv $(VENV)
@@ -18,8 +18,13 @@ $(VENV)/.test: pyproject.toml $(VENV)/.app
 	$(PY) -m pip install --quiet --group test
 	touch $@
 
+$(VENV)/.lint: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --group lint
+	touch $@
+
 install: $(VENV)/.app
 install-test: $(VENV)/.test
+install-lint: $(VENV)/.lint
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -32,6 +37,15 @@ run: demo
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Style and import order (ruff, pinned in pyproject.toml's lint group); `make format` fixes what it can.
+lint: install-lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-lint
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # Refresh the translation catalogs after changing user-visible strings (needs GNU gettext).
 messages: install

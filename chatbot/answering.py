@@ -6,24 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from . import language as lang
-from .policy import Decision, Kind, Reason, Thresholds, decide
-
-
-class ReplyKind(StrEnum):
-    """Every kind of bot message; stored on Message.decision and read by the widget."""
-
-    GREETING = "greeting"
-    ANSWER = "answer"
-    SUGGESTIONS = "suggestions"
-    CANNOT_HELP = "cannot_help"
-    OFFER_PERSON = "offer_person"
-    UNSUPPORTED_LANGUAGE = "unsupported_language"
-    ESCALATED = "escalated"
-    THANKS = "thanks"
-
+from .kinds import ReplyKind  # the kinds of reply, also imported from here
+from .policy import Decision, Reason, Thresholds, decide
 
 # P(the message asks for a person), chatbot/person.py. At or above MAINLY_PERSON the message is a
 # request for a person; from MAYBE_PERSON (in doubt) the bot answers and offers a person too.
@@ -73,7 +59,7 @@ def respond(bot: Bot, text: str, *, language: str) -> Turn:
     ranked = tuple(engine.rank(text, limit=RANKED))
     decision = decide(ranked, _thresholds(bot, engine))
     person = bot.person_probability(text)
-    if person >= MAINLY_PERSON and (person >= CERTAINLY_PERSON or decision.kind != Kind.ANSWER):
+    if person >= MAINLY_PERSON and (person >= CERTAINLY_PERSON or decision.kind != ReplyKind.ANSWER):
         # Asked for a person: offered at once, with whatever the search found to read meanwhile.
         return Turn(
             ReplyKind.OFFER_PERSON, language, decision.articles, Reason.ASKED_FOR_PERSON, False, switched, person, ranked,
@@ -95,7 +81,7 @@ def after_no(bot: Bot, question: str, *, language: str, shown: frozenset) -> Tur
     engine = bot.engine_for(language)
     ranked = tuple(engine.rank(question, limit=8)) if question else ()
     decision = decide(ranked, _thresholds(bot, engine), exclude=shown)
-    if decision.kind == Kind.CANNOT_HELP:
+    if decision.kind == ReplyKind.CANNOT_HELP:
         return Turn(ReplyKind.OFFER_PERSON, language, reason=Reason.NEGATIVE_FEEDBACK, ranked=ranked)
     return Turn(ReplyKind.SUGGESTIONS, language, decision.articles, ranked=ranked)
 
@@ -106,9 +92,9 @@ def _thresholds(bot: Bot, engine) -> Thresholds:
 
 
 def _turn(decision: Decision, language: str, **extra) -> Turn:
-    if decision.kind == Kind.ANSWER:
+    if decision.kind == ReplyKind.ANSWER:
         return Turn(ReplyKind.ANSWER, language, decision.articles, **extra)
-    if decision.kind == Kind.SUGGESTIONS:
+    if decision.kind == ReplyKind.SUGGESTIONS:
         return Turn(ReplyKind.SUGGESTIONS, language, decision.articles, **extra)
     extra.pop("offer_person", None)
     return Turn(ReplyKind.CANNOT_HELP, language, (), decision.reason or Reason.NO_MATCH, **extra)

@@ -1,9 +1,11 @@
 """The chatbot's settings and parts, read and assembled once per process."""
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
 
+from core.languages import site_languages
 from kb.embeddings import sentence_encoder
 from kb.indexes import answer_engine
 from kb.search.offtopic import offtopic_questions
@@ -12,11 +14,25 @@ from .answering import Bot
 from .person import PersonDetector, examples
 
 
+@dataclass(frozen=True)
+class ChatSettings:
+    rate: str  # per client, as django-ratelimit reads it ("30/m")
+    max_suggestions: int
+
+
+@cache
+def chat_settings() -> ChatSettings:
+    return ChatSettings(
+        rate=settings.HELPCENTER_CHAT_RATE,
+        max_suggestions=settings.HELPCENTER_CHAT_MAX_SUGGESTIONS,
+    )
+
+
 def person_detector_for(encoder) -> PersonDetector:
     """Trained from the shipped examples, requests for a person against questions with person-words
     and off-topic questions in every site language (a fraction of a second, embeddings cached)."""
     labelled = list(examples())
-    for code, _name in settings.LANGUAGES:
+    for code in site_languages():
         labelled += [(text, False) for text in offtopic_questions(code)]
     return PersonDetector.train(list(dict.fromkeys(labelled)), encoder=encoder)
 
@@ -32,6 +48,6 @@ def chat_bot() -> Bot:
     return Bot(
         engine_for=answer_engine,
         person_probability=person_detector().probability,
-        site_languages=[code for code, _name in settings.LANGUAGES],
-        max_suggestions=settings.HELPCENTER_CHAT_MAX_SUGGESTIONS,
+        site_languages=site_languages(),
+        max_suggestions=chat_settings().max_suggestions,
     )

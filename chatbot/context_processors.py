@@ -1,8 +1,11 @@
 from django.utils.translation import gettext as _
 
+from .kinds import ASKS_FEEDBACK, OFFERS_PERSON
+
 
 def chat_widget(request) -> dict:
-    """The widget's interface texts, translated, for json_script (no inline script needed)."""
+    """The widget's interface texts, translated, and the reply kinds it acts on, for json_script
+    (no inline script needed)."""
     return {
         "chat_strings": {
             "yes": _("Yes, thanks"),
@@ -12,5 +15,9 @@ def chat_widget(request) -> dict:
             "send_to_person": _("Send to a person"),
             "talk_to_person": _("I'd like to talk to a person"),
             "error": _("Sorry, something went wrong. Please try again."),
-        }
+        },
+        "chat_kinds": {
+            "feedback": [kind.value for kind in ASKS_FEEDBACK],
+            "person": [kind.value for kind in OFFERS_PERSON],
+        },
     }

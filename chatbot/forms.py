@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from support.forms import CustomerTimezoneField, _single_line
+from support.forms import CustomerTimezoneField, single_line
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -37,7 +37,4 @@ class EscalateForm(forms.Form):
     name = forms.CharField(max_length=120, required=False)
 
     def clean_name(self):
-        return _single_line(self.cleaned_data["name"])
-
-
-ERROR_INVALID = _("Please check what you sent.")
+        return single_line(self.cleaned_data["name"])

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import ReplyKind
+
 
 class ConversationStatus(models.TextChoices):
     OPEN = "open", _("open")
@@ -46,7 +48,10 @@ class Message(models.Model):
     text = models.TextField(_("text"))
     language = models.CharField(_("language"), max_length=16, blank=True)
     # For bot messages: the decision and the articles shown with their scores.
-    decision = models.CharField(_("decision"), max_length=32, blank=True)
+    # Shown as stored ("cannot_help"), as the admin showed them before they were choices.
+    decision = models.CharField(
+        _("decision"), max_length=32, blank=True, choices=[(kind.value, kind.value) for kind in ReplyKind]
+    )
     articles = models.JSONField(_("articles shown"), default=list, blank=True)
     helpful = models.BooleanField(_("helpful"), null=True, blank=True)
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)

@@ -8,17 +8,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from .kinds import DECIDED, ReplyKind
+
 
 class Ranked(Protocol):
     id: object
     score: float  # fused ranking score, the best article's about 1
     confidence: float  # calibrated probability that the article answers the question
-
-
-class Kind(StrEnum):
-    ANSWER = "answer"
-    SUGGESTIONS = "suggestions"
-    CANNOT_HELP = "cannot_help"
 
 
 class Reason(StrEnum):
@@ -45,21 +41,25 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Decision:
-    kind: Kind
+    kind: ReplyKind  # one of kinds.DECIDED: answer, suggestions or cannot_help
     articles: tuple  # the ranked articles to show, best first
     reason: Reason | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in DECIDED:
+            raise ValueError(f"the policy does not decide {self.kind!r}")
 
 
 def decide(ranked: Sequence[Ranked], thresholds: Thresholds, *, exclude: frozenset = frozenset()) -> Decision:
     """Decide from a ranking, leaving out articles already shown (`exclude`)."""
     candidates = [item for item in ranked if item.id not in exclude]
     if not candidates:
-        return Decision(Kind.CANNOT_HELP, (), Reason.NO_MATCH)
+        return Decision(ReplyKind.CANNOT_HELP, (), Reason.NO_MATCH)
     top = candidates[0]
     if top.confidence >= thresholds.answer:
-        return Decision(Kind.ANSWER, (top,))
+        return Decision(ReplyKind.ANSWER, (top,))
     if top.confidence >= thresholds.suggest:
         # Runners-up far behind the first are noise, not suggestions.
         shown = [top, *(item for item in candidates[1:] if item.score >= SUGGEST_RELATIVE * top.score)]
-        return Decision(Kind.SUGGESTIONS, tuple(shown[: thresholds.max_suggestions]))
-    return Decision(Kind.CANNOT_HELP, (), Reason.LOW_CONFIDENCE)
+        return Decision(ReplyKind.SUGGESTIONS, tuple(shown[: thresholds.max_suggestions]))
+    return Decision(ReplyKind.CANNOT_HELP, (), Reason.LOW_CONFIDENCE)

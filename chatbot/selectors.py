@@ -2,12 +2,14 @@
 
 from datetime import datetime
 
+from core.languages import site_languages
 from kb.models import SearchLog
 
 from .gaps import Gap, group_questions
+from .kinds import ReplyKind
 from .models import Message, Role
 
-UNANSWERED = ("cannot_help", "suggestions")
+UNANSWERED = (ReplyKind.CANNOT_HELP, ReplyKind.SUGGESTIONS)
 
 
 def content_gaps(*, language: str, since: datetime, limit: int = 500) -> list[Gap]:
@@ -32,19 +34,19 @@ def content_gaps(*, language: str, since: datetime, limit: int = 500) -> list[Ga
             asked[message_id] = last_question.get(conversation)
     for reply_id, _conversation, decision in replies:
         if asked.get(reply_id):
-            items.append((asked[reply_id], "chat" if decision == "cannot_help" else "chat-low-confidence"))
+            source = "chat" if decision == ReplyKind.CANNOT_HELP else "chat-low-confidence"
+            items.append((asked[reply_id], source))
     return group_questions(items, language)
 
 
 def confidence_rows() -> list[dict]:
     """Per site language, the calibration report of its answer engine (built if it is not yet)."""
-    from django.conf import settings
     from django.utils.translation import get_language_info
 
     from kb.indexes import answer_engine
 
     rows = []
-    for code, _name in settings.LANGUAGES:
+    for code in site_languages():
         engine = answer_engine(code)
         report = engine.calibration.report
         share = (lambda n: 100.0 * n / report.questions) if report.questions else (lambda n: 0.0)

@@ -4,14 +4,16 @@ through support's ticket_create with the whole transcript."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.text import get_text_list
 from django.utils.translation import get_language_info
 
+from core.languages import site_languages
 from kb.indexes import article_links
-from support import notifications
+from kb.services import article_shown_record
+from support.models import TicketSource
+from support.selectors import ticket_opening_phrase
 from support.services import NoRegionError, TicketCreated, ticket_create  # noqa: F401 - re-exported for views
 
 from . import phrases
@@ -35,10 +37,6 @@ def _join(language: str, *parts) -> str:
     """Sentences joined the way the language writes them: no space after a CJK full stop."""
     separator = "" if language.split("-")[0] in {"zh", "ja"} else " "
     return separator.join(str(part) for part in parts if str(part))
-
-
-def _site_languages() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
 
 
 def conversation_start(*, language: str, timezone_name: str, owner: str) -> tuple[Conversation, Message]:
@@ -80,6 +78,12 @@ def _bot_message(conversation: Conversation, plan: "_Plan") -> Message:
         conversation=conversation, role=Role.BOT, text=str(plan.text), decision=plan.kind, articles=plan.articles,
         language=conversation.language,
     )
+
+
+def _shown_record(answer: Message) -> None:
+    """Tell kb which articles this answer showed, for the translators' priorities."""
+    if answer.articles:
+        article_shown_record(article_ids=[item["id"] for item in answer.articles], language=answer.language)
 
 
 def _reply(conversation: Conversation, message: Message) -> Reply:
@@ -131,7 +135,7 @@ def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
         updates["handoff_reason"] = turn.reason.value
     with translation.override(language):
         if turn.kind == ReplyKind.UNSUPPORTED_LANGUAGE:
-            names = get_text_list([get_language_info(code)["name_local"] for code in _site_languages()], ", ")
+            names = get_text_list([get_language_info(code)["name_local"] for code in site_languages()], ", ")
             return _Plan(turn.kind, phrases.UNSUPPORTED_LANGUAGE % {"languages": names})
         cards = _article_cards(turn.articles, language)
         offer = (phrases.OFFER_PERSON_TOO,) if turn.offer_person else ()
@@ -164,6 +168,7 @@ def _save_exchange(conversation: Conversation, plan: "_Plan", asked: str, asked_
         answer = _bot_message(conversation, plan)
         # One INSERT for both rows (in this order, so the question sorts first).
         Message.objects.bulk_create([question, answer])
+    _shown_record(answer)
     return _reply(conversation, answer)
 
 
@@ -201,6 +206,7 @@ def conversation_feedback(*, conversation: Conversation, message: Message, helpf
         _update(conversation, plan.updates)
         answer = _bot_message(conversation, plan)
         answer.save()
+    _shown_record(answer)
     return _reply(conversation, answer)
 
 
@@ -235,7 +241,7 @@ def conversation_escalate(*, conversation: Conversation, email: str, name: str =
             message="\n".join(m.text for m in conversation.messages.filter(role=Role.CUSTOMER)) or subject,
             language=conversation.language,
             customer_timezone=conversation.timezone,
-            source="chat",
+            source=TicketSource.CHAT,
             transcript=_transcript(conversation),
             idempotency_key=f"chat:{conversation.id}",
             now=now,
@@ -250,7 +256,7 @@ def conversation_escalate(*, conversation: Conversation, email: str, name: str =
             if created.open_now:
                 text = phrases.ESCALATED_NOW % {"region": ticket.region.name, "email": ticket.requester_email, "reference": ticket.reference}
             else:
-                when = notifications.local_time_phrase(created.opens_at, notifications.customer_zone(ticket), now=now)
+                when = ticket_opening_phrase(ticket, created.opens_at, now=now)
                 text = phrases.ESCALATED_LATER % {
                     "region": ticket.region.name, "time": when["time"], "weekday": when["weekday"], "delay": when["in"] or "0",
                     "email": ticket.requester_email, "reference": ticket.reference,

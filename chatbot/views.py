@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
@@ -18,10 +19,12 @@ from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 from django.views.decorators.http import require_POST, require_safe
 
-from helpcenter.ratelimits import rate_limited
+from core.languages import is_site_language
+from core.ratelimits import rate_limited
 from kb.languages import written_in_notice
 
 from . import selectors, services
+from .conf import chat_settings
 from .forms import EscalateForm, FeedbackForm, MessageForm, StartForm
 from .models import Conversation, Role
 
@@ -29,7 +32,7 @@ MAX_BODY_BYTES = 16 * 1024
 
 
 def _rate():
-    return settings.HELPCENTER_CHAT_RATE
+    return chat_settings().rate
 
 
 def _error(status: int, message: str, fields: dict | None = None) -> JsonResponse:
@@ -221,7 +224,7 @@ def escalate(request: HttpRequest, conversation_id) -> JsonResponse:
 def content_gaps(request: HttpRequest) -> HttpResponse:
     """For editors: unanswered chat questions and failed searches in one language, grouped."""
     language = request.GET.get("language", "")
-    if language not in dict(settings.LANGUAGES):
+    if not is_site_language(language):
         language = get_language()
     try:
         days = max(1, min(365, int(request.GET.get("days", "30"))))
@@ -229,9 +232,10 @@ def content_gaps(request: HttpRequest) -> HttpResponse:
         days = 30
     gaps = selectors.content_gaps(language=language, since=timezone.now() - timedelta(days=days))
     field = build_localized_fieldname
+    add_article = reverse("admin:kb_article_add")
     rows = [
-        {"gap": gap, "create_url": "/admin/kb/article/add/?" + urlencode({field("title", language): gap.representative,
-                                                                           field("questions", language): "\n".join(gap.examples)})}
+        {"gap": gap, "create_url": add_article + "?" + urlencode({field("title", language): gap.representative,
+                                                                  field("questions", language): "\n".join(gap.examples)})}
         for gap in gaps
     ]
     return render(request, "chatbot/gaps.html", {"rows": rows, "language": language, "days": days})

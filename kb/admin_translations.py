@@ -16,15 +16,20 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import revisions, workflow
+from core.languages import source_language, target_languages
+
+from .machine import configured_translator
+from .translations import permissions, selectors, services
+from .translations.formats import FORMATS, ExchangeError, guess_format, read, write
+from .translations.rules import EXCHANGED_FIELDS, State
 from .forms import TranslationEditForm, TranslationImportForm
 from .models import Article
 
 STATE_LABELS = {
-    workflow.State.MISSING: gettext_lazy("missing"),
-    workflow.State.OUTDATED: gettext_lazy("outdated"),
-    workflow.State.NEEDS_REVIEW: gettext_lazy("machine translated — needs review"),
-    workflow.State.UP_TO_DATE: gettext_lazy("up to date"),
+    State.MISSING: gettext_lazy("missing"),
+    State.OUTDATED: gettext_lazy("outdated"),
+    State.NEEDS_REVIEW: gettext_lazy("machine translated — needs review"),
+    State.UP_TO_DATE: gettext_lazy("up to date"),
 }
 
 
@@ -41,22 +46,22 @@ class TranslatorAccessMixin:
     """Translators see articles and categories and change only their own languages' fields."""
 
     def _editor(self, request: HttpRequest) -> bool:
-        return revisions.is_editor(request.user)
+        return permissions.is_editor(request.user)
 
     def has_module_permission(self, request):
-        return super().has_module_permission(request) or revisions.is_translator(request.user)
+        return super().has_module_permission(request) or permissions.is_translator(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or revisions.is_translator(request.user)
+        return super().has_view_permission(request, obj) or permissions.is_translator(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) or bool(revisions.translatable_languages(request.user))
+        return super().has_change_permission(request, obj) or bool(permissions.translatable_languages(request.user))
 
     def has_publish_permission(self, request) -> bool:
         return self._editor(request)
 
     def _locked_fields(self, request) -> list[str]:
-        allowed = revisions.editable_fields(request.user, self.model)
+        allowed = permissions.editable_fields(request.user, self.model)
         if "*" in allowed:
             return []
         return sorted(name for name in _all_form_fields(self.model) if name not in allowed and not self._is_plain_translated(name))
@@ -85,8 +90,8 @@ class TranslatorAccessMixin:
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
-        with revisions.acting_as(request.user):
-            super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)
+        services.source_revision_record(obj=obj, author=request.user)
 
     # --- The translator's page ---------------------------------------------------------------
 
@@ -109,7 +114,7 @@ class TranslatorAccessMixin:
         if not obj or not obj.pk:
             return _("Save first.")
         info = self.opts.app_label, self.opts.model_name
-        states = revisions.statuses([obj])
+        states = selectors.translation_statuses(objects=[obj])
         rows = [
             (
                 reverse(f"admin:{info[0]}_{info[1]}_translate", args=[obj.pk, language]),
@@ -117,7 +122,7 @@ class TranslatorAccessMixin:
                 STATE_LABELS[states[(obj.pk, language)].state],
                 states[(obj.pk, language)].state.value,
             )
-            for language in revisions.target_languages()
+            for language in target_languages()
         ]
         return format_html_join(
             "", '<a class="translation-state state-{3}" href="{0}">{1}: {2}</a><br>', rows
@@ -127,46 +132,43 @@ class TranslatorAccessMixin:
 
     def translate_view(self, request: HttpRequest, object_id: str, language: str) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))
-        if obj is None or language not in revisions.target_languages():
+        if obj is None or language not in target_languages():
             raise Http404(_("There is no such translation."))
         user = request.user
-        may_translate, may_review = revisions.can_translate(user, language), revisions.can_review(user, language)
+        may_translate, may_review = permissions.can_translate(user, language), permissions.can_review(user, language)
         if not (may_translate or may_review):
             raise PermissionDenied(_("You may not translate into this language."))
         kind = self.kind
-        current_values = revisions.text_in(obj, language, workflow.EXCHANGED_FIELDS[kind])
+        current_values = selectors.text_in(obj, language, EXCHANGED_FIELDS[kind])
         form = TranslationEditForm(initial=current_values, kind=kind)
         if request.method == "POST":
             action = request.POST.get("action", "save")
             try:
                 if action == "approve":
-                    revisions.approve(obj, language, user)
+                    services.translation_approve(obj=obj, language=language, user=user)
                     self.message_user(request, _("Translation approved."), messages.SUCCESS)
                     return HttpResponseRedirect(request.path)
                 if action == "machine":
-                    revisions.machine_translate(obj, language, user)
+                    services.translation_machine_translate(obj=obj, language=language, user=user)
                     self.message_user(request, _("Machine translation stored; it needs a reviewer's approval."), messages.SUCCESS)
                     return HttpResponseRedirect(request.path)
                 if action == "save":
                     if not may_translate:
-                        raise revisions.WorkflowError(_("You may not translate into this language."))
+                        raise services.WorkflowError(_("You may not translate into this language."))
                     form = TranslationEditForm(request.POST, kind=kind)
                     if form.is_valid():
-                        values = {name: form.cleaned_data[name] for name in workflow.EXCHANGED_FIELDS[kind]}
-                        revisions.translation_save(obj, language, values, user, up_to_date=form.cleaned_data["up_to_date"])
+                        values = {name: form.cleaned_data[name] for name in EXCHANGED_FIELDS[kind]}
+                        services.translation_save(
+                            obj=obj, language=language, values=values, user=user, up_to_date=form.cleaned_data["up_to_date"]
+                        )
                         self.message_user(request, _("Translation saved."), messages.SUCCESS)
                         return HttpResponseRedirect(request.path)
                 else:
-                    raise revisions.WorkflowError(_("Unknown action."))
-            except revisions.WorkflowError as exc:
+                    raise services.WorkflowError(_("Unknown action."))
+            except services.WorkflowError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
-        status = revisions.status(obj, language)
-        source_fields = workflow.SOURCE_FIELDS[kind]
-        diff = []
-        if status.state == workflow.State.OUTDATED and status.made_from:
-            diff = workflow.source_diff(
-                revisions.revision_text(obj, status.made_from), revisions.text_in(obj, revisions.source_language(), source_fields), source_fields
-            )
+        status = selectors.translation_status(obj=obj, language=language)
+        diff = selectors.translation_source_diff(obj=obj, status=status)
         with translation.override(language):
             public_url = obj.get_absolute_url()
         context = {
@@ -180,13 +182,13 @@ class TranslatorAccessMixin:
             "form": form,
             "diff": diff,
             "source": [
-                (name, revisions.text_in(obj, revisions.source_language(), [name])[name]) for name in workflow.EXCHANGED_FIELDS[kind]
+                (name, selectors.text_in(obj, source_language(), [name])[name]) for name in EXCHANGED_FIELDS[kind]
             ],
             "may_translate": may_translate,
             "may_review": may_review and status.machine,
             "machine_available": may_translate
-            and revisions.machine_translator() is not None
-            and (status.state == workflow.State.MISSING or status.machine),
+            and configured_translator() is not None
+            and (status.state == State.MISSING or status.machine),
             "public_url": public_url,
             "change_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]),
         }
@@ -214,8 +216,8 @@ class TranslationsDashboardMixin:
     def _languages(self, request) -> list[str]:
         user = request.user
         languages = [
-            language for language in revisions.target_languages()
-            if language in revisions.translatable_languages(user) or language in revisions.reviewable_languages(user)
+            language for language in target_languages()
+            if language in permissions.translatable_languages(user) or language in permissions.reviewable_languages(user)
         ]
         if not languages:
             raise PermissionDenied(_("Only editors and translators see translations."))
@@ -228,7 +230,7 @@ class TranslationsDashboardMixin:
             raise Http404(_("There is no such language here."))
         info = self.opts.app_label
         priorities = []
-        for item in revisions.priorities(chosen):
+        for item in selectors.translation_priorities(language=chosen):
             model_name = "article" if item.kind == "article" else "category"
             priorities.append(
                 {
@@ -241,20 +243,20 @@ class TranslationsDashboardMixin:
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Translation coverage"),
-            "coverage": revisions.coverage(languages),
-            "state_labels": [(state.value, STATE_LABELS[state]) for state in workflow.State],
+            "coverage": selectors.translation_coverage(languages=languages),
+            "state_labels": [(state.value, STATE_LABELS[state]) for state in State],
             "chosen": chosen,
             "chosen_name": translation.get_language_info(chosen)["name_local"],
             "priorities": priorities,
             "languages": languages,
-            "demand_days": revisions.DEMAND_DAYS,
+            "demand_days": selectors.DEMAND_DAYS,
         }
         return TemplateResponse(request, "admin/kb/coverage.html", context)
 
     def export_view(self, request: HttpRequest, language: str, fmt: str) -> HttpResponse:
-        if language not in self._languages(request) or fmt not in workflow.FORMATS:
+        if language not in self._languages(request) or fmt not in FORMATS:
             raise Http404(_("There is no such export."))
-        data = workflow.write(revisions.export_bundle(language), fmt)
+        data = write(selectors.translations_export(language=language), fmt)
         extension = "xlf" if fmt == "xliff" else "po"
         response = HttpResponse(data, content_type="application/x-xliff+xml" if fmt == "xliff" else "text/x-gettext-translation")
         response["Content-Disposition"] = f'attachment; filename="help-center-{language}.{extension}"'
@@ -270,12 +272,12 @@ class TranslationsDashboardMixin:
                 upload = form.cleaned_data["file"]
                 data = upload.read()
                 try:
-                    bundle = workflow.read(data, workflow.guess_format(upload.name, data))
-                    summary = revisions.import_bundle(bundle, request.user)
-                except revisions.ImportRejected as exc:
+                    bundle = read(data, guess_format(upload.name, data))
+                    summary = services.translations_import(bundle=bundle, user=request.user)
+                except services.ImportRejected as exc:
                     for error in exc.errors[:20]:
                         form.add_error("file", error)
-                except workflow.ExchangeError as exc:
+                except ExchangeError as exc:
                     form.add_error("file", str(exc))
                 else:
                     self.message_user(

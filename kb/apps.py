@@ -7,17 +7,22 @@ class KbConfig(AppConfig):
     verbose_name = _("knowledge base")
 
     def ready(self) -> None:
+        """Two hooks, and only these. Writes record what they did themselves (source revisions and
+        translation records: kb/translations/services.py); signals are used only where every save
+        or delete, wherever it comes from (the admin's bulk delete included), must be seen:
+
+        - `content_changed` (kb/indexes.py): an article, category or translation record was saved
+          or deleted, so the content version moves on and the search engines and the page cache
+          are rebuilt from the new content;
+        - `permissions_ensure` (kb/translations/permissions.py): after each migrate, the translate
+          and review permissions of every site language."""
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         from .indexes import content_changed
         from .models import Article, Category, TranslationRecord
-        from .revisions import content_saved, ensure_permissions
+        from .translations.permissions import permissions_ensure
 
-        for model in (Article, Category):
-            post_save.connect(content_saved, sender=model, dispatch_uid=f"kb.revisions.save.{model.__name__}")
+        for model in (Article, Category, TranslationRecord):
             post_save.connect(content_changed, sender=model, dispatch_uid=f"kb.content_changed.save.{model.__name__}")
             post_delete.connect(content_changed, sender=model, dispatch_uid=f"kb.content_changed.delete.{model.__name__}")
-        for model in (TranslationRecord,):
-            post_save.connect(content_changed, sender=model, dispatch_uid="kb.content_changed.save.record")
-            post_delete.connect(content_changed, sender=model, dispatch_uid="kb.content_changed.delete.record")
-        post_migrate.connect(ensure_permissions, sender=self, dispatch_uid="kb.revisions.permissions")
+        post_migrate.connect(permissions_ensure, sender=self, dispatch_uid="kb.translations.permissions")

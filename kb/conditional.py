@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest
 from django.utils.translation import get_language
 
+from .conf import helpcenter_settings
 from .indexes import content_last_modified, content_version
 
 
@@ -17,7 +18,7 @@ def public_page_etag(request: HttpRequest, *args, **kwargs) -> str | None:
         return None
     votes = sorted((key, value) for key, value in request.session.items() if key.startswith("kb.voted."))
     parts = [
-        settings.HELPCENTER_RELEASE,  # templates and catalogs change with a release
+        helpcenter_settings().release,  # templates and catalogs change with a release
         get_language(),
         request.get_full_path(),
         repr(content_version()),  # articles and categories (titles, related lists, counts)

@@ -5,6 +5,8 @@ from functools import cache
 
 from django.conf import settings
 
+from core.languages import site_languages, source_language
+
 
 @dataclass(frozen=True)
 class HelpCenterSettings:
@@ -14,14 +16,25 @@ class HelpCenterSettings:
     related_articles: int
     feedback_rate: str
     search_rate: str
+    release: str
+    page_cache: bool
+    page_cache_timeout: int
+    content_version_ttl: float
+    engine_background_rebuild: bool
+    chat_answer_precision: float
+    chat_suggest_precision: float
+    encoder: str
+    encoder_threads: int
+    machine_translator: str
+    view_count_flush_seconds: float
 
     @property
     def source_language(self) -> str:
-        return settings.LANGUAGE_CODE
+        return source_language()
 
     @property
     def languages(self) -> list[str]:
-        return [code for code, _name in settings.LANGUAGES]
+        return site_languages()
 
 
 @cache
@@ -33,4 +46,15 @@ def helpcenter_settings() -> HelpCenterSettings:
         related_articles=settings.HELPCENTER_RELATED_ARTICLES,
         feedback_rate=settings.HELPCENTER_FEEDBACK_RATE,
         search_rate=settings.HELPCENTER_SEARCH_RATE,
+        release=settings.HELPCENTER_RELEASE,
+        page_cache=settings.HELPCENTER_PAGE_CACHE,
+        page_cache_timeout=settings.HELPCENTER_PAGE_CACHE_TIMEOUT,
+        content_version_ttl=settings.HELPCENTER_CONTENT_VERSION_TTL,
+        engine_background_rebuild=settings.HELPCENTER_ENGINE_BACKGROUND_REBUILD,
+        chat_answer_precision=settings.HELPCENTER_CHAT_ANSWER_PRECISION,
+        chat_suggest_precision=settings.HELPCENTER_CHAT_SUGGEST_PRECISION,
+        encoder=settings.HELPCENTER_ENCODER,
+        encoder_threads=settings.HELPCENTER_ENCODER_THREADS,
+        machine_translator=settings.HELPCENTER_MACHINE_TRANSLATOR,
+        view_count_flush_seconds=settings.HELPCENTER_VIEW_COUNT_FLUSH_SECONDS,
     )

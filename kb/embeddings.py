@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 
 import numpy as np
-from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 
+from .conf import helpcenter_settings
 from .models import TextEmbedding
 from .search.encoders import CachedEncoder, encoder_named
 
@@ -44,5 +44,6 @@ class DatabaseStore:
 @cache
 def sentence_encoder() -> CachedEncoder | None:
     """The site's encoder behind its caches, or None when HELPCENTER_ENCODER is "none"."""
-    encoder = encoder_named(settings.HELPCENTER_ENCODER, threads=settings.HELPCENTER_ENCODER_THREADS)
+    conf = helpcenter_settings()
+    encoder = encoder_named(conf.encoder, threads=conf.encoder_threads)
     return CachedEncoder(encoder, DatabaseStore()) if encoder is not None else None

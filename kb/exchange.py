@@ -12,7 +12,7 @@ TRANSLATION_KEYS = {"title", "body", "questions", "summary", "slug"}
 
 
 @dataclass(frozen=True)
-class TranslationRecord:
+class ArticleText:
     title: str
     body: str = ""
     questions: tuple[str, ...] = ()
@@ -24,7 +24,7 @@ class TranslationRecord:
 class ArticleRecord:
     slug: str
     category: str
-    translations: dict[str, TranslationRecord]
+    translations: dict[str, ArticleText]
     status: str = "published"
     order: int | None = None
     line: int = 0
@@ -65,7 +65,7 @@ def _slug(value: object, what: str) -> str:
     return text
 
 
-def _translation(language: str, data: object) -> TranslationRecord:
+def _translation(language: str, data: object) -> ArticleText:
     where = f"translations.{language}"
     if not isinstance(data, dict):
         raise _LineError(f"{where} must be an object")
@@ -79,7 +79,7 @@ def _translation(language: str, data: object) -> TranslationRecord:
     if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
         raise _LineError(f"{where}.questions must be a list of strings")
     slug = data.get("slug")
-    return TranslationRecord(
+    return ArticleText(
         title=title,
         body=_string(data.get("body"), f"{where}.body"),
         # A question is one line in the database, so line breaks inside one become spaces.

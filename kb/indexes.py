@@ -10,13 +10,15 @@ import threading
 import time
 from dataclasses import dataclass, replace
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import translation
 from modeltranslation.utils import build_localized_fieldname
 
+from core.languages import source_language
+
+from .conf import helpcenter_settings
 from .embeddings import sentence_encoder
 from .models import Article, Category, TranslationRecord
 from .rendering import markdown_to_text
@@ -66,7 +68,7 @@ def content_version() -> tuple:
     global _version_memo
     memo = _version_memo
     now = time.monotonic()
-    if memo is not None and now - memo[0] < settings.HELPCENTER_CONTENT_VERSION_TTL:
+    if memo is not None and now - memo[0] < helpcenter_settings().content_version_ttl:
         return memo[1]
     articles = Article.objects.published().aggregate(n=Count("id"), last=Max("updated_at"))
     categories = Category.objects.aggregate(n=Count("id"), last=Max("updated_at"))
@@ -115,7 +117,7 @@ def _article_entries(language: str) -> list[tuple[Document, ArticleLink]]:
             cached = _documents.get(key)
             if cached is None or cached[0] != stamp:
                 # Modeltranslation falls back to the source text; the engine is told which it got.
-                written_in = language if article.has_translation(language) else settings.LANGUAGE_CODE
+                written_in = language if article.has_translation(language) else source_language()
                 cached = (
                     stamp,
                     Document(
@@ -146,19 +148,20 @@ def engine_build(documents: list[Document], language: str, source_documents: lis
     articles in the source language, so that a question finds an article by meaning through either
     text, and an article not translated yet through the source one. `encoder`: the site's unless given."""
     encoder = encoder or sentence_encoder()
+    conf = helpcenter_settings()
     return AnswerEngine.build(
         documents,
         language,
         encoder=encoder,
-        source_documents=source_documents if encoder is not None and language != settings.LANGUAGE_CODE else (),
+        source_documents=source_documents if encoder is not None and language != source_language() else (),
         offtopic=offtopic_questions(language),
-        targets=Targets(answer=settings.HELPCENTER_CHAT_ANSWER_PRECISION, suggest=settings.HELPCENTER_CHAT_SUGGEST_PRECISION),
+        targets=Targets(answer=conf.chat_answer_precision, suggest=conf.chat_suggest_precision),
     )
 
 
 def _build(language: str, version: tuple) -> _Built:
     entries = _article_entries(language)
-    source = settings.LANGUAGE_CODE
+    source = source_language()
     sources = []
     if language != source and sentence_encoder() is not None:
         sources = [replace(document, language=source) for document, _link in _article_entries(source)]
@@ -190,7 +193,7 @@ def answer_engine(language: str) -> AnswerEngine:
     built = _indexes.get(language)
     if built is not None and built.version == version:
         return built.engine
-    if built is not None and settings.HELPCENTER_ENGINE_BACKGROUND_REBUILD:
+    if built is not None and helpcenter_settings().engine_background_rebuild:
         with _lock:
             start = language not in _rebuilding
             _rebuilding.add(language)
@@ -217,7 +220,7 @@ def article_links(language: str, ids) -> dict[int, ArticleLink]:
     built = _indexes.get(language)
     if built is not None and built.version == content_version():
         return {pk: built.links[pk] for pk in ids if pk in built.links}
-    source = settings.LANGUAGE_CODE
+    source = source_language()
     title, source_title, slug, source_slug = (
         build_localized_fieldname(name, code) for name in ("title", "slug") for code in (language, source)
     )

@@ -146,6 +146,29 @@ class ArticleViewCount(models.Model):
         return f"{self.article_id} {self.language}: {self.views}"
 
 
+class ArticleShownCount(models.Model):
+    """How often the chatbot showed an article to customers writing in one language, per day: the
+    translation priorities weigh it (kb/translations/selectors.py). Recorded by the chat through
+    kb.services.article_shown_record, so that kb knows nothing of the chatbot's models."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="shown_counts", verbose_name=_("article")
+    )
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+    day = models.DateField(_("day"))
+    shown = models.PositiveIntegerField(_("times shown"), default=0)
+
+    class Meta:
+        verbose_name = _("article shown by the chatbot")
+        verbose_name_plural = _("articles shown by the chatbot")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "language", "day"], name="kb_shown_one_row_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.language} {self.day}: {self.shown}"
+
+
 class SearchLog(models.Model):
     """Every search, so editors can see what customers look for and do not find."""
 
@@ -191,7 +214,7 @@ class OfArticleOrCategory(models.Model):
 class SourceRevision(OfArticleOrCategory):
     """The source-language text of an article or category as saved at one point in time.
 
-    Recorded on every save that changes that text (kb/revisions.py); translations say which
+    Recorded by every write that changes that text (kb/translations/services.py); translations say which
     revision they were made from, which is how "outdated" is known rather than guessed."""
 
     number = models.PositiveIntegerField(_("revision"))

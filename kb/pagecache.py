@@ -19,6 +19,7 @@ from django.middleware.csrf import get_token
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
+from .conf import helpcenter_settings
 from .indexes import content_version
 
 # Popular-article lists follow view counts, which are not content: pages also expire after a while.
@@ -50,7 +51,7 @@ def _cacheable(request: HttpRequest) -> bool:
 def _key(request: HttpRequest) -> str:
     digest = salted_hmac(
         "kb.pagecache.key",
-        "\x1f".join([settings.HELPCENTER_RELEASE, get_language(), request.get_full_path(), repr(content_version())]),
+        "\x1f".join([helpcenter_settings().release, get_language(), request.get_full_path(), repr(content_version())]),
         algorithm="sha256",
     ).hexdigest()
     return f"kb:page:{digest}"
@@ -64,7 +65,7 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not settings.HELPCENTER_PAGE_CACHE or not _cacheable(request):
+        if not helpcenter_settings().page_cache or not _cacheable(request):
             return view(request, *args, **kwargs)
         key = _key(request)
         page = cache.get(key)
@@ -87,7 +88,7 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             content_type=response["Content-Type"],
             after_hit=getattr(request, "page_cache_after_hit", ()),
         )
-        cache.set(key, page, settings.HELPCENTER_PAGE_CACHE_TIMEOUT)
+        cache.set(key, page, helpcenter_settings().page_cache_timeout)
         response.content = page.content.replace(csrf_placeholder().encode(), get_token(request).encode())
         response["X-Page-Cache"] = "miss"
         return response

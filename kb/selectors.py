@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString
 from modeltranslation.utils import build_localized_fieldname
+
+from core.languages import source_language
 
 from .indexes import answer_engine
 from .languages import written_in_notice
@@ -79,7 +80,7 @@ class SearchResult:
 
 
 def _language_notice(article: Article, language: str) -> str:
-    return "" if article.has_translation(language) else written_in_notice(settings.LANGUAGE_CODE, language)
+    return "" if article.has_translation(language) else written_in_notice(source_language(), language)
 
 
 def article_search(
@@ -106,7 +107,7 @@ def article_search(
             score=hit.score,
             snippet_html=highlight_html(hit.snippet, hit.highlights),
             notice=_language_notice(articles[hit.id], language),
-            language="" if articles[hit.id].has_translation(language) else settings.LANGUAGE_CODE,
+            language="" if articles[hit.id].has_translation(language) else source_language(),
         )
         for hit in hits
         # An article unpublished since the index was read is simply left out.

@@ -1,21 +1,23 @@
-"""Writes: every change to knowledge-base data goes through one of these functions."""
+"""Writes: every change to knowledge-base data goes through one of these functions or through the
+translation layer's (kb/translations/services.py), which record the source revisions themselves."""
 
 import atexit
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
-from .exchange import ArticleRecord, CategoryRecord, TranslationRecord
-from .models import Article, ArticleFeedback, ArticleStatus, ArticleViewCount, Category, SearchLog
+from .conf import helpcenter_settings
+from .exchange import ArticleRecord, ArticleText, CategoryRecord
+from .models import Article, ArticleFeedback, ArticleShownCount, ArticleStatus, ArticleViewCount, Category, SearchLog
+from .translations.services import source_revision_record
 
 
 def article_feedback_record(
@@ -30,20 +32,22 @@ def article_feedback_record(
     return feedback
 
 
-class _ViewCounter:
-    """Article views counted in memory and written in one go every few seconds: a popular article
-    read hundreds of times a second would otherwise serialise every reader on one row's lock.
-    At most the last interval's counts of a worker that dies are lost, which statistics can afford."""
+class _BufferedCounts:
+    """Counts kept in memory and written in one go every few seconds (HELPCENTER_VIEW_COUNT_FLUSH_
+    SECONDS): a popular article read hundreds of times a second would otherwise serialise every
+    reader on one row's lock, and a chat answer would cost a write per article it shows. At most the
+    last interval's counts of a worker that dies are lost, which statistics can afford."""
 
-    def __init__(self) -> None:
+    def __init__(self, write: Callable[[tuple, int], None]) -> None:
+        self._write = write
         self._lock = threading.Lock()
-        self._pending: Counter[tuple[int, str]] = Counter()
+        self._pending: Counter[tuple] = Counter()
         self._last_flush = time.monotonic()
 
-    def add(self, article_id: int, language: str) -> None:
+    def add(self, keys: Iterable[tuple]) -> None:
         with self._lock:
-            self._pending[(article_id, language)] += 1
-            due = time.monotonic() - self._last_flush >= settings.HELPCENTER_VIEW_COUNT_FLUSH_SECONDS
+            self._pending.update(keys)
+            due = time.monotonic() - self._last_flush >= helpcenter_settings().view_count_flush_seconds
         if due:
             self.flush()
 
@@ -51,42 +55,72 @@ class _ViewCounter:
         with self._lock:
             pending, self._pending = self._pending, Counter()
             self._last_flush = time.monotonic()
-        for (article_id, language), views in sorted(pending.items()):
-            _views_add(article_id, language, views)
+        for key, n in sorted(pending.items()):
+            self._write(key, n)
 
 
-def _views_add(article_id: int, language: str, views: int) -> None:
-    """An atomic increment, safe under concurrency; creates the row on the first view."""
-    rows = ArticleViewCount.objects.filter(article_id=article_id, language=language)
-    if rows.update(views=F("views") + views):
+def _increment(model, counter: str, n: int, **key) -> None:
+    """An atomic increment, safe under concurrency; creates the row on the first count. A count for
+    an article deleted meanwhile is dropped."""
+    rows = model.objects.filter(**key)
+    if rows.update(**{counter: F(counter) + n}):
         return
+    if not Article.objects.filter(pk=key["article_id"]).exists():
+        return  # SQLite would only refuse the row when the surrounding transaction commits
     try:
         with transaction.atomic():
-            ArticleViewCount.objects.create(article_id=article_id, language=language, views=views)
+            model.objects.create(**key, **{counter: n})
     except IntegrityError:
-        # Another request created the row between our update and insert.
-        rows.update(views=F("views") + views)
+        # Another request created the row between our update and insert (or the article is gone).
+        rows.update(**{counter: F(counter) + n})
 
 
-_view_counter = _ViewCounter()
+def _views_write(key: tuple, n: int) -> None:
+    article_id, language = key
+    _increment(ArticleViewCount, "views", n, article_id=article_id, language=language)
+
+
+def _shown_write(key: tuple, n: int) -> None:
+    article_id, language, day = key
+    _increment(ArticleShownCount, "shown", n, article_id=article_id, language=language, day=day)
+
+
+_view_counter = _BufferedCounts(_views_write)
+_shown_counter = _BufferedCounts(_shown_write)
 atexit.register(lambda: _flush_quietly())
 
 
 def _flush_quietly() -> None:
     try:
-        _view_counter.flush()
+        article_views_flush()
     except Exception:  # noqa: BLE001 - the database may already be gone at exit
         pass
 
 
 def article_view_record(*, article_id: int, language: str) -> None:
     """Count one view of an article in `language` (written within HELPCENTER_VIEW_COUNT_FLUSH_SECONDS)."""
-    _view_counter.add(article_id, language)
+    _view_counter.add([(article_id, language)])
 
 
 def article_views_flush() -> None:
-    """Write the views counted in this process now."""
+    """Write the views, and the articles the chatbot showed, counted in this process now."""
     _view_counter.flush()
+    _shown_counter.flush()
+
+
+def article_shown_record(*, article_ids: Iterable[int], language: str, now=None) -> None:
+    """The chatbot showed these articles (an answer, suggestions) to a customer writing in
+    `language`: counted per day for the translation priorities, written like the views (within
+    HELPCENTER_VIEW_COUNT_FLUSH_SECONDS)."""
+    day = timezone.localdate(now or timezone.now())
+    _shown_counter.add((article_id, language, day) for article_id in set(article_ids))
+
+
+def content_save(*, obj: Article | Category, author: AbstractBaseUser | None = None) -> None:
+    """Save an article or category edited in code (the admin has its own form save) and record the
+    source revision and new translations as made by `author`."""
+    obj.save()
+    source_revision_record(obj=obj, author=author)
 
 
 def search_log_record(*, query: str, language: str, results: int, top_article_id: int | None = None) -> SearchLog:
@@ -121,7 +155,7 @@ def categories_import(*, records: Iterable[CategoryRecord], source_language: str
         for language, (name, description) in record.names.items():
             setattr(category, build_localized_fieldname("name", language), name)
             setattr(category, build_localized_fieldname("description", language), description)
-        category.save()
+        content_save(obj=category)
         count += 1
     return count
 
@@ -133,7 +167,7 @@ class ImportResult:
     categories_created: int
 
 
-def _apply_translation(obj: Article, language: str, record: TranslationRecord, *, slug: str | None) -> None:
+def _apply_translation(obj: Article, language: str, record: ArticleText, *, slug: str | None) -> None:
     setattr(obj, build_localized_fieldname("title", language), record.title)
     setattr(obj, build_localized_fieldname("body", language), record.body)
     setattr(obj, build_localized_fieldname("summary", language), record.summary)
@@ -159,7 +193,7 @@ def articles_import(
                 category = Category(order=Category.objects.count())
                 setattr(category, slug_field, record.category)
                 setattr(category, build_localized_fieldname("name", source_language), record.category)
-                category.save()
+                content_save(obj=category, author=author)
                 categories_created += 1
             categories[record.category] = category
 
@@ -178,7 +212,7 @@ def articles_import(
         for language, translation_record in record.translations.items():
             slug = record.slug if language == source_language else translation_record.slug
             _apply_translation(article, language, translation_record, slug=slug)
-        article.save()
+        content_save(obj=article, author=author)
     return ImportResult(created=created, updated=updated, categories_created=categories_created)
 
 
@@ -189,7 +223,7 @@ def article_to_record(article: Article, *, languages: Iterable[str], source_lang
         if not article.has_translation(language):
             continue
         own_slug = article.field_in(language, "slug")
-        translations[language] = TranslationRecord(
+        translations[language] = ArticleText(
             title=article.field_in(language, "title"),
             body=article.field_in(language, "body"),
             questions=tuple(article.question_list(language)),

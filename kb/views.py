@@ -7,9 +7,11 @@ from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_POST, require_safe
 
-from helpcenter.ratelimits import rate_limited
+from core.ratelimits import rate_limited
 
-from . import revisions, selectors, services, workflow
+from . import selectors, services
+from .translations.rules import State
+from .translations.selectors import translation_status
 from .conditional import public_page_etag, public_page_last_modified
 from .pagecache import cached_public_page
 from .conf import helpcenter_settings
@@ -92,13 +94,13 @@ def _article_page(
     shown_language = language if article.has_translation(language) else conf.source_language
     translation_notice, source_url = "", ""
     if shown_language == language and language != conf.source_language:
-        state = revisions.status(article, language).state
-        if state in (workflow.State.OUTDATED, workflow.State.NEEDS_REVIEW):
+        state = translation_status(obj=article, language=language).state
+        if state in (State.OUTDATED, State.NEEDS_REVIEW):
             with translation.override(conf.source_language):
                 source_url = article.get_absolute_url()
             translation_notice = (
                 _("The original of this article was updated since it was translated; this translation may be out of date.")
-                if state == workflow.State.OUTDATED
+                if state == State.OUTDATED
                 else _("This article was translated automatically and has not been reviewed yet.")
             )
     return render(

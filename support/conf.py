@@ -14,6 +14,7 @@ class SupportSettings:
     site_url: str
     delivery_max_attempts: int
     contact_rate: str
+    webhook_allow_private: bool  # hand-off webhooks may be plain http and on private addresses
 
 
 @cache
@@ -24,4 +25,5 @@ def support_settings() -> SupportSettings:
         site_url=settings.HELPCENTER_SITE_URL,
         delivery_max_attempts=settings.HELPCENTER_HANDOFF_MAX_ATTEMPTS,
         contact_rate=settings.HELPCENTER_CONTACT_RATE,
+        webhook_allow_private=settings.HELPCENTER_WEBHOOK_ALLOW_PRIVATE,
     )

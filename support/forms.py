@@ -29,14 +29,15 @@ class ContactForm(forms.Form):
     submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def clean_name(self):
-        return _single_line(self.cleaned_data["name"])
+        return single_line(self.cleaned_data["name"])
 
     def clean_subject(self):
-        return _single_line(self.cleaned_data["subject"])
+        return single_line(self.cleaned_data["subject"])
 
 
-def _single_line(value: str) -> str:
-    # Names and subjects end up in e-mail headers, where a line break would inject headers.
+def single_line(value: str) -> str:
+    """The value stripped, refused if it has a line break: names and subjects end up in e-mail
+    headers, where a line break would inject headers."""
     if any(ch in value for ch in "\r\n\x00"):
         raise forms.ValidationError(_("This field cannot contain line breaks."))
     return value.strip()

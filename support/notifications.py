@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.timesince import timeuntil
 
+from core.languages import is_site_language
+
 from . import webhooks
 from .conf import support_settings
 from .models import DeliveryStatus, EmailStatus, HandoffDelivery, OutgoingEmail, Ticket
@@ -41,7 +43,7 @@ def ticket_from_token(token: str) -> Ticket | None:
 
 
 def status_url(ticket: Ticket) -> str:
-    with translation.override(ticket.language if ticket.language in dict(settings.LANGUAGES) else None):
+    with translation.override(ticket.language if is_site_language(ticket.language) else None):
         path = reverse("support:ticket_status", kwargs={"token": status_token(ticket)})
     return support_settings().site_url.rstrip("/") + path
 
@@ -66,7 +68,7 @@ def local_time_phrase(instant: datetime, zone: ZoneInfo, *, now: datetime) -> di
 
 
 def _language(ticket: Ticket) -> str:
-    return ticket.language if ticket.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return ticket.language if is_site_language(ticket.language) else settings.LANGUAGE_CODE
 
 
 def send_ticket_created(ticket: Ticket, *, opens_at: datetime, open_now: bool, now: datetime) -> None:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Min, Q, QuerySet
 
-from . import schedule
+from . import notifications, schedule
 from .models import Handoff, Region, Ticket, TicketStatus
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
@@ -26,6 +26,12 @@ def routing_assignment(*, language: str, at: datetime) -> tuple[Region, schedule
         return None
     region_id = next(pk for pk, sched in schedules.items() if sched is assignment.region)
     return Region.objects.get(pk=region_id), assignment
+
+
+def ticket_opening_phrase(ticket: Ticket, opens_at: datetime, *, now: datetime) -> dict[str, str]:
+    """When the team that has the ticket starts, as the customer reads it: the parts of "at 09:00
+    your time (Monday 30 November), in about 4 hours" in the active language and their time zone."""
+    return notifications.local_time_phrase(opens_at, notifications.customer_zone(ticket), now=now)
 
 
 @dataclass(frozen=True)

@@ -198,30 +198,6 @@ def ticket_move(*, ticket: Ticket, region: Region, actor: AbstractBaseUser, now:
     _event(ticket, EventKind.MOVED, f"{old_code} → {region.code}", actor)
 
 
-DEMO_REGIONS = [
-    # code, name, time zone, languages, hours, holidays, order
-    ("AMER", "Americas", "America/Denver", ["en", "es"], "Mon-Fri 08:00-17:00", "US", 1),
-    ("EMEA", "Europe, Middle East & Africa", "Europe/Dublin", ["en", "fr", "de"], "Mon-Fri 08:00-17:00", "IE", 2),
-    ("APAC", "Asia-Pacific", "Asia/Singapore", ["en", "zh-hans", "ja"], "Mon-Fri 09:00-18:00", "SG", 3),
-]
-
-
-def regions_load_demo() -> list[Region]:
-    """The three follow-the-sun demo regions (their hours overlap so hand-offs happen)."""
-    regions = []
-    for code, name, tz, languages, hours, country, order in DEMO_REGIONS:
-        region, _created = Region.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name, "timezone": tz, "languages": languages, "hours": hours,
-                "holiday_country": country, "order": order,
-                "handoff_email": f"{code.lower()}-team@nimbus.example",
-            },
-        )
-        regions.append(region)
-    return regions
-
-
 @dataclass(frozen=True)
 class HandoffResult:
     handoff: Handoff

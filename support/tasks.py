@@ -21,10 +21,3 @@ def send_ticket_created_email(ticket_id: int, opens_at: str, open_now: bool, now
 def send_agent_reply_email(ticket_id: int, body: str) -> None:
     ticket = Ticket.objects.select_related("region").get(pk=ticket_id)
     notifications.send_agent_reply(ticket, body_text=body)
-
-
-@task
-def send_handoff_deliveries(now: str | None = None) -> int:
-    from .services import deliveries_send
-
-    return deliveries_send(now=datetime.fromisoformat(now) if now else None)

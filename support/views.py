@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from helpcenter.ratelimits import rate_limited
+from core.ratelimits import rate_limited
 
 from . import notifications, selectors, services
 from .conf import support_settings
@@ -28,11 +28,10 @@ from .models import MessageKind, Region, Ticket, TicketSource
 
 
 def _arrival_context(ticket: Ticket, created: services.TicketCreated) -> dict:
-    now = timezone.now()
     return {
         "ticket": ticket,
         "open_now": created.open_now,
-        "when": notifications.local_time_phrase(created.opens_at, notifications.customer_zone(ticket), now=now),
+        "when": selectors.ticket_opening_phrase(ticket, created.opens_at, now=timezone.now()),
     }
 
 

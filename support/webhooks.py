@@ -9,9 +9,10 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from .conf import support_settings
 
 
 class WebhookRefused(ValueError):
@@ -30,7 +31,7 @@ def check_url(url: str, *, resolve: bool) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise WebhookRefused(_("A webhook must be an https:// address."))
-    if settings.HELPCENTER_WEBHOOK_ALLOW_PRIVATE:
+    if support_settings().webhook_allow_private:
         return
     if parts.scheme != "https":
         raise WebhookRefused(_("A webhook must be an https:// address."))

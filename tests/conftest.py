@@ -16,12 +16,12 @@ def _fresh_process_state():
 
 def _settings_changed(setting="", **_kwargs):
     """Apps read their settings once (functools.cache); a test that overrides one must be seen."""
-    from chatbot.conf import person_detector
+    from chatbot.conf import chat_settings, person_detector
     from kb.conf import helpcenter_settings
     from kb.embeddings import sentence_encoder
     from support.conf import support_settings
 
-    for cached in (helpcenter_settings, support_settings):
+    for cached in (helpcenter_settings, support_settings, chat_settings):
         cached.cache_clear()
     if setting.startswith("HELPCENTER_ENCODER"):
         # Only then: the encoder's memory of article texts is what keeps the suite fast.

@@ -1,4 +1,5 @@
-"""Plain builders for test data: what you pass is what you get."""
+"""Plain builders for test data: what you pass is what you get, saved the way the application saves
+it (kb.services.content_save records the source revision and the translations written with it)."""
 
 from itertools import count
 
@@ -7,6 +8,7 @@ from django.contrib.auth.models import Permission
 from modeltranslation.utils import build_localized_fieldname
 
 from kb.models import Article, ArticleStatus, Category
+from kb.services import content_save
 
 _sequence = count(1)
 
@@ -16,7 +18,7 @@ def make_category(*, slug: str | None = None, names: dict[str, str] | None = Non
     category = Category(slug_en=slug, order=order)
     for language, name in (names or {"en": slug.replace("-", " ").title()}).items():
         setattr(category, build_localized_fieldname("name", language), name)
-    category.save()
+    content_save(obj=category)
     return category
 
 
@@ -39,7 +41,7 @@ def make_article(
             if field == "questions":
                 value = "\n".join(value)
             setattr(article, build_localized_fieldname(field, language), value)
-    article.save()
+    content_save(obj=article)
     return article
 
 

@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import Client
 
 from chatbot.models import Conversation, ConversationStatus, Message, Role
+from kb.services import article_views_flush
 from support.models import Ticket
 from tests.factories import make_article
 from tests.support.factories import make_demo_regions
@@ -67,6 +68,17 @@ def test_confident_question_gets_an_answer_with_snippet_and_link(client, site):
     assert "Did this answer your question?" in reply["text"]
 
 
+def test_the_articles_the_bot_shows_are_counted_for_the_translators_per_language(client, site):
+    from kb.models import Article, ArticleShownCount
+
+    say(client, start(client, language="fr"), "j'ai oublié mon mot de passe")
+    say(client, start(client, language="fr"), "je n'arrive pas à me connecter")
+    say(client, start(client, language="en"), "I forgot my password")
+    article = Article.objects.get(slug_en="reset-password")
+    shown = {row.language: row.shown for row in ArticleShownCount.objects.filter(article=article)}
+    assert shown == {"fr": 2, "en": 1}
+
+
 def test_unknown_question_says_so_honestly_and_offers_a_person(client, site):
     reply = say(client, start(client), "what is the weather like in Lisbon tomorrow")
     assert reply["kind"] == "cannot_help"
@@ -123,6 +135,9 @@ def test_escalation_creates_exactly_one_ticket_with_the_transcript(client, site,
     assert (first.status_code, again.status_code) == (201, 200)
     ticket = Ticket.objects.get()
     assert first.json()["ticket"]["reference"] == again.json()["ticket"]["reference"] == ticket.reference
+    # When the team opens, as the API serialises it (the wording at a given instant: tests below).
+    assert datetime.fromisoformat(first.json()["ticket"]["opens_at"]).tzinfo is not None
+    assert isinstance(first.json()["ticket"]["open_now"], bool)
     assert (ticket.source, ticket.language, ticket.customer_timezone, ticket.region.code) == ("chat", "fr", "Europe/Paris", "EMEA")
     assert [line["role"] for line in ticket.transcript][:2] == ["bot", "customer"]
     assert ticket.transcript[1]["text"] == "comment faire un virement international vers le Japon"
@@ -131,35 +146,33 @@ def test_escalation_creates_exactly_one_ticket_with_the_transcript(client, site,
     assert len(mail.outbox) == 1
 
 
-def test_out_of_hours_escalation_reply_in_french_gives_local_time(client, site, monkeypatch):
+def _escalate(cid, email, *, now):
+    """Escalation at a given instant: the service takes `now`, the API uses the clock."""
     from chatbot import services
 
+    return services.conversation_escalate(conversation=Conversation.objects.get(pk=cid), email=email, now=now)
+
+
+def test_out_of_hours_escalation_reply_in_french_gives_local_time(client, site):
     saturday_night = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
-    monkeypatch.setattr(services.timezone, "now", lambda: saturday_night)
     cid = start(client, "fr", "Europe/Paris")
-    data = post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "marie@example.com"}).json()
-    assert data["ticket"]["opens_at"] == "2026-11-30T08:00:00+00:00" and data["ticket"]["open_now"] is False
-    assert data["text"] == (
+    result = _escalate(cid, "marie@example.com", now=saturday_night)
+    assert result.created.opens_at.isoformat() == "2026-11-30T08:00:00+00:00" and result.created.open_now is False
+    assert result.text == (
         "Merci ! Notre équipe Europe, Middle East & Africa commence à 09:00 à votre heure (lundi), dans environ 1\xa0jour ; "
-        f"nous vous écrirons à marie@example.com (référence {data['ticket']['reference']})."
+        f"nous vous écrirons à marie@example.com (référence {result.created.ticket.reference})."
     )
 
 
-def test_out_of_hours_escalation_reply_in_chinese_gives_local_time(client, site, monkeypatch):
-    from chatbot import services
-
-    monkeypatch.setattr(services.timezone, "now", lambda: datetime(2026, 11, 28, 23, 0, tzinfo=UTC))
+def test_out_of_hours_escalation_reply_in_chinese_gives_local_time(client, site):
     cid = start(client, "zh-hans", "Asia/Shanghai")
-    data = post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "li@example.com"}).json()
-    assert data["text"].startswith("谢谢！我们的 Asia-Pacific 团队将于您当地时间 09:00（星期一）开始工作")
+    result = _escalate(cid, "li@example.com", now=datetime(2026, 11, 28, 23, 0, tzinfo=UTC))
+    assert result.text.startswith("谢谢！我们的 Asia-Pacific 团队将于您当地时间 09:00（星期一）开始工作")
 
 
-def test_escalation_when_a_team_is_on_shift_says_shortly(client, site, monkeypatch):
-    from chatbot import services
-
-    monkeypatch.setattr(services.timezone, "now", lambda: datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
-    data = post(client, f"/api/chat/conversations/{start(client)}/escalate", {"email": "a@example.com"}).json()
-    assert data["ticket"]["open_now"] is True and "an agent will reply shortly" in data["text"]
+def test_escalation_when_a_team_is_on_shift_says_shortly(client, site):
+    result = _escalate(start(client), "a@example.com", now=datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    assert result.created.open_now is True and "an agent will reply shortly" in result.text
 
 
 @pytest.mark.parametrize(
@@ -273,6 +286,7 @@ def test_an_answer_costs_one_read_and_one_insert(client, site, settings):
     from django.test.utils import CaptureQueriesContext
 
     settings.HELPCENTER_CONTENT_VERSION_TTL = 60  # the engine's content version is not due for a read
+    settings.HELPCENTER_VIEW_COUNT_FLUSH_SECONDS = 3600  # the articles shown are counted in memory
     cid = start(client)
     say(client, cid, "I forgot my password")  # builds the engine, reads the content version
     # The conversation, then both messages in one statement (the cards come from the engine's memory).
@@ -283,6 +297,7 @@ def test_an_answer_costs_one_read_and_one_insert(client, site, settings):
     roles = list(Message.objects.filter(conversation_id=cid).values_list("role", "decision"))
     assert roles[-2:] == [("customer", ""), ("bot", "answer")]
     assert client.get(f"/api/chat/conversations/{cid}").json()["messages"][-1]["id"] == reply["id"]
+    article_views_flush()  # nothing counted in memory outlives the test
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.policy import Decision, Kind, Reason, Thresholds, decide
+from chatbot.kinds import ReplyKind
+from chatbot.policy import Decision, Reason, Thresholds, decide
 from kb.search import AnswerEngine, Document, RankedArticle
 
 DOCS = [
@@ -52,7 +53,7 @@ def test_engine_chinese_with_and_without_spaces(tmp_path):
 @pytest.mark.parametrize("query", ["", "   ", "?!"])
 def test_engine_empty_query_ranks_nothing_or_with_no_confidence(engine, query):
     ranked = engine.rank(query)
-    assert decide(ranked, THRESHOLDS).kind == Kind.CANNOT_HELP
+    assert decide(ranked, THRESHOLDS).kind == ReplyKind.CANNOT_HELP
 
 
 def test_engine_huge_query_is_handled(engine):
@@ -71,19 +72,19 @@ def _ranked(*confidences, scores=None):
 
 def test_policy_confident_answers_with_one_article():
     decision = decide(_ranked(0.9, 0.05), THRESHOLDS)
-    assert (decision.kind, [a.id for a in decision.articles]) == (Kind.ANSWER, ["a0"])
+    assert (decision.kind, [a.id for a in decision.articles]) == (ReplyKind.ANSWER, ["a0"])
 
 
 def test_policy_close_call_suggests_up_to_three_without_noise():
     decision = decide(_ranked(0.5, 0.3, 0.2, 0.16, 0.01), THRESHOLDS)
-    assert (decision.kind, [a.id for a in decision.articles]) == (Kind.SUGGESTIONS, ["a0", "a1", "a2"])
+    assert (decision.kind, [a.id for a in decision.articles]) == (ReplyKind.SUGGESTIONS, ["a0", "a1", "a2"])
     # A runner-up ranked far behind the first is noise, not a suggestion.
     assert [a.id for a in decide(_ranked(0.5, 0.01, scores=[1.0, 0.3]), THRESHOLDS).articles] == ["a0"]
 
 
 def test_policy_low_confidence_says_it_cannot_help():
-    assert decide(_ranked(0.2, 0.1), THRESHOLDS) == Decision(Kind.CANNOT_HELP, (), Reason.LOW_CONFIDENCE)
-    assert decide([], THRESHOLDS) == Decision(Kind.CANNOT_HELP, (), Reason.NO_MATCH)
+    assert decide(_ranked(0.2, 0.1), THRESHOLDS) == Decision(ReplyKind.CANNOT_HELP, (), Reason.LOW_CONFIDENCE)
+    assert decide([], THRESHOLDS) == Decision(ReplyKind.CANNOT_HELP, (), Reason.NO_MATCH)
 
 
 def test_policy_excludes_articles_already_shown():
@@ -91,7 +92,9 @@ def test_policy_excludes_articles_already_shown():
     assert [a.id for a in decision.articles] == ["a1"]
 
 
-@pytest.mark.parametrize("module", ["kb/search/engine.py", "kb/search/intent.py", "chatbot/policy.py"])
+@pytest.mark.parametrize(
+    "module", ["kb/search/engine.py", "kb/search/intent.py", "chatbot/policy.py", "chatbot/kinds.py"]
+)
 def test_engine_and_policy_import_nothing_from_django_or_the_project(module):
     allowed = {"rapidfuzz", "numpy", "sklearn", "__future__"}
     tree = ast.parse((Path(__file__).resolve().parents[2] / module).read_text(encoding="utf-8"))
@@ -127,7 +130,7 @@ def test_engine_learns_from_bodies_when_articles_have_no_sample_questions():
     assert engine.intents.kind == "classifier"
     ranked = engine.rank("my login cookie is not set for my domain")
     assert ranked[0].id == "cookies"
-    assert decide(ranked, THRESHOLDS).kind != Kind.CANNOT_HELP
+    assert decide(ranked, THRESHOLDS).kind != ReplyKind.CANNOT_HELP
     # Too few phrasings to calibrate on: the fallback thresholds still refuse an unrelated question.
     assert not engine.calibration.fitted
-    assert decide(engine.rank("what is the weather in Lisbon"), THRESHOLDS).kind == Kind.CANNOT_HELP
+    assert decide(engine.rank("what is the weather in Lisbon"), THRESHOLDS).kind == ReplyKind.CANNOT_HELP

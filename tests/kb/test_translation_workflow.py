@@ -5,10 +5,27 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from chatbot.models import Conversation, Message, Role
-from kb import revisions, workflow
 from kb.models import Article, ArticleViewCount, Category, SearchLog, SourceRevision, TranslationRecord
-from kb.workflow import State
+from kb.services import article_shown_record, content_save
+from kb.translations import formats, rules
+from kb.translations.permissions import codename
+from kb.translations.rules import State
+from kb.translations.selectors import (
+    current_revision,
+    translation_coverage,
+    translation_priorities,
+    translation_status,
+    translations_export,
+)
+from kb.translations.services import (
+    ImportRejected,
+    MachineTranslationUnavailable,
+    WorkflowError,
+    translation_approve,
+    translation_machine_translate,
+    translation_mark_up_to_date,
+    translations_import,
+)
 from tests.factories import make_article, make_category, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +41,9 @@ def _article(**kwargs):
 
 
 def _translator(language="fr", *, review=False, username=None):
-    permissions = [f"kb.{revisions.codename('translate', language)}"]
+    permissions = [f"kb.{codename('translate', language)}"]
     if review:
-        permissions.append(f"kb.{revisions.codename('review', language)}")
+        permissions.append(f"kb.{codename('review', language)}")
     return make_staff(username=username or f"translator-{language}", permissions=tuple(permissions))
 
 
@@ -36,10 +53,10 @@ def _client(user) -> Client:
     return client
 
 
-def _change_source(article, **fields):
+def _change_source(article, author=None, **fields):
     for name, value in fields.items():
         setattr(article, f"{name}_en", value)
-    article.save()
+    content_save(obj=article, author=author)
 
 
 # --- Revisions -----------------------------------------------------------------------------------
@@ -55,20 +72,19 @@ def test_creating_an_article_records_revision_one_and_its_translations_made_from
 
 def test_a_save_that_changes_nothing_in_the_source_records_no_revision():
     article = _article()
-    article.save()
+    content_save(obj=article)
     article.order = 7
     article.status = "draft"
-    article.save()
+    content_save(obj=article)
     article.title_fr = "Réinitialiser le mot de passe"
-    article.save()
+    content_save(obj=article)
     assert SourceRevision.objects.filter(article=article).count() == 1
 
 
 def test_each_source_change_records_a_revision_with_its_author():
     article = _article()
     editor = make_staff(permissions=("kb.change_article",))
-    with revisions.acting_as(editor):
-        _change_source(article, body="Open the sign-in page.\n\nClick *Reset*.")
+    _change_source(article, author=editor, body="Open the sign-in page.\n\nClick *Reset*.")
     _change_source(article, questions="I forgot my password\nlocked out")
     numbers = list(SourceRevision.objects.filter(article=article).order_by("number").values_list("number", "author__username"))
     assert numbers == [(1, None), (2, "editor"), (3, None)]
@@ -78,9 +94,9 @@ def test_each_source_change_records_a_revision_with_its_author():
 def test_category_name_changes_are_revisions_too():
     category = make_category(slug="billing", names={"en": "Billing", "fr": "Facturation"})
     category.name_en = "Billing and invoices"
-    category.save()
-    assert revisions.current_revision(category) == 2
-    assert revisions.status(category, "fr").state == State.OUTDATED
+    content_save(obj=category)
+    assert current_revision(category) == 2
+    assert translation_status(obj=category, language="fr").state == State.OUTDATED
 
 
 # --- States --------------------------------------------------------------------------------------
@@ -100,29 +116,29 @@ def test_category_name_changes_are_revisions_too():
     ],
 )
 def test_state_derivation(has_text, made_from, current, machine, expected):
-    assert workflow.derive_state(has_text=has_text, made_from=made_from, current=current, machine=machine) == expected
+    assert rules.derive_state(has_text=has_text, made_from=made_from, current=current, machine=machine) == expected
 
 
 def test_all_four_states_are_derived_from_the_database():
     article = _article()
-    assert revisions.status(article, "fr").state == State.UP_TO_DATE
-    assert revisions.status(article, "de").state == State.MISSING
-    revisions.machine_translate(article, "de")
-    assert revisions.status(article, "de").state == State.NEEDS_REVIEW
+    assert translation_status(obj=article, language="fr").state == State.UP_TO_DATE
+    assert translation_status(obj=article, language="de").state == State.MISSING
+    translation_machine_translate(obj=article, language="de")
+    assert translation_status(obj=article, language="de").state == State.NEEDS_REVIEW
     _change_source(article, title="Reset a forgotten password")
-    assert revisions.status(article, "fr").state == State.OUTDATED
-    assert revisions.status(article, "de").state == State.OUTDATED
+    assert translation_status(obj=article, language="fr").state == State.OUTDATED
+    assert translation_status(obj=article, language="de").state == State.OUTDATED
 
 
 def test_mark_as_up_to_date_records_the_current_revision():
     article = _article()
     _change_source(article, title="Reset a forgotten password")
-    status = revisions.mark_up_to_date(article, "fr", _translator())
+    status = translation_mark_up_to_date(obj=article, language="fr", user=_translator())
     assert (status.state, status.made_from, status.current) == (State.UP_TO_DATE, 2, 2)
 
 
 def test_source_diff_lists_removed_and_added_lines():
-    diffs = workflow.source_diff({"body": "a\nb\nc", "title": "T"}, {"body": "a\nB\nc", "title": "T"}, ["title", "body"])
+    diffs = rules.source_diff({"body": "a\nb\nc", "title": "T"}, {"body": "a\nB\nc", "title": "T"}, ["title", "body"])
     assert [d.field for d in diffs] == ["body"]
     assert [(line.kind, line.text) for line in diffs[0].lines] == [("same", "a"), ("removed", "b"), ("added", "B"), ("same", "c")]
 
@@ -209,13 +225,13 @@ def test_translator_page_shows_the_source_diff_and_marks_up_to_date():
     assert client.post(url, data).status_code == 302
     article.refresh_from_db()
     assert article.body_fr.endswith("*Réinitialiser*.")
-    assert revisions.status(article, "fr").state == State.UP_TO_DATE
+    assert translation_status(obj=article, language="fr").state == State.UP_TO_DATE
     assert "diff-removed" not in client.get(url).content.decode()
 
 
 def test_translator_page_save_for_a_language_the_user_only_reviews_is_refused():
     article = _article()
-    reviewer = make_staff(username="reviewer", permissions=(f"kb.{revisions.codename('review', 'fr')}",))
+    reviewer = make_staff(username="reviewer", permissions=(f"kb.{codename('review', 'fr')}",))
     client = _client(reviewer)
     client.post(f"/admin/kb/article/{article.pk}/translate/fr/", {"action": "save", "title": "Piraté"})
     article.refresh_from_db()
@@ -224,15 +240,15 @@ def test_translator_page_save_for_a_language_the_user_only_reviews_is_refused():
 
 def test_only_reviewers_approve_machine_translations():
     article = _article()
-    revisions.machine_translate(article, "de")
+    translation_machine_translate(obj=article, language="de")
     url = f"/admin/kb/article/{article.pk}/translate/de/"
     _client(_translator("de")).post(url, {"action": "approve"})
-    assert revisions.status(article, "de").state == State.NEEDS_REVIEW
+    assert translation_status(obj=article, language="de").state == State.NEEDS_REVIEW
     reviewer = _translator("de", review=True, username="reviewer-de")
     _client(reviewer).post(url, {"action": "approve"})
     record = TranslationRecord.objects.get(article=article, language="de")
     assert (record.machine, record.reviewed_by) == (False, reviewer)
-    assert revisions.status(article, "de").state == State.UP_TO_DATE
+    assert translation_status(obj=article, language="de").state == State.UP_TO_DATE
 
 
 def test_machine_translation_from_the_translator_page_is_stored_as_needing_review():
@@ -240,18 +256,18 @@ def test_machine_translation_from_the_translator_page_is_stored_as_needing_revie
     _client(_translator("ja")).post(f"/admin/kb/article/{article.pk}/translate/ja/", {"action": "machine"})
     article.refresh_from_db()
     assert article.title_ja == "[ja] Reset your password"
-    assert revisions.status(article, "ja").state == State.NEEDS_REVIEW
+    assert translation_status(obj=article, language="ja").state == State.NEEDS_REVIEW
 
 
 def test_machine_translation_never_overwrites_a_persons_translation():
     article = _article()
-    with pytest.raises(revisions.WorkflowError, match="made by a person"):
-        revisions.machine_translate(article, "fr")
+    with pytest.raises(WorkflowError, match="made by a person"):
+        translation_machine_translate(obj=article, language="fr")
     article.refresh_from_db()
     assert article.title_fr == "Réinitialiser votre mot de passe"
-    revisions.machine_translate(article, "de")
+    translation_machine_translate(obj=article, language="de")
     _change_source(article, title="Reset a forgotten password")
-    assert revisions.machine_translate(article, "de").state == State.NEEDS_REVIEW  # a machine's may be redone
+    assert translation_machine_translate(obj=article, language="de").state == State.NEEDS_REVIEW  # a machine's may be redone
     article.refresh_from_db()
     assert article.title_de == "[de] Reset a forgotten password"
 
@@ -259,9 +275,9 @@ def test_machine_translation_never_overwrites_a_persons_translation():
 def test_machine_translation_without_a_configured_service_says_so(settings):
     settings.HELPCENTER_MACHINE_TRANSLATOR = ""
     article = _article()
-    with pytest.raises(revisions.MachineTranslationUnavailable):
-        revisions.machine_translate(article, "de")
-    assert revisions.status(article, "de").state == State.MISSING
+    with pytest.raises(MachineTranslationUnavailable):
+        translation_machine_translate(obj=article, language="de")
+    assert translation_status(obj=article, language="de").state == State.MISSING
 
 
 def test_new_permissions_follow_the_language_settings():
@@ -281,12 +297,12 @@ def test_export_import_round_trip_is_lossless(fmt):
     make_article(slug="dns-records", translations={"en": {"title": "DNS records", "body": "Line one\n\n  indented <b>&amp;</b> \"quotes\"\n"}})
     _change_source(article, title="Reset a forgotten password")
     before = {(r.article_id, r.language): (r.source_revision, r.machine) for r in TranslationRecord.objects.all()}
-    first = workflow.write(revisions.export_bundle("fr"), fmt)
-    bundle = workflow.read(first, fmt)
-    assert bundle == revisions.export_bundle("fr")
-    summary = revisions.import_bundle(bundle)
+    first = formats.write(translations_export(language="fr"), fmt)
+    bundle = formats.read(first, fmt)
+    assert bundle == translations_export(language="fr")
+    summary = translations_import(bundle=bundle)
     assert summary.updated == []
-    assert workflow.write(revisions.export_bundle("fr"), fmt) == first
+    assert formats.write(translations_export(language="fr"), fmt) == first
     after = {(r.article_id, r.language): (r.source_revision, r.machine) for r in TranslationRecord.objects.all()}
     assert after == before  # an unchanged file changes no state
 
@@ -295,27 +311,27 @@ def test_export_import_round_trip_is_lossless(fmt):
 def test_imported_translations_are_saved_and_up_to_date(fmt):
     article = _article()
     _change_source(article, title="Reset a forgotten password")
-    bundle = revisions.export_bundle("de")
+    bundle = translations_export(language="de")
     items = []
     for item in bundle.items:
         if item.key == "reset-password":
-            item = workflow.Item(item.kind, item.key, item.revision, item.state, tuple(
-                workflow.Unit(u.field, u.source, {"title": "Passwort zurücksetzen", "slug": "passwort"}.get(u.field, "")) for u in item.units
+            item = formats.Item(item.kind, item.key, item.revision, item.state, tuple(
+                formats.Unit(u.field, u.source, {"title": "Passwort zurücksetzen", "slug": "passwort"}.get(u.field, "")) for u in item.units
             ))
         items.append(item)
-    data = workflow.write(workflow.Bundle("en", "de", tuple(items)), fmt)
-    summary = revisions.import_bundle(workflow.read(data, fmt))
+    data = formats.write(formats.Bundle("en", "de", tuple(items)), fmt)
+    summary = translations_import(bundle=formats.read(data, fmt))
     assert summary.updated == ["article:reset-password"]
     article.refresh_from_db()
     assert (article.title_de, article.slug_de) == ("Passwort zurücksetzen", "passwort")
-    assert revisions.status(article, "de").state == State.UP_TO_DATE
+    assert translation_status(obj=article, language="de").state == State.UP_TO_DATE
 
 
 def test_windows_line_breaks_and_control_characters_round_trip_without_changing_state():
     article = _article()
     Article.objects.filter(pk=article.pk).update(body_fr="Ligne un\r\nLigne deux\x07")
     for fmt in ("xliff", "po"):
-        summary = revisions.import_bundle(workflow.read(workflow.write(revisions.export_bundle("fr"), fmt), fmt))
+        summary = translations_import(bundle=formats.read(formats.write(translations_export(language="fr"), fmt), fmt))
         assert summary.updated == []
     article.refresh_from_db()
     assert article.body_fr == "Ligne un\r\nLigne deux\x07"
@@ -323,7 +339,7 @@ def test_windows_line_breaks_and_control_characters_round_trip_without_changing_
 
 def test_exported_xliff_carries_source_target_state_and_revision():
     _article()
-    data = workflow.write(revisions.export_bundle("fr"), "xliff").decode()
+    data = formats.write(translations_export(language="fr"), "xliff").decode()
     assert 'source-language="en" target-language="fr"' in data
     assert 'hc:revision="1"' in data and 'hc:state="up_to_date"' in data
     assert "<source>Reset your password</source>" in data
@@ -331,8 +347,8 @@ def test_exported_xliff_carries_source_target_state_and_revision():
 
 
 def _bundle_with(article_key="reset-password", *, language="fr", revision=1, fields=None, kind="article"):
-    units = tuple(workflow.Unit(name, "src", value) for name, value in (fields or {"title": "Nouveau titre"}).items())
-    return workflow.Bundle("en", language, (workflow.Item(kind, article_key, revision, "outdated", units),))
+    units = tuple(formats.Unit(name, "src", value) for name, value in (fields or {"title": "Nouveau titre"}).items())
+    return formats.Bundle("en", language, (formats.Item(kind, article_key, revision, "outdated", units),))
 
 
 @pytest.mark.parametrize(
@@ -345,18 +361,18 @@ def _bundle_with(article_key="reset-password", *, language="fr", revision=1, fie
         (lambda: _bundle_with(fields={"author": "x"}), "unknown field 'author'"),
         (lambda: _bundle_with(fields={"slug": "not a slug!"}), "slug"),
         (lambda: _bundle_with(kind="widget"), "unknown kind"),
-        (lambda: workflow.Bundle("de", "fr", ()), "translates from 'de'"),
+        (lambda: formats.Bundle("de", "fr", ()), "translates from 'de'"),
     ],
 )
 def test_import_errors_are_clear_and_save_nothing(bundle, message):
     article = _article()
     other = make_article(slug="dns-records", translations={"en": {"title": "DNS records"}})
     # A valid item first: it must not be saved when a later one is wrong.
-    good = workflow.Item("article", "dns-records", 1, "", (workflow.Unit("title", "x", "Enregistrements DNS"),))
+    good = formats.Item("article", "dns-records", 1, "", (formats.Unit("title", "x", "Enregistrements DNS"),))
     given = bundle()
-    mixed = workflow.Bundle(given.source_language, given.target_language, (good, *given.items))
-    with pytest.raises(revisions.ImportRejected, match=message.replace("(", r"\(")):
-        revisions.import_bundle(mixed)
+    mixed = formats.Bundle(given.source_language, given.target_language, (good, *given.items))
+    with pytest.raises(ImportRejected, match=message.replace("(", r"\(")):
+        translations_import(bundle=mixed)
     article.refresh_from_db()
     other.refresh_from_db()
     assert article.title_fr == "Réinitialiser votre mot de passe"
@@ -365,10 +381,10 @@ def test_import_errors_are_clear_and_save_nothing(bundle, message):
 
 def test_stale_source_revision_is_refused_after_the_source_changed():
     article = _article()
-    data = workflow.write(revisions.export_bundle("fr"), "xliff")
+    data = formats.write(translations_export(language="fr"), "xliff")
     _change_source(article, title="Reset a forgotten password")
-    with pytest.raises(revisions.ImportRejected, match="export the file again"):
-        revisions.import_bundle(workflow.read(data, "xliff"))
+    with pytest.raises(ImportRejected, match="export the file again"):
+        translations_import(bundle=formats.read(data, "xliff"))
 
 
 @pytest.mark.parametrize(
@@ -382,14 +398,14 @@ def test_stale_source_revision_is_refused_after_the_source_changed():
     ],
 )
 def test_malformed_files_are_refused(data, fmt, message):
-    with pytest.raises(workflow.ExchangeError, match=message):
-        workflow.read(data, fmt)
+    with pytest.raises(formats.ExchangeError, match=message):
+        formats.read(data, fmt)
 
 
 def test_import_refuses_a_language_the_translator_does_not_hold():
     _article()
-    with pytest.raises(revisions.ImportRejected, match="you may not translate into 'de'"):
-        revisions.import_bundle(_bundle_with(language="de"), _translator("fr"))
+    with pytest.raises(ImportRejected, match="you may not translate into 'de'"):
+        translations_import(bundle=_bundle_with(language="de"), user=_translator("fr"))
 
 
 def test_commands_export_and_import(tmp_path, capsys):
@@ -422,11 +438,11 @@ def test_admin_import_shows_errors_and_saves_nothing(tmp_path):
 
     article = _article()
     client = _client(_translator())
-    bad = workflow.write(_bundle_with("missing-article"), "xliff")
+    bad = formats.write(_bundle_with("missing-article"), "xliff")
     response = client.post("/admin/kb/article/translations/import/", {"file": SimpleUploadedFile("fr.xlf", bad)})
     assert response.status_code == 400
     assert "unknown article" in response.content.decode()
-    good = workflow.write(_bundle_with(), "po")
+    good = formats.write(_bundle_with(), "po")
     response = client.post("/admin/kb/article/translations/import/", {"file": SimpleUploadedFile("fr.po", good)}, follow=True)
     assert "1 updated" in response.content.decode()
     article.refresh_from_db()
@@ -448,7 +464,7 @@ def test_admin_export_downloads_only_the_translators_languages():
 def test_coverage_counts_and_percentages_per_language():
     _article()
     make_article(slug="dns", translations={"en": {"title": "DNS"}})
-    fr = {c.language: c for c in revisions.coverage(["fr", "de"])}["fr"]
+    fr = {c.language: c for c in translation_coverage(languages=["fr", "de"])}["fr"]
     # Two articles and their two categories.
     assert fr.total == 4 and fr.counts.get("up_to_date") == 1 and fr.counts.get("missing") == 3
     assert fr.percent("missing") == 75
@@ -464,10 +480,9 @@ def test_priorities_follow_what_customers_of_that_language_need():
     ArticleViewCount.objects.create(article=quiet, language="fr", views=500)  # another language's demand
     for _ in range(7):
         SearchLog.objects.create(query="x", language="de", results=1, top_article=searched)
-    conversation = Conversation.objects.create(language="de", timezone="UTC", owner="x")
     for _ in range(9):
-        Message.objects.create(conversation=conversation, role=Role.BOT, text="", language="de", articles=[{"id": chatted.pk}])
-    order = [p.obj for p in revisions.priorities("de")]
+        article_shown_record(article_ids=[chatted.pk], language="de")
+    order = [p.obj for p in translation_priorities(language="de")]
     assert order == [chatted, searched, viewed, quiet]
 
 
@@ -497,10 +512,10 @@ def test_outdated_translation_shows_a_notice_with_a_link_to_the_source():
 
 def test_machine_translation_shows_a_notice_until_approved():
     article = _article()
-    revisions.machine_translate(article, "de")
+    translation_machine_translate(obj=article, language="de")
     client = Client()
     assert "translation-notice" in client.get("/de/articles/reset-password/").content.decode()
-    revisions.approve(article, "de", _translator("de", review=True))
+    translation_approve(obj=article, language="de", user=_translator("de", review=True))
     assert "translation-notice" not in client.get("/de/articles/reset-password/").content.decode()
 
 
@@ -514,7 +529,7 @@ def test_up_to_date_and_missing_translations_show_no_translation_notice():
 def test_import_reads_the_whole_file_in_a_fixed_number_of_queries(django_assert_max_num_queries):
     for i in range(12):
         make_article(slug=f"article-{i}", translations={"en": {"title": f"Article {i}"}})
-    bundle = revisions.export_bundle("de")
+    bundle = translations_export(language="de")
     with django_assert_max_num_queries(8):  # nothing to save: lookups only, whatever the file's size
-        summary = revisions.import_bundle(bundle)
+        summary = translations_import(bundle=bundle)
     assert summary.updated == [] and summary.unchanged == 24  # 12 articles and their 12 categories

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kb import workflow
+from kb.translations import formats
 from kb.exchange import ImportFileError, parse_article_lines
 
 pytestmark = pytest.mark.django_db
@@ -72,8 +72,8 @@ def test_article_import_parser_accepts_or_refuses_with_reasons(lines):
 @given(data=st.binary(max_size=400), fmt=st.sampled_from(["xliff", "po"]))
 def test_translation_file_parsers_accept_or_refuse_with_reasons(data, fmt):
     try:
-        workflow.read(data, fmt)
-    except workflow.ExchangeError as error:
+        formats.read(data, fmt)
+    except formats.ExchangeError as error:
         assert str(error)
 
 
@@ -87,6 +87,6 @@ XML_TEXT = st.text(
 @given(text=XML_TEXT, key=st.from_regex(r"[a-z0-9-]{1,20}", fullmatch=True), revision=st.integers(min_value=0, max_value=10**6))
 def test_translation_files_round_trip_any_text(text, key, revision):
     source = text if text.strip() else "x"
-    bundle = workflow.Bundle("en", "fr", (workflow.Item("article", key, revision, "outdated", (workflow.Unit("title", source, text),)),))
+    bundle = formats.Bundle("en", "fr", (formats.Item("article", key, revision, "outdated", (formats.Unit("title", source, text),)),))
     for fmt in ("xliff", "po"):
-        assert workflow.read(workflow.write(bundle, fmt), fmt) == bundle, fmt
+        assert formats.read(formats.write(bundle, fmt), fmt) == bundle, fmt

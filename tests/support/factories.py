@@ -6,6 +6,6 @@ def make_region(code: str, *, hours: str = "Mon-Fri 08:00-17:00", tz: str = "UTC
 
 
 def make_demo_regions() -> list[Region]:
-    from support.services import regions_load_demo
+    from support.demo import regions_load_demo
 
     return regions_load_demo()

@@ -6,9 +6,10 @@ from django.utils import translation
 
 from chatbot.answering import ReplyKind, respond
 from chatbot.conf import chat_bot
+from core.languages import is_site_language, site_languages
 from kb.indexes import answer_engine
 from kb.models import Article
-from support.management.commands.regions import parse_instant
+from support.instants import parse_instant
 from support.selectors import routing_assignment
 
 
@@ -22,9 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, text: str, language: str, at: str | None, json: bool = False, **options):
-        if language not in dict(settings.LANGUAGES):
-            raise CommandError(f"unknown language {language!r} (this site has: {', '.join(dict(settings.LANGUAGES))})")
-        now = parse_instant(at)
+        if not is_site_language(language):
+            raise CommandError(f"unknown language {language!r} (this site has: {', '.join(site_languages())})")
+        try:
+            now = parse_instant(at)
+        except ValueError as exc:
+            raise CommandError(f"--at {exc}") from None
         turn = respond(chat_bot(), text, language=language)
         answer, suggest = answer_engine(turn.language).thresholds
         titles = {}

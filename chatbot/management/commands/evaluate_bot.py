@@ -4,11 +4,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from chatbot.answering import Bot, ReplyKind, respond
-from chatbot.conf import person_detector_for
+from chatbot.conf import chat_settings, person_detector_for
+from core.languages import site_languages, source_language
+from kb.conf import helpcenter_settings
 from kb.exchange import ImportFileError
 from kb.indexes import engine_build
 from kb.rendering import markdown_to_text
@@ -49,7 +50,7 @@ def load_documents(path: Path, languages=()) -> dict[str, list[Document]]:
             errors.append(f"{path}:{number}: not an article line ({type(exc).__name__}: {exc})")
     if errors:
         raise CommandError(str(ImportFileError(errors)))
-    source = settings.LANGUAGE_CODE
+    source = source_language()
     wanted = list(dict.fromkeys([code for _s, _c, tr in articles for code in tr] + list(languages)))
     by_language: dict[str, list[Document]] = {}
     for language in wanted:
@@ -62,7 +63,7 @@ def load_documents(path: Path, languages=()) -> dict[str, list[Document]]:
 
 
 def engines_for(documents: dict[str, list[Document]], encoder) -> dict:
-    source = settings.LANGUAGE_CODE
+    source = source_language()
     sources = [replace(doc, language=source) for doc in documents.get(source, [])]
     return {language: engine_build(docs, language, sources, encoder=encoder) for language, docs in documents.items()}
 
@@ -70,7 +71,8 @@ def engines_for(documents: dict[str, list[Document]], encoder) -> dict:
 def offline_encoder(cache_file: str | None):
     """The site's sentence encoder, its vectors kept in `cache_file` (or in memory only), never in
     the database: measuring touches no site data."""
-    encoder = encoder_named(settings.HELPCENTER_ENCODER, threads=settings.HELPCENTER_ENCODER_THREADS)
+    conf = helpcenter_settings()  # the encoder is kb's setting: the site's engines use the same
+    encoder = encoder_named(conf.encoder, threads=conf.encoder_threads)
     if encoder is None:
         return None
     return CachedEncoder(encoder, FileStore(cache_file) if cache_file else None)
@@ -98,7 +100,7 @@ class Command(BaseCommand):
             rows = [jsonlib.loads(line) for line in Path(queries).read_text(encoding="utf-8").splitlines() if line.strip()]
         except (OSError, UnicodeDecodeError, jsonlib.JSONDecodeError) as exc:
             raise CommandError(f"{queries}: cannot read queries ({exc})") from None
-        site = [code for code, _name in settings.LANGUAGES]
+        site = site_languages()
         asked = {row.get("language") for row in rows} & set(site)
         documents = load_documents(Path(articles), asked)
         if not documents:
@@ -115,7 +117,7 @@ class Command(BaseCommand):
             engine_for=lambda language: engines.get(language, first),
             person_probability=person_detector_for(encoder).probability,
             site_languages=site,
-            max_suggestions=settings.HELPCENTER_CHAT_MAX_SUGGESTIONS,
+            max_suggestions=chat_settings().max_suggestions,
         )
         top1 = top3 = answered = answerable = unanswerable = escalated = 0
         latencies = []

@@ -1,11 +1,14 @@
 // Nimbus help-center chat widget: vanilla JS, no build step, no inline script (CSP-ready).
-// Texts come translated from the page (json_script); everything from the server is inserted as text.
+// Texts come translated from the page (json_script), with the reply kinds that ask "did this help?"
+// or offer a person (chatbot.kinds); everything from the server is inserted as text.
 (function () {
   "use strict";
   var root = document.getElementById("chat-widget");
   if (!root) { return; }
   var strings = JSON.parse(document.getElementById("chat-strings").textContent);
-  var api = root.getAttribute("data-api");
+  var kinds = JSON.parse(document.getElementById("chat-kinds").textContent);
+  // The conversations collection (chat_api:start); each conversation's own URLs are below it.
+  var conversations = root.getAttribute("data-api");
   var language = root.getAttribute("data-language");
   var csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
   var panel = root.querySelector(".chat-panel");
@@ -26,7 +29,7 @@
   }
 
   function call(path, body, method) {
-    return fetch(api + path, {
+    return fetch(conversations + path, {
       method: method || "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
@@ -75,7 +78,7 @@
       button.type = "button";
       button.addEventListener("click", function () {
         row.remove();
-        send("/conversations/" + conversationId + "/feedback", { message: messageId, helpful: choice[0] });
+        send("/" + conversationId + "/feedback", { message: messageId, helpful: choice[0] });
       });
       row.appendChild(button);
     });
@@ -94,7 +97,7 @@
     box.appendChild(email); box.appendChild(name); box.appendChild(submit);
     box.addEventListener("submit", function (event) {
       event.preventDefault();
-      call("/conversations/" + conversationId + "/escalate", { email: email.value, name: name.value })
+      call("/" + conversationId + "/escalate", { email: email.value, name: name.value })
         .then(function (data) { box.remove(); addMessage("bot", data.text); personButton.hidden = true; })
         .catch(function (error) { addMessage("error", error.message); });
     });
@@ -106,8 +109,8 @@
   function showReply(reply) {
     var item = addMessage("bot", reply.text);
     addArticles(item, reply.articles);
-    if (reply.kind === "answer" || reply.kind === "suggestions") { addFeedback(item, reply.id); }
-    if (reply.kind === "cannot_help" || reply.kind === "offer_person") { addEscalationForm(); }
+    if (kinds.feedback.indexOf(reply.kind) !== -1) { addFeedback(item, reply.id); }
+    if (kinds.person.indexOf(reply.kind) !== -1) { addEscalationForm(); }
   }
 
   function send(path, body) {
@@ -126,7 +129,7 @@
     if (conversationId) { return Promise.resolve(); }
     var saved = sessionStorage.getItem(storageKey);
     if (saved) {
-      return call("/conversations/" + saved, undefined, "GET").then(function (data) {
+      return call("/" + saved, undefined, "GET").then(function (data) {
         conversationId = data.id;
         data.messages.forEach(function (m) {
           var item = addMessage(m.role === "customer" ? "customer" : "bot", m.text);
@@ -136,7 +139,7 @@
     }
     var zone = "UTC";
     try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { /* keep UTC */ }
-    return call("/conversations", { language: language, timezone: zone }).then(function (data) {
+    return call("", { language: language, timezone: zone }).then(function (data) {
       conversationId = data.id;
       sessionStorage.setItem(storageKey, data.id);
       addMessage("bot", data.greeting.text);
@@ -171,7 +174,7 @@
     input.value = "";
     ensureConversation().then(function () {
       addMessage("customer", text);
-      return send("/conversations/" + conversationId + "/messages", { text: text });
+      return send("/" + conversationId + "/messages", { text: text });
     });
   });
   personButton.addEventListener("click", function () {
@@ -179,7 +182,7 @@
     ensureConversation().then(function () {
       addMessage("customer", strings.talk_to_person);
       // A structured request: the server never has to recognise the button's label as text.
-      return send("/conversations/" + conversationId + "/messages", { action: "person" });
+      return send("/" + conversationId + "/messages", { action: "person" });
     });
   });
   if (root.hasAttribute("data-inline")) { open(); }

@@ -3,7 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kb import revisions, workflow
+from core.languages import target_languages
+from kb.translations import formats
+from kb.translations.selectors import translations_export
 
 
 class Command(BaseCommand):
@@ -15,14 +17,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="Output path, or - for standard output.")
         parser.add_argument("--language", required=True, help="The target language, e.g. fr.")
-        parser.add_argument("--format", choices=sorted(workflow.FORMATS), default="xliff", dest="fmt")
+        parser.add_argument("--format", choices=sorted(formats.FORMATS), default="xliff", dest="fmt")
 
     def handle(self, *args, file: str, language: str, fmt: str, **options):
         try:
-            bundle = revisions.export_bundle(language)
-        except workflow.ExchangeError as exc:
-            raise CommandError(f"{exc} (translation languages: {', '.join(revisions.target_languages())})") from None
-        data = workflow.write(bundle, fmt)
+            bundle = translations_export(language=language)
+        except formats.ExchangeError as exc:
+            raise CommandError(f"{exc} (translation languages: {', '.join(target_languages())})") from None
+        data = formats.write(bundle, fmt)
         if file == "-":
             sys.stdout.buffer.write(data)
             return

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kb import revisions, workflow
+from kb.translations import formats
+from kb.translations.services import translations_import
 
 
 class Command(BaseCommand):
@@ -14,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--format", choices=sorted(workflow.FORMATS), dest="fmt", help="Default: from the file name.")
+        parser.add_argument("--format", choices=sorted(formats.FORMATS), dest="fmt", help="Default: from the file name.")
 
     def handle(self, *args, file: str, fmt: str | None, **options):
         try:
@@ -22,9 +23,9 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{file}: cannot read ({exc.strerror})") from None
         try:
-            bundle = workflow.read(data, fmt or workflow.guess_format(file, data))
-            summary = revisions.import_bundle(bundle)
-        except workflow.ExchangeError as exc:
+            bundle = formats.read(data, fmt or formats.guess_format(file, data))
+            summary = translations_import(bundle=bundle)
+        except formats.ExchangeError as exc:
             raise CommandError(f"{file}: {exc}") from None
         self.stdout.write(
             f"Imported {file} ({summary.language}): {len(summary.updated)} updated, {summary.unchanged} unchanged."

@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from support.management.commands.regions import parse_instant
+from support.instants import parse_instant
 from support.notifications import emails_retry
 from support.services import deliveries_send, handoff_run
 
@@ -15,7 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--at", help="ISO-8601 instant to act as now (default: now).")
 
     def handle(self, *args, at: str | None = None, **options):
-        now = parse_instant(at)
+        try:
+            now = parse_instant(at)
+        except ValueError as exc:
+            raise CommandError(f"--at {exc}") from None
         results = handoff_run(now=now)
         for result in results:
             handoff = result.handoff

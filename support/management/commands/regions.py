@@ -1,20 +1,11 @@
-from datetime import UTC, datetime
+from datetime import datetime
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.languages import site_languages
 from support import schedule
+from support.instants import parse_instant
 from support.selectors import region_schedules
-
-
-def parse_instant(text: str | None) -> datetime:
-    if not text:
-        return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise CommandError(f"--at {text!r} is not an ISO-8601 date and time (e.g. 2026-11-28T23:00Z)") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _both(instant: datetime | None, sched: schedule.RegionSchedule) -> str:
@@ -31,7 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--at", help="ISO-8601 instant to look at (default: now; no offset means UTC).")
 
     def handle(self, *args, at: str | None = None, **options):
-        now = parse_instant(at)
+        try:
+            now = parse_instant(at)
+        except ValueError as exc:
+            raise CommandError(f"--at {exc}") from None
         schedules = list(region_schedules().values())
         if not schedules:
             raise CommandError("no regions are configured (add some in the admin or run load_demo)")
@@ -49,7 +43,7 @@ class Command(BaseCommand):
                 f"  speaks {', '.join(sorted(sched.languages))}{note}"
             )
         self.stdout.write("\nNext to answer, by language:")
-        for code, _name in settings.LANGUAGES:
+        for code in site_languages():
             assignment = schedule.next_region_for(schedules, code, now)
             if assignment is None:
                 self.stdout.write(f"  {code:8} nobody (no region ever opens)")

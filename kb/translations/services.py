@@ -1,0 +1,292 @@
+"""Writes of the translation workflow. Every function takes keyword arguments and the person acting
+(`user` or `author`, None for the system); none relies on a signal to record what it did.
+
+- `source_revision_record`: after any save of an article or category, records a source revision
+  when the source text changed, and a translation record for each translation that appeared. The
+  admin's save_model and kb.services' writes call it.
+- `translation_save`, `translation_mark_up_to_date`, `translation_approve`,
+  `translation_machine_translate`: the translator's page.
+- `translations_import`: a translator's or agency's XLIFF/PO file, all or nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Model
+from django.utils import timezone
+from modeltranslation.utils import build_localized_fieldname
+
+from core.languages import source_language, target_languages
+
+from ..machine import configured_translator
+from ..models import Article, Category, SourceRevision, TranslationRecord
+from . import formats
+from .permissions import can_review, can_translate
+from .rules import EXCHANGED_FIELDS, SOURCE_FIELDS
+from .selectors import (
+    TranslationStatus,
+    current_revision,
+    has_text,
+    kind_of,
+    owner_filter,
+    source_text,
+    text_in,
+    translation_record,
+    translation_status,
+)
+
+
+class WorkflowError(Exception):
+    """An action that is not allowed or not possible; the message is for the person who tried."""
+
+
+class MachineTranslationUnavailable(WorkflowError):
+    pass
+
+
+class ImportRejected(formats.ExchangeError):
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(errors[0] + more)
+
+
+@dataclass
+class ImportSummary:
+    language: str
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def _person(user):
+    """Who to record: a signed-in person, or None (the system, a command, an anonymous request)."""
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+# --- Source revisions ---------------------------------------------------------------------------
+
+
+def source_revision_record(*, obj: Model, author=None) -> int:
+    """Call after saving `obj` (an article or category). Records its source text as a new revision
+    when it differs from the latest, and a translation record, made from that revision, for each
+    language whose translation appeared (written alongside the source it translates). Returns the
+    current revision number."""
+    author = _person(author)
+    text = source_text(obj)
+    latest = SourceRevision.objects.filter(**owner_filter(obj)).order_by("-number").first()
+    if latest is not None and latest.text == text:
+        number = latest.number
+    else:
+        number = (latest.number if latest else 0) + 1
+        try:
+            with transaction.atomic():
+                SourceRevision.objects.create(**owner_filter(obj), number=number, text=text, author=author)
+        except IntegrityError:
+            # Two saves at once: the other one recorded this number; ours is the next.
+            number = current_revision(obj) + 1
+            SourceRevision.objects.create(**owner_filter(obj), number=number, text=text, author=author)
+    known = set(TranslationRecord.objects.filter(**owner_filter(obj)).values_list("language", flat=True))
+    for language in target_languages():
+        if language not in known and has_text(obj, language):
+            TranslationRecord.objects.get_or_create(
+                **owner_filter(obj), language=language, defaults={"source_revision": number, "updated_by": author}
+            )
+    return number
+
+
+# --- The translator's page ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def translation_mark_up_to_date(*, obj: Model, language: str, user) -> TranslationStatus:
+    """The translator checked the translation against the current source."""
+    if not can_translate(user, language):
+        raise WorkflowError("You may not translate into this language.")
+    if not has_text(obj, language):
+        raise WorkflowError("There is no translation to mark as up to date.")
+    TranslationRecord.objects.update_or_create(
+        **owner_filter(obj), language=language, defaults={"source_revision": current_revision(obj), "updated_by": user}
+    )
+    return translation_status(obj=obj, language=language)
+
+
+@transaction.atomic
+def translation_approve(*, obj: Model, language: str, user) -> TranslationStatus:
+    """A reviewer approves a machine translation: customers no longer see the notice."""
+    if not can_review(user, language):
+        raise WorkflowError("You may not review translations into this language.")
+    record = translation_record(obj, language)
+    if record is None or not record.machine:
+        raise WorkflowError("This translation is not waiting for a review.")
+    record.machine = False
+    record.reviewed_by = user
+    record.reviewed_at = timezone.now()
+    record.save(update_fields=["machine", "reviewed_by", "reviewed_at", "updated_at"])
+    return translation_status(obj=obj, language=language)
+
+
+@transaction.atomic
+def translation_save(
+    *, obj: Model, language: str, values: dict[str, str], user, up_to_date: bool = False
+) -> TranslationStatus:
+    """Save one language's fields of an article or category as `user`; nothing else changes."""
+    if not can_translate(user, language):
+        raise WorkflowError("You may not translate into this language.")
+    kind = kind_of(obj)
+    for name, value in values.items():
+        if name not in EXCHANGED_FIELDS[kind]:
+            raise WorkflowError(f"{name} is not a translated field.")
+        setattr(obj, build_localized_fieldname(name, language), value if (value or name != "slug") else None)
+    obj.save()
+    source_revision_record(obj=obj, author=user)
+    if up_to_date and has_text(obj, language):
+        return translation_mark_up_to_date(obj=obj, language=language, user=user)
+    return translation_status(obj=obj, language=language)
+
+
+@transaction.atomic
+def translation_machine_translate(*, obj: Model, language: str, user=None) -> TranslationStatus:
+    """Fill one language from the source with the machine translator; stored as "needs review"."""
+    if user is not None and not can_translate(user, language):
+        raise WorkflowError("You may not translate into this language.")
+    record = translation_record(obj, language)
+    if has_text(obj, language) and not (record and record.machine):
+        # A person's translation is never overwritten by a machine's.
+        raise WorkflowError("This language already has a translation made by a person.")
+    translator = configured_translator()
+    if translator is None:
+        raise MachineTranslationUnavailable("No machine translation service is configured (HELPCENTER_MACHINE_TRANSLATOR).")
+    source = text_in(obj, source_language(), SOURCE_FIELDS[kind_of(obj)])
+    fields = [name for name, text in source.items() if text.strip()]
+    texts = [source[name] for name in fields]
+    translated = translator.translate(texts, source=source_language(), target=language)
+    if len(translated) != len(texts):
+        raise WorkflowError("The machine translation service returned the wrong number of texts.")
+    for name, text in zip(fields, translated, strict=True):
+        setattr(obj, build_localized_fieldname(name, language), text)
+    obj.save()
+    current = source_revision_record(obj=obj, author=user)
+    TranslationRecord.objects.update_or_create(
+        **owner_filter(obj),
+        language=language,
+        defaults={"source_revision": current, "machine": True, "updated_by": _person(user), "reviewed_by": None, "reviewed_at": None},
+    )
+    return translation_status(obj=obj, language=language)
+
+
+# --- Files from translators ---------------------------------------------------------------------
+
+
+def translations_import(*, bundle: formats.Bundle, user=None) -> ImportSummary:
+    """Validate the whole file, then apply it in one transaction: all of it or nothing."""
+    language = bundle.target_language
+    errors = _file_errors(bundle, user)
+    if errors:
+        raise ImportRejected(errors)
+    plan, errors = _plan(bundle)
+    errors += _field_errors(plan, language)
+    if errors:
+        raise ImportRejected(errors)
+    summary = ImportSummary(language)
+    author = _person(user)
+    with transaction.atomic():
+        for obj, item, values in plan:
+            current = text_in(obj, language, list(values))
+            changed = {name: value for name, value in values.items() if formats.exchange_text(current[name]) != value}
+            if not changed:
+                summary.unchanged += 1
+                continue
+            for name, value in changed.items():
+                setattr(obj, build_localized_fieldname(name, language), value)
+            obj.save()
+            source_revision_record(obj=obj, author=author)
+            TranslationRecord.objects.update_or_create(
+                **owner_filter(obj),
+                language=language,
+                defaults={"source_revision": item.revision, "machine": False, "updated_by": author},
+            )
+            summary.updated.append(f"{item.kind}:{item.key}")
+    return summary
+
+
+def _file_errors(bundle: formats.Bundle, user) -> list[str]:
+    errors = []
+    language = bundle.target_language
+    if bundle.source_language != source_language():
+        errors.append(
+            f"the file translates from {bundle.source_language!r}, but this site's source language is {source_language()!r}"
+        )
+    if language == source_language():
+        errors.append(f"the file's target language {language!r} is the source language; edit the source in the admin")
+    elif language not in target_languages():
+        errors.append(f"{language!r} is not a language of this site")
+    elif user is not None and not can_translate(user, language):
+        errors.append(f"you may not translate into {language!r}")
+    return errors
+
+
+def _plan(bundle: formats.Bundle) -> tuple[list, list[str]]:
+    """(object, item, values to write) for each item of the file, and what is wrong with the file.
+    Every article and category of the file, and their current revisions, in four queries rather
+    than two per item: agency files hold the whole help center."""
+    models = {"article": Article, "category": Category}
+    slug_field = build_localized_fieldname("slug", source_language())
+    found: dict[tuple[str, str], Model] = {}
+    currents: dict[tuple[str, int], int] = {}
+    for kind, model in models.items():
+        keys = [item.key for item in bundle.items if item.kind == kind]
+        for obj in model.objects.filter(**{f"{slug_field}__in": keys}):
+            found[(kind, getattr(obj, slug_field))] = obj
+        ids = [obj.pk for (k, _key), obj in found.items() if k == kind]
+        for pk, number in (
+            SourceRevision.objects.filter(**{f"{kind}_id__in": ids}).values_list(f"{kind}_id").annotate(n=Max("number"))
+        ):
+            currents[(kind, pk)] = number
+    plan, errors, seen = [], [], set()
+    for item in bundle.items:
+        where = f"{item.kind} {item.key!r}"
+        if item.kind not in models:
+            errors.append(f"{where}: unknown kind (article or category)")
+            continue
+        if (item.kind, item.key) in seen:
+            errors.append(f"{where} appears twice")
+            continue
+        seen.add((item.kind, item.key))
+        obj = found.get((item.kind, item.key))
+        if obj is None:
+            errors.append(f"unknown {where}")
+            continue
+        current = currents.get((item.kind, obj.pk), 0)
+        if item.revision != current:
+            errors.append(
+                f"{where}: the file was made from source revision {item.revision}, the source is now at revision "
+                f"{current}; export the file again"
+            )
+            continue
+        values = {}
+        for unit in item.units:
+            if unit.field not in EXCHANGED_FIELDS[item.kind]:
+                errors.append(f"{where}: unknown field {unit.field!r}")
+                continue
+            if unit.target.strip():  # an empty target means "not translated yet", never "erase"
+                values[unit.field] = unit.target
+        plan.append((obj, item, values))
+    return plan, errors
+
+
+def _field_errors(plan: list, language: str) -> list[str]:
+    """Field rules (lengths, slug characters, unique slugs), checked before anything is written."""
+    errors = []
+    for obj, item, values in plan:
+        for name, value in values.items():
+            localized = build_localized_fieldname(name, language)
+            try:
+                obj._meta.get_field(localized).clean(value, obj)
+            except ValidationError as exc:
+                errors.append(f"{item.kind} {item.key!r}: {name}: {' '.join(exc.messages)}")
+            if name == "slug" and type(obj).objects.filter(**{localized: value}).exclude(pk=obj.pk).exists():
+                errors.append(f"{item.kind} {item.key!r}: the slug {value!r} is already used in {language}")
+    return errors
