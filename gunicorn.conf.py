@@ -17,7 +17,9 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
-raw_env = ["DJANGO_SETTINGS_MODULE=" + os.environ.get("DJANGO_SETTINGS_MODULE", "helpcenter.settings.production")]
+raw_env = [
+    "DJANGO_SETTINGS_MODULE=" + os.environ.get("DJANGO_SETTINGS_MODULE", "helpcenter.settings.production")
+]
 
 
 def post_worker_init(worker):
@@ -26,7 +28,6 @@ def post_worker_init(worker):
     import threading
 
     from django.conf import settings
-
     from django.db import connection
 
     from kb.indexes import engines_warm

@@ -1,4 +1,5 @@
-"""A throwaway copy of the site under gunicorn, for the HTTP benchmarks (bench/load_http.py, bench/pages.py)."""
+"""A throwaway copy of the site under gunicorn, for the HTTP benchmarks (bench/load_http.py and
+bench/pages.py)."""
 
 import contextlib
 import os
@@ -22,8 +23,9 @@ from engine import knowledge_base
 from kb.models import Article, Category
 category, _ = Category.objects.get_or_create(slug_en="bench", defaults={{"name_en": "Bench"}})
 Article.objects.bulk_create(
-    [Article(category=category, slug_en=f"bench-{{i}}", title_en=d.title, questions_en="\\n".join(d.questions),
-             summary_en=d.title, status="published") for i, d in enumerate(knowledge_base({count}))],
+    [Article(category=category, slug_en=f"bench-{{i}}", title_en=d.title,
+             questions_en="\\n".join(d.questions), summary_en=d.title, status="published")
+     for i, d in enumerate(knowledge_base({count}))],
     batch_size=2000,
 )
 print(Article.objects.count())
@@ -78,7 +80,14 @@ def wait_for_engines(port: int, workers: int, timeout: float = 900) -> None:
 
 
 @contextlib.contextmanager
-def running_site(*, database: str = "sqlite", articles: int = 0, workers: int = 2, threads: int = 2, env: dict | None = None):
+def running_site(
+    *,
+    database: str = "sqlite",
+    articles: int = 0,
+    workers: int = 2,
+    threads: int = 2,
+    env: dict | None = None,
+):
     """Yield (port, environment, manage command) of a fresh site with the demo content (+ `articles`)."""
     if shutil.which("gunicorn", path=str(Path(PYTHON).parent)) is None:
         raise SystemExit("bench: gunicorn is not installed in this virtualenv (pip install --group app)")
@@ -106,13 +115,31 @@ def running_site(*, database: str = "sqlite", articles: int = 0, workers: int = 
     subprocess.run([*manage, "load_demo"], env=environment, check=True, cwd=ROOT, capture_output=True)
     if articles:
         script = LOAD_ARTICLES.format(bench=str(ROOT / "bench"), count=articles)
-        subprocess.run([*manage, "shell", "-c", script], env=environment, check=True, cwd=ROOT, capture_output=True)
+        subprocess.run(
+            [*manage, "shell", "-c", script], env=environment, check=True, cwd=ROOT, capture_output=True
+        )
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "helpcenter.wsgi", "-c", str(ROOT / "gunicorn.conf.py"),
-         "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--timeout", "300",
-         "--log-level", "warning", "--access-logfile", "/dev/null"],
-        env={**environment, "DJANGO_SETTINGS_MODULE": "helpcenter.settings.dev"}, cwd=ROOT,
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "helpcenter.wsgi",
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        env={**environment, "DJANGO_SETTINGS_MODULE": "helpcenter.settings.dev"},
+        cwd=ROOT,
     )
     try:
         for _ in range(300):
@@ -128,5 +155,16 @@ def running_site(*, database: str = "sqlite", articles: int = 0, workers: int = 
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         if database != "sqlite":
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", "DROP DATABASE IF EXISTS helpcenter_bench"], capture_output=True)
+            subprocess.run(
+                [
+                    "psql",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-c",
+                    "DROP DATABASE IF EXISTS helpcenter_bench",
+                ],
+                capture_output=True,
+            )
         shutil.rmtree(workdir, ignore_errors=True)

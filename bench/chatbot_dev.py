@@ -57,13 +57,20 @@ def main() -> int:
     if not EVAL.exists():
         print(f"chatbot_dev: {EVAL} not found (the shared eval sets sit beside the repository)")
         return 1
-    header = f"{'set':18} {'top1':>6} {'top3':>6} {'in-scope':>8} {'oos-rec':>7} {'p95 ms':>7} {'build s':>7} | {'BM25F top1':>10} {'top3':>6}"
+    header = (
+        f"{'set':18} {'top1':>6} {'top3':>6} {'in-scope':>8} {'oos-rec':>7} {'p95 ms':>7} {'build s':>7} | "
+        f"{'BM25F top1':>10} {'top3':>6}"
+    )
     print(header)
     for name, articles, queries in SETS:
         out = StringIO()
         queries_path = queries if isinstance(queries, Path) else EVAL / queries
         call_command(
-            "evaluate_bot", articles=str(EVAL / articles), queries=str(queries_path), json=True, stdout=out,
+            "evaluate_bot",
+            articles=str(EVAL / articles),
+            queries=str(queries_path),
+            json=True,
+            stdout=out,
             embedding_cache=str(CACHE),
         )
         m = json.loads(out.getvalue())

@@ -40,7 +40,11 @@ def knowledge_base(size: int) -> list[Document]:
         # Copy 0 is the real topic; later copies are variations about other "products".
         suffix = "" if copy == 0 else f" for product {copy}"
         chosen = rng.sample(questions, min(10, len(questions)))
-        docs.append(Document(slug if copy == 0 else f"{slug}~{copy}", title + suffix, tuple(q + suffix for q in chosen)))
+        docs.append(
+            Document(
+                slug if copy == 0 else f"{slug}~{copy}", title + suffix, tuple(q + suffix for q in chosen)
+            )
+        )
     return docs
 
 
@@ -70,7 +74,13 @@ def measure(build, search, queries):
         # A query names no product, so any variation of the expected topic is a right answer.
         right += best is not None and str(best).split("~")[0] == expected
     latencies.sort()
-    return build_s, peak / 1e6, statistics.median(latencies), latencies[int(len(latencies) * 0.95)], right / len(queries)
+    return (
+        build_s,
+        peak / 1e6,
+        statistics.median(latencies),
+        latencies[int(len(latencies) * 0.95)],
+        right / len(queries),
+    )
 
 
 BENCH_DB = Path(tempfile.mkdtemp(prefix="engine-bench-")) / "engine-bench.sqlite3"
@@ -84,11 +94,10 @@ def database_search(docs):
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
     from django.db.models import Q
 
     from kb.models import Article, Category
-
-    from django.db import connection
 
     if Article._meta.db_table not in connection.introspection.table_names():
         call_command("migrate", verbosity=0)
@@ -98,8 +107,16 @@ def database_search(docs):
         Category.objects.all().delete()
         category = Category.objects.create(slug_en="bench", name_en="Bench")
         Article.objects.bulk_create(
-            [Article(category=category, slug_en=f"a{i}", title_en=d.title, questions_en="\n".join(d.questions), status="published")
-             for i, d in enumerate(docs)],
+            [
+                Article(
+                    category=category,
+                    slug_en=f"a{i}",
+                    title_en=d.title,
+                    questions_en="\n".join(d.questions),
+                    status="published",
+                )
+                for i, d in enumerate(docs)
+            ],
             batch_size=2000,
         )
         return {f"a{i}": d.id for i, d in enumerate(docs)}
@@ -131,14 +148,23 @@ def main() -> int:
         print("engine: pip install rank-bm25 to compare with Okapi BM25")
         return 1
     queries = sample_queries()
-    print(f"{'articles':>8} {'method':12} {'build s':>8} {'peak MB':>8} {'p50 ms':>8} {'p95 ms':>8} {'top-1':>6}")
+    print(
+        f"{'articles':>8} {'method':12} {'build s':>8} {'peak MB':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'top-1':>6}"
+    )
     for size in args.sizes:
         docs = knowledge_base(size)
         rows = {
-            "ours": measure(lambda: AnswerEngine.build(docs, "en"), lambda e, t: (r := e.rank(t, 1)) and r[0].id, queries),
+            "ours": measure(
+                lambda docs=docs: AnswerEngine.build(docs, "en"),
+                lambda e, t: (r := e.rank(t, 1)) and r[0].id,
+                queries,
+            ),
             "rank-bm25": measure(
-                lambda: BM25Okapi([tokenize(" ".join((d.title, *d.questions)), "en") or ["_"] for d in docs]),
-                lambda bm, t: docs[int(bm.get_scores(tokenize(t, "en")).argmax())].id,
+                lambda docs=docs: BM25Okapi(
+                    [tokenize(" ".join((d.title, *d.questions)), "en") or ["_"] for d in docs]
+                ),
+                lambda bm, t, docs=docs: docs[int(bm.get_scores(tokenize(t, "en")).argmax())].id,
                 queries,
             ),
         }
@@ -146,7 +172,10 @@ def main() -> int:
         rows["db icontains"] = measure(build, search, queries)
         for method, (build_s, peak, p50, p95, top1) in rows.items():
             print(f"{size:8d} {method:12} {build_s:8.2f} {peak:8.0f} {p50:8.2f} {p95:8.2f} {top1:6.3f}")
-        print(f"{'':8} ratio ours/bm25 p95: {rows['ours'][3] / rows['rank-bm25'][3]:.2f}, top-1 +{rows['ours'][4] - rows['rank-bm25'][4]:.3f}")
+        print(
+            f"{'':8} ratio ours/bm25 p95: {rows['ours'][3] / rows['rank-bm25'][3]:.2f}, top-1 "
+            f"+{rows['ours'][4] - rows['rank-bm25'][4]:.3f}"
+        )
     return 0
 
 

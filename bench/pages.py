@@ -18,7 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from benchsite import running_site  # noqa: E402
 
-PAGES = ["/en/articles/reset-password/", "/en/articles/dns-records/", "/fr/", "/zh-hans/articles/reset-password/"]
+PAGES = [
+    "/en/articles/reset-password/",
+    "/en/articles/dns-records/",
+    "/fr/",
+    "/zh-hans/articles/reset-password/",
+]
 
 QUERIES = """
 from django.core.cache import cache
@@ -52,7 +57,9 @@ def hammer(port: int, seconds: float, clients: int) -> tuple[int, list[float], i
         while time.perf_counter() < stop:
             started = time.perf_counter()
             try:
-                conn.request("GET", PAGES[i % len(PAGES)], headers={"Cookie": cookie, "Accept-Language": "en"})
+                conn.request(
+                    "GET", PAGES[i % len(PAGES)], headers={"Cookie": cookie, "Accept-Language": "en"}
+                )
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -85,12 +92,20 @@ def main() -> int:
     args = parser.parse_args()
     results = {}
     for label, cache_on in (("cold", "0"), ("cached", "1")):
-        with running_site(env={"HELPCENTER_PAGE_CACHE": cache_on, "BENCH_LANGUAGES": "0"}) as (port, env, manage):
+        with running_site(env={"HELPCENTER_PAGE_CACHE": cache_on, "BENCH_LANGUAGES": "0"}) as (
+            port,
+            env,
+            manage,
+        ):
             hammer(port, 1.0, 2)  # warm up: templates compiled, first pages cached
             count, latencies, errors = hammer(port, args.seconds, args.clients)
             queries = subprocess.run(
-                [*manage, "shell", "-c", QUERIES.format(pages=PAGES)], env={**env, "HELPCENTER_PAGE_CACHE": cache_on},
-                cwd=ROOT, capture_output=True, text=True, check=True,
+                [*manage, "shell", "-c", QUERIES.format(pages=PAGES)],
+                env={**env, "HELPCENTER_PAGE_CACHE": cache_on},
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.splitlines()
         per_page = dict(line.split() for line in queries if line.startswith(("cold ", "cached ")))
         results[label] = count / args.seconds

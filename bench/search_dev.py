@@ -33,7 +33,13 @@ def load_documents(path: Path, language: str) -> list[Document]:
         article = json.loads(line)
         tr = article["translations"][language]
         documents.append(
-            Document(article["slug"], tr["title"], tuple(tr.get("questions", [])), tr.get("summary", ""), tr.get("body", ""))
+            Document(
+                article["slug"],
+                tr["title"],
+                tuple(tr.get("questions", [])),
+                tr.get("summary", ""),
+                tr.get("body", ""),
+            )
         )
     return documents
 

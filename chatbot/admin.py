@@ -18,7 +18,16 @@ class MessageInline(admin.TabularInline):
 class ConversationAdmin(admin.ModelAdmin):
     list_display = ("id", "language", "status", "handoff_reason", "ticket", "started_at")
     list_filter = ("status", "language", "handoff_reason")
-    readonly_fields = ("id", "language", "timezone", "status", "handoff_reason", "ticket", "started_at", "ended_at")
+    readonly_fields = (
+        "id",
+        "language",
+        "timezone",
+        "status",
+        "handoff_reason",
+        "ticket",
+        "started_at",
+        "ended_at",
+    )
     exclude = ("owner",)
     inlines = [MessageInline]
 

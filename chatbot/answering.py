@@ -62,11 +62,23 @@ def respond(bot: Bot, text: str, *, language: str) -> Turn:
     if person >= MAINLY_PERSON and (person >= CERTAINLY_PERSON or decision.kind != ReplyKind.ANSWER):
         # Asked for a person: offered at once, with whatever the search found to read meanwhile.
         return Turn(
-            ReplyKind.OFFER_PERSON, language, decision.articles, Reason.ASKED_FOR_PERSON, False, switched, person, ranked,
+            ReplyKind.OFFER_PERSON,
+            language,
+            decision.articles,
+            Reason.ASKED_FOR_PERSON,
+            False,
+            switched,
+            person,
+            ranked,
             detected or "",
         )
     return _turn(
-        decision, language, offer_person=person >= MAYBE_PERSON, switched=switched, person=person, ranked=ranked,
+        decision,
+        language,
+        offer_person=person >= MAYBE_PERSON,
+        switched=switched,
+        person=person,
+        ranked=ranked,
         detected=detected or "",
     )
 
@@ -77,7 +89,7 @@ def person_requested(language: str) -> Turn:
 
 
 def after_no(bot: Bot, question: str, *, language: str, shown: frozenset) -> Turn:
-    """"No, that didn't help": the next suggestions for the last question, else the offer of a person."""
+    """ "No, that didn't help": the next suggestions for the last question, else the offer of a person."""
     engine = bot.engine_for(language)
     ranked = tuple(engine.rank(question, limit=8)) if question else ()
     decision = decide(ranked, _thresholds(bot, engine), exclude=shown)

@@ -30,7 +30,7 @@ def group_questions(items: Iterable[tuple[str, str]], language: str) -> list[Gap
         if not text:
             continue
         key = " ".join(tokenize(text, language)) or text.casefold()
-        for representative_key, gap in gaps:
+        for representative_key, gap in gaps:  # noqa: B007 - the gap found is used after the break
             if fuzz.token_set_ratio(key, representative_key) >= SIMILARITY:
                 break
         else:

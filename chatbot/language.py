@@ -19,11 +19,23 @@ _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 # Languages by script; the Latin ones are told apart by their function words.
-OTHER_SCRIPTS = (("ko", _HANGUL), ("ru", _CYRILLIC), ("ar", _ARABIC), ("he", _HEBREW), ("el", _GREEK), ("th", _THAI))
+OTHER_SCRIPTS = (
+    ("ko", _HANGUL),
+    ("ru", _CYRILLIC),
+    ("ar", _ARABIC),
+    ("he", _HEBREW),
+    ("el", _GREEK),
+    ("th", _THAI),
+)
 # Frequent words of Latin-script languages the site may not offer, so they are not mistaken for one it does.
 EXTRA_FUNCTION_WORDS = {
-    "pt": frozenset("o a os as um uma de do da dos das e em no na nos por para com não que se meu minha você eu está obrigado olá".split()),
-    "it": frozenset("il lo la gli le un una di del della e in con per non che mi mio mia sono è ciao grazie come".split()),
+    "pt": frozenset(
+        "o a os as um uma de do da dos das e em no na nos por para com não que se meu minha você eu está "
+        "obrigado olá".split()
+    ),
+    "it": frozenset(
+        "il lo la gli le un una di del della e in con per non che mi mio mia sono è ciao grazie come".split()
+    ),
     "nl": frozenset("de het een en van in op met voor niet is ik mijn je jij wat hoe hallo bedankt".split()),
 }
 LATIN = {**STOP_WORDS, **EXTRA_FUNCTION_WORDS}

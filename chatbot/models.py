@@ -18,12 +18,19 @@ class Conversation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
     timezone = models.CharField(_("customer time zone"), max_length=64, default="UTC")
-    status = models.CharField(_("status"), max_length=16, choices=ConversationStatus.choices, default=ConversationStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
+    )
     # Keyed hash of the browser session that started it: only that session may read or write.
     owner = models.CharField(max_length=64, editable=False, db_index=True)
     handoff_reason = models.CharField(_("hand-off reason"), max_length=32, blank=True)
     ticket = models.OneToOneField(
-        "support.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversation", verbose_name=_("ticket")
+        "support.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversation",
+        verbose_name=_("ticket"),
     )
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
@@ -43,7 +50,9 @@ class Role(models.TextChoices):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation"))
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
+    )
     role = models.CharField(_("from"), max_length=16, choices=Role.choices)
     text = models.TextField(_("text"))
     language = models.CharField(_("language"), max_length=16, blank=True)

@@ -43,7 +43,9 @@ class PersonDetector:
     def train(cls, labelled: Sequence[tuple[str, bool]], *, encoder=None) -> PersonDetector:
         texts = [text for text, _person in labelled]
         y = np.array([person for _text, person in labelled])
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, preprocessor=normalise)
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, preprocessor=normalise
+        )
         # Requests are a minority of what customers write: balanced weights keep both sides heard.
         lexical = LogisticRegression(C=10.0, max_iter=1000, class_weight="balanced")
         semantic = None

@@ -2,11 +2,16 @@
 
 from django.utils.translation import gettext_lazy as _
 
-GREETING = _("Hi! I'm the Nimbus Cloud assistant. Ask me a question and I'll look for the answer in our help center.")
+GREETING = _(
+    "Hi! I'm the Nimbus Cloud assistant. Ask me a question and I'll look for the answer in our help center."
+)
 ANSWER = _("Here is what I found:")
 SUGGESTIONS = _("I'm not sure which of these you need. Do any of these articles help?")
 CANNOT_HELP = _("I couldn't find an article about that.")
-OFFER_PERSON = _("I can pass your question to a person. Leave your e-mail address and our next team on shift that speaks your language will answer, with this conversation in hand.")
+OFFER_PERSON = _(
+    "I can pass your question to a person. Leave your e-mail address and our next team on shift that "
+    "speaks your language will answer, with this conversation in hand."
+)
 ASKED_PERSON = _("Of course. Leave your e-mail address and a person from our support team will answer you.")
 DID_IT_HELP = _("Did this answer your question?")
 OFFER_PERSON_TOO = _("If you would rather talk to a person, I can pass your question on.")
@@ -18,7 +23,16 @@ NEXT_SUGGESTIONS = _("Sorry about that. Maybe one of these helps?")
 LANGUAGE_SWITCHED = _("I'll continue in %(language)s.")
 # Translators: %(languages)s is a list of language names.
 UNSUPPORTED_LANGUAGE = _("Sorry, I can only help in these languages: %(languages)s.")
-ALREADY_ESCALATED = _("Your request %(reference)s is with our support team; they will answer by e-mail. You can add details on your request's page.")
-ESCALATED_NOW = _("Thanks! Our %(region)s team is on shift now: an agent will reply shortly. We'll e-mail you at %(email)s (reference %(reference)s).")
+ALREADY_ESCALATED = _(
+    "Your request %(reference)s is with our support team; they will answer by e-mail. You can add details "
+    "on your request's page."
+)
+ESCALATED_NOW = _(
+    "Thanks! Our %(region)s team is on shift now: an agent will reply shortly. We'll e-mail you at "
+    "%(email)s (reference %(reference)s)."
+)
 # Translators: %(time)s is a local time such as 09:00; %(delay)s something like "4 hours".
-ESCALATED_LATER = _("Thanks! Our %(region)s team starts at %(time)s your time (%(weekday)s), in about %(delay)s; we'll e-mail you at %(email)s (reference %(reference)s).")
+ESCALATED_LATER = _(
+    "Thanks! Our %(region)s team starts at %(time)s your time (%(weekday)s), in about %(delay)s; we'll "
+    "e-mail you at %(email)s (reference %(reference)s)."
+)

@@ -14,18 +14,24 @@ UNANSWERED = (ReplyKind.CANNOT_HELP, ReplyKind.SUGGESTIONS)
 
 def content_gaps(*, language: str, since: datetime, limit: int = 500) -> list[Gap]:
     """Failed searches and chat questions the bot could not answer (or only guessed at), grouped."""
-    searches = SearchLog.objects.filter(language=language, results=0, created_at__gte=since).values_list("query", flat=True)[:limit]
+    searches = SearchLog.objects.filter(language=language, results=0, created_at__gte=since).values_list(
+        "query", flat=True
+    )[:limit]
     items = [(query, "search") for query in searches]
     replies = list(
-        Message.objects.filter(role=Role.BOT, decision__in=UNANSWERED, language=language, created_at__gte=since)
+        Message.objects.filter(
+            role=Role.BOT, decision__in=UNANSWERED, language=language, created_at__gte=since
+        )
         .order_by("-created_at")
         .values_list("id", "conversation_id", "decision")[:limit]
     )
     # The question a reply answered is the customer message just before it: one query for all.
     asked: dict = {}
-    customer_messages = Message.objects.filter(
-        conversation_id__in={conversation for _id, conversation, _d in replies}
-    ).order_by("conversation_id", "created_at", "id").values_list("id", "conversation_id", "role", "text")
+    customer_messages = (
+        Message.objects.filter(conversation_id__in={conversation for _id, conversation, _d in replies})
+        .order_by("conversation_id", "created_at", "id")
+        .values_list("id", "conversation_id", "role", "text")
+    )
     last_question = {}
     for message_id, conversation, role, text in customer_messages:
         if role == Role.CUSTOMER:
@@ -49,18 +55,22 @@ def confidence_rows() -> list[dict]:
     for code in site_languages():
         engine = answer_engine(code)
         report = engine.calibration.report
-        share = (lambda n: 100.0 * n / report.questions) if report.questions else (lambda n: 0.0)
+        share = (lambda n, total=report.questions: 100.0 * n / total) if report.questions else (lambda n: 0.0)
         answer, suggest = engine.thresholds
-        rows.append({
-            "code": code,
-            "name": get_language_info(code)["name_translated"],
-            "report": report,
-            "answered_right": share(report.answered_right),
-            "answered_wrong": share(report.answered_wrong),
-            "suggested": share(report.suggested),
-            "refused": share(report.refused),
-            "offtopic_refused": 100.0 * report.offtopic_refused / report.offtopic if report.offtopic else 0.0,
-            "answer_at": round(100 * min(answer, 1.0)),
-            "suggest_at": round(100 * min(suggest, 1.0)),
-        })
+        rows.append(
+            {
+                "code": code,
+                "name": get_language_info(code)["name_translated"],
+                "report": report,
+                "answered_right": share(report.answered_right),
+                "answered_wrong": share(report.answered_wrong),
+                "suggested": share(report.suggested),
+                "refused": share(report.refused),
+                "offtopic_refused": 100.0 * report.offtopic_refused / report.offtopic
+                if report.offtopic
+                else 0.0,
+                "answer_at": round(100 * min(answer, 1.0)),
+                "suggest_at": round(100 * min(suggest, 1.0)),
+            }
+        )
     return rows

@@ -17,9 +17,9 @@ from support.selectors import ticket_opening_phrase
 from support.services import NoRegionError, TicketCreated, ticket_create  # noqa: F401 - re-exported for views
 
 from . import phrases
-from .language import detect
 from .answering import ReplyKind, Turn, after_no, person_requested, respond
 from .conf import chat_bot
+from .language import detect
 from .models import Conversation, ConversationStatus, Message, Role
 from .policy import Reason
 
@@ -46,7 +46,11 @@ def conversation_start(*, language: str, timezone_name: str, owner: str) -> tupl
     with transaction.atomic():
         conversation = Conversation.objects.create(language=language, timezone=timezone_name, owner=owner)
         message = Message.objects.create(
-            conversation=conversation, role=Role.BOT, text=greeting, decision=ReplyKind.GREETING, language=language
+            conversation=conversation,
+            role=Role.BOT,
+            text=greeting,
+            decision=ReplyKind.GREETING,
+            language=language,
         )
     return conversation, message
 
@@ -64,8 +68,14 @@ def _article_cards(ranked, language: str) -> list[dict]:
     links = article_links(language, [item.id for item in ranked])
     return [
         {
-            "id": item.id, "slug": link.slug, "title": link.title, "url": link.url, "language": link.language,
-            "snippet": item.snippet, "score": item.score, "confidence": item.confidence,
+            "id": item.id,
+            "slug": link.slug,
+            "title": link.title,
+            "url": link.url,
+            "language": link.language,
+            "snippet": item.snippet,
+            "score": item.score,
+            "confidence": item.confidence,
         }
         for item in ranked
         if (link := links.get(item.id)) is not None
@@ -75,7 +85,11 @@ def _article_cards(ranked, language: str) -> list[dict]:
 def _bot_message(conversation: Conversation, plan: "_Plan") -> Message:
     """The bot's answer as an unsaved message, in the conversation's (possibly just switched) language."""
     return Message(
-        conversation=conversation, role=Role.BOT, text=str(plan.text), decision=plan.kind, articles=plan.articles,
+        conversation=conversation,
+        role=Role.BOT,
+        text=str(plan.text),
+        decision=plan.kind,
+        articles=plan.articles,
         language=conversation.language,
     )
 
@@ -87,7 +101,13 @@ def _shown_record(answer: Message) -> None:
 
 
 def _reply(conversation: Conversation, message: Message) -> Reply:
-    return Reply(kind=message.decision, text=message.text, articles=message.articles, message=message, language=conversation.language)
+    return Reply(
+        kind=message.decision,
+        text=message.text,
+        articles=message.articles,
+        message=message,
+        language=conversation.language,
+    )
 
 
 @dataclass
@@ -115,7 +135,8 @@ def _plan(conversation: Conversation, text: str) -> _Plan:
     if conversation.status == ConversationStatus.ESCALATED and conversation.ticket_id:
         with translation.override(conversation.language):
             return _Plan(
-                ReplyKind.ESCALATED, phrases.ALREADY_ESCALATED % {"reference": conversation.ticket.reference},
+                ReplyKind.ESCALATED,
+                phrases.ALREADY_ESCALATED % {"reference": conversation.ticket.reference},
                 detected=detect(text) or "",
             )
     turn = respond(chat_bot(), text, language=conversation.language)
@@ -140,15 +161,24 @@ def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
         cards = _article_cards(turn.articles, language)
         offer = (phrases.OFFER_PERSON_TOO,) if turn.offer_person else ()
         if turn.kind == ReplyKind.ANSWER:
-            return _Plan(turn.kind, _join(language, prefix, phrases.ANSWER, phrases.DID_IT_HELP, *offer), cards, updates)
+            return _Plan(
+                turn.kind,
+                _join(language, prefix, phrases.ANSWER, phrases.DID_IT_HELP, *offer),
+                cards,
+                updates,
+            )
         if turn.kind == ReplyKind.SUGGESTIONS:
             return _Plan(turn.kind, _join(language, prefix, phrases.SUGGESTIONS, *offer), cards, updates)
         if turn.kind == ReplyKind.OFFER_PERSON:
             if turn.reason == Reason.NEGATIVE_FEEDBACK:
-                return _Plan(turn.kind, _join(language, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates)
+                return _Plan(
+                    turn.kind, _join(language, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates
+                )
             meanwhile = (phrases.MEANWHILE,) if cards else ()
             return _Plan(turn.kind, _join(language, prefix, phrases.ASKED_PERSON, *meanwhile), cards, updates)
-        return _Plan(turn.kind, _join(language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates)
+        return _Plan(
+            turn.kind, _join(language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates
+        )
 
 
 def conversation_message(*, conversation: Conversation, text: str) -> Reply:
@@ -191,9 +221,13 @@ def conversation_feedback(*, conversation: Conversation, message: Message, helpf
         with translation.override(conversation.language):
             plan = _Plan(ReplyKind.THANKS, str(phrases.THANKS_HELPFUL))
     else:
-        last_question = conversation.messages.filter(role=Role.CUSTOMER).order_by("-created_at", "-id").first()
+        last_question = (
+            conversation.messages.filter(role=Role.CUSTOMER).order_by("-created_at", "-id").first()
+        )
         turn = after_no(
-            chat_bot(), last_question.text if last_question else "", language=conversation.language,
+            chat_bot(),
+            last_question.text if last_question else "",
+            language=conversation.language,
             shown=frozenset(_shown_ids(conversation)),
         )
         plan = _plan_turn(turn, conversation)
@@ -213,8 +247,13 @@ def conversation_feedback(*, conversation: Conversation, message: Message, helpf
 def _transcript(conversation: Conversation) -> list[dict]:
     return [
         {
-            "role": m.role, "text": m.text, "at": m.created_at.isoformat(timespec="seconds"),
-            "decision": m.decision, "articles": [{"slug": a["slug"], "title": a["title"], "confidence": a["confidence"]} for a in m.articles],
+            "role": m.role,
+            "text": m.text,
+            "at": m.created_at.isoformat(timespec="seconds"),
+            "decision": m.decision,
+            "articles": [
+                {"slug": a["slug"], "title": a["title"], "confidence": a["confidence"]} for a in m.articles
+            ],
             "helpful": m.helpful,
         }
         for m in conversation.messages.all()
@@ -227,7 +266,9 @@ class Escalation:
     text: str
 
 
-def conversation_escalate(*, conversation: Conversation, email: str, name: str = "", now: datetime | None = None) -> Escalation:
+def conversation_escalate(
+    *, conversation: Conversation, email: str, name: str = "", now: datetime | None = None
+) -> Escalation:
     """Hand the conversation to a person: one ticket (idempotent per conversation) with the whole
     transcript, the articles shown and the feedback on them; the reply says who answers and when."""
     now = now or timezone.now()
@@ -254,12 +295,26 @@ def conversation_escalate(*, conversation: Conversation, email: str, name: str =
         ticket = created.ticket
         with translation.override(conversation.language):
             if created.open_now:
-                text = phrases.ESCALATED_NOW % {"region": ticket.region.name, "email": ticket.requester_email, "reference": ticket.reference}
+                text = phrases.ESCALATED_NOW % {
+                    "region": ticket.region.name,
+                    "email": ticket.requester_email,
+                    "reference": ticket.reference,
+                }
             else:
                 when = ticket_opening_phrase(ticket, created.opens_at, now=now)
                 text = phrases.ESCALATED_LATER % {
-                    "region": ticket.region.name, "time": when["time"], "weekday": when["weekday"], "delay": when["in"] or "0",
-                    "email": ticket.requester_email, "reference": ticket.reference,
+                    "region": ticket.region.name,
+                    "time": when["time"],
+                    "weekday": when["weekday"],
+                    "delay": when["in"] or "0",
+                    "email": ticket.requester_email,
+                    "reference": ticket.reference,
                 }
-        Message.objects.create(conversation=conversation, role=Role.BOT, text=text, decision=ReplyKind.ESCALATED, language=conversation.language)
+        Message.objects.create(
+            conversation=conversation,
+            role=Role.BOT,
+            text=text,
+            decision=ReplyKind.ESCALATED,
+            language=conversation.language,
+        )
     return Escalation(created=created, text=text)

@@ -3,7 +3,6 @@
 import json
 import re
 import secrets
-
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -16,8 +15,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from modeltranslation.utils import build_localized_fieldname
 from django.views.decorators.http import require_POST, require_safe
+from modeltranslation.utils import build_localized_fieldname
 
 from core.languages import is_site_language
 from core.ratelimits import rate_limited
@@ -60,8 +59,13 @@ def _owner(token: str) -> str:
 
 def _set_owner_cookie(response: HttpResponse, token: str) -> None:
     response.set_cookie(
-        OWNER_COOKIE, token, max_age=settings.SESSION_COOKIE_AGE, path="/", secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True, samesite=settings.SESSION_COOKIE_SAMESITE,
+        OWNER_COOKIE,
+        token,
+        max_age=settings.SESSION_COOKIE_AGE,
+        path="/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite=settings.SESSION_COOKIE_SAMESITE,
     )
 
 
@@ -90,7 +94,8 @@ def _json_body(request: HttpRequest) -> dict | JsonResponse:
 
 
 def _conversation(request: HttpRequest, conversation_id) -> Conversation | None:
-    """The conversation if this browser started it (its owner cookie); anyone else gets a 404 as if it did not exist."""
+    """The conversation if this browser started it (its owner cookie); anyone else gets a 404, as if
+    it did not exist."""
     token = _owner_token(request)
     if token is None:
         return None
@@ -120,7 +125,9 @@ def _reply_json(reply: services.Reply) -> dict:
 
 
 def _form_errors(form) -> JsonResponse:
-    return _error(400, _("Please check what you sent."), {k: [str(e) for e in v] for k, v in form.errors.items()})
+    return _error(
+        400, _("Please check what you sent."), {k: [str(e) for e in v] for k, v in form.errors.items()}
+    )
 
 
 @require_POST
@@ -134,11 +141,17 @@ def start(request: HttpRequest) -> JsonResponse:
         return _form_errors(form)
     token = _owner_token(request) or secrets.token_urlsafe(32)
     conversation, greeting = services.conversation_start(
-        language=form.cleaned_data["language"], timezone_name=form.cleaned_data["timezone"] or "UTC", owner=_owner(token)
+        language=form.cleaned_data["language"],
+        timezone_name=form.cleaned_data["timezone"] or "UTC",
+        owner=_owner(token),
     )
     response = JsonResponse(
-        {"id": str(conversation.id), "language": conversation.language, "status": conversation.status,
-         "greeting": {"id": greeting.pk, "text": greeting.text}},
+        {
+            "id": str(conversation.id),
+            "language": conversation.language,
+            "status": conversation.status,
+            "greeting": {"id": greeting.pk, "text": greeting.text},
+        },
         status=201,
     )
     _set_owner_cookie(response, token)
@@ -150,15 +163,24 @@ def detail(request: HttpRequest, conversation_id) -> JsonResponse:
     conversation = _conversation(request, conversation_id)
     if conversation is None:
         return _error(404, _("There is no such conversation."))
-    return JsonResponse({
-        "id": str(conversation.id), "language": conversation.language, "status": conversation.status,
-        "ticket": conversation.ticket.reference if conversation.ticket else None,
-        "messages": [
-            {"id": m.pk, "role": m.role, "text": m.text, "kind": m.decision,
-             "articles": [_card(a, m.language or conversation.language) for a in m.articles]}
-            for m in conversation.messages.all()
-        ],
-    })
+    return JsonResponse(
+        {
+            "id": str(conversation.id),
+            "language": conversation.language,
+            "status": conversation.status,
+            "ticket": conversation.ticket.reference if conversation.ticket else None,
+            "messages": [
+                {
+                    "id": m.pk,
+                    "role": m.role,
+                    "text": m.text,
+                    "kind": m.decision,
+                    "articles": [_card(a, m.language or conversation.language) for a in m.articles],
+                }
+                for m in conversation.messages.all()
+            ],
+        }
+    )
 
 
 def _conversation_and_form(request: HttpRequest, conversation_id, form_class):
@@ -183,7 +205,9 @@ def message(request: HttpRequest, conversation_id) -> JsonResponse:
         return conversation
     if form.cleaned_data["action"] == "person":
         return JsonResponse(_reply_json(services.conversation_request_person(conversation=conversation)))
-    return JsonResponse(_reply_json(services.conversation_message(conversation=conversation, text=form.cleaned_data["text"])))
+    return JsonResponse(
+        _reply_json(services.conversation_message(conversation=conversation, text=form.cleaned_data["text"]))
+    )
 
 
 @require_POST
@@ -195,7 +219,9 @@ def feedback(request: HttpRequest, conversation_id) -> JsonResponse:
     target = conversation.messages.filter(pk=form.cleaned_data["message"], role=Role.BOT).first()
     if target is None:
         return _error(404, _("There is no such message in this conversation."))
-    reply = services.conversation_feedback(conversation=conversation, message=target, helpful=form.cleaned_data["helpful"])
+    reply = services.conversation_feedback(
+        conversation=conversation, message=target, helpful=form.cleaned_data["helpful"]
+    )
     return JsonResponse(_reply_json(reply))
 
 
@@ -206,14 +232,23 @@ def escalate(request: HttpRequest, conversation_id) -> JsonResponse:
     if form is None:
         return conversation
     try:
-        result = services.conversation_escalate(conversation=conversation, email=form.cleaned_data["email"], name=form.cleaned_data["name"])
+        result = services.conversation_escalate(
+            conversation=conversation, email=form.cleaned_data["email"], name=form.cleaned_data["name"]
+        )
     except services.NoRegionError:
         return _error(503, _("No support team is set up to take requests right now. Please try again later."))
     ticket = result.created.ticket
     return JsonResponse(
-        {"ticket": {"reference": ticket.reference, "region": ticket.region.code, "region_name": ticket.region.name,
-                    "opens_at": result.created.opens_at.isoformat(), "open_now": result.created.open_now},
-         "text": result.text},
+        {
+            "ticket": {
+                "reference": ticket.reference,
+                "region": ticket.region.code,
+                "region_name": ticket.region.name,
+                "opens_at": result.created.opens_at.isoformat(),
+                "open_now": result.created.open_now,
+            },
+            "text": result.text,
+        },
         status=201 if result.created.created else 200,
     )
 
@@ -234,8 +269,17 @@ def content_gaps(request: HttpRequest) -> HttpResponse:
     field = build_localized_fieldname
     add_article = reverse("admin:kb_article_add")
     rows = [
-        {"gap": gap, "create_url": add_article + "?" + urlencode({field("title", language): gap.representative,
-                                                                  field("questions", language): "\n".join(gap.examples)})}
+        {
+            "gap": gap,
+            "create_url": add_article
+            + "?"
+            + urlencode(
+                {
+                    field("title", language): gap.representative,
+                    field("questions", language): "\n".join(gap.examples),
+                }
+            ),
+        }
         for gap in gaps
     ]
     return render(request, "chatbot/gaps.html", {"rows": rows, "language": language, "days": days})

@@ -39,6 +39,11 @@ def health(request: HttpRequest) -> JsonResponse:
     # Informational: the chatbot engines this worker has built (a worker still warming up answers,
     # only more slowly), and its process id, so that one can tell the workers apart.
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks, "engines": engines_built(), "worker": os.getpid()},
+        {
+            "status": "ok" if healthy else "unavailable",
+            **checks,
+            "engines": engines_built(),
+            "worker": os.getpid(),
+        },
         status=200 if healthy else 503,
     )

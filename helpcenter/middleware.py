@@ -28,7 +28,10 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         logger.warning("database unavailable for %s %s: %s", request.method, request.path, exception)
-        message = _("We are having a short technical problem and could not save this step. Please try again in a minute.")
+        message = _(
+            "We are having a short technical problem and could not save this step. Please try again in a "
+            "minute."
+        )
         if request.path.startswith("/api/"):
             response = JsonResponse({"error": message}, status=503)
         else:

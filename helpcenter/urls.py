@@ -3,9 +3,8 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from kb.sitemaps import sitemaps
-
 from helpcenter.health import health
+from kb.sitemaps import sitemaps
 
 urlpatterns = [
     path("healthz", health, name="health"),

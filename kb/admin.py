@@ -12,7 +12,15 @@ from modeltranslation.utils import build_localized_fieldname
 
 from . import services
 from .admin_translations import TranslationsDashboardMixin, TranslatorAccessMixin
-from .models import Article, ArticleFeedback, ArticleStatus, ArticleViewCount, Category, SearchLog, SourceRevision
+from .models import (
+    Article,
+    ArticleFeedback,
+    ArticleStatus,
+    ArticleViewCount,
+    Category,
+    SearchLog,
+    SourceRevision,
+)
 
 
 class ConflictCheckedForm(forms.ModelForm):
@@ -32,11 +40,18 @@ class ConflictCheckedForm(forms.ModelForm):
             # The admin saves inside a transaction: this row lock holds until our save commits, so a
             # second editor's save waits here and then sees the first one's timestamp.
             current = (
-                type(self.instance).objects.select_for_update().filter(pk=self.instance.pk).values_list("updated_at", flat=True).first()
+                type(self.instance)
+                .objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("updated_at", flat=True)
+                .first()
             )
             if current is not None and current.isoformat() != seen:
                 raise forms.ValidationError(
-                    _("Someone else saved this since you opened it. Copy your changes, reload the page to see theirs, and apply yours again."),
+                    _(
+                        "Someone else saved this since you opened it. Copy your changes, reload the page "
+                        "to see theirs, and apply yours again."
+                    ),
                     code="conflict",
                 )
         return cleaned
@@ -68,12 +83,22 @@ class ArticleAdmin(TranslationsDashboardMixin, TranslatorAccessMixin, TabbedTran
         for code, _name in settings.LANGUAGES
     ]
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("translation_links", "preview_links", "author", "created_at", "updated_at", "published_at")
+    readonly_fields = (
+        "translation_links",
+        "preview_links",
+        "author",
+        "created_at",
+        "updated_at",
+        "published_at",
+    )
     fieldsets = (
         (None, {"fields": ("title", "slug", "category", "status", "order", "loaded_at")}),
         (_("content"), {"fields": ("summary", "body", "questions")}),
         (_("translations"), {"fields": ("translation_links",)}),
-        (_("preview and history"), {"fields": ("preview_links", "author", "created_at", "updated_at", "published_at")}),
+        (
+            _("preview and history"),
+            {"fields": ("preview_links", "author", "created_at", "updated_at", "published_at")},
+        ),
     )
     actions = ("publish", "unpublish")
 

@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy
 
 from core.languages import source_language, target_languages
 
+from .forms import TranslationEditForm, TranslationImportForm
 from .machine import configured_translator
+from .models import Article
 from .translations import permissions, selectors, services
 from .translations.formats import FORMATS, ExchangeError, guess_format, read, write
 from .translations.rules import EXCHANGED_FIELDS, State
-from .forms import TranslationEditForm, TranslationImportForm
-from .models import Article
 
 STATE_LABELS = {
     State.MISSING: gettext_lazy("missing"),
@@ -55,7 +55,9 @@ class TranslatorAccessMixin:
         return super().has_view_permission(request, obj) or permissions.is_translator(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) or bool(permissions.translatable_languages(request.user))
+        return super().has_change_permission(request, obj) or bool(
+            permissions.translatable_languages(request.user)
+        )
 
     def has_publish_permission(self, request) -> bool:
         return self._editor(request)
@@ -64,7 +66,11 @@ class TranslatorAccessMixin:
         allowed = permissions.editable_fields(request.user, self.model)
         if "*" in allowed:
             return []
-        return sorted(name for name in _all_form_fields(self.model) if name not in allowed and not self._is_plain_translated(name))
+        return sorted(
+            name
+            for name in _all_form_fields(self.model)
+            if name not in allowed and not self._is_plain_translated(name)
+        )
 
     def _is_plain_translated(self, name: str) -> bool:
         # modeltranslation replaces "title" by title_en, title_fr...; only those appear in the form.
@@ -86,7 +92,9 @@ class TranslatorAccessMixin:
             tampered = sorted(key for key in request.POST if key in locked)
             if tampered:
                 # Refused outright rather than silently ignored: nothing of this request is saved.
-                raise PermissionDenied(_("You may not change these fields: %(fields)s") % {"fields": ", ".join(tampered)})
+                raise PermissionDenied(
+                    _("You may not change these fields: %(fields)s") % {"fields": ", ".join(tampered)}
+                )
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
@@ -101,7 +109,7 @@ class TranslatorAccessMixin:
             path(
                 "<path:object_id>/translate/<str:language>/",
                 self.admin_site.admin_view(self.translate_view),
-                name="%s_%s_translate" % info,
+                name=f"{info[0]}_{info[1]}_translate",
             ),
         ]
         return urls + super().get_urls()
@@ -135,7 +143,10 @@ class TranslatorAccessMixin:
         if obj is None or language not in target_languages():
             raise Http404(_("There is no such translation."))
         user = request.user
-        may_translate, may_review = permissions.can_translate(user, language), permissions.can_review(user, language)
+        may_translate, may_review = (
+            permissions.can_translate(user, language),
+            permissions.can_review(user, language),
+        )
         if not (may_translate or may_review):
             raise PermissionDenied(_("You may not translate into this language."))
         kind = self.kind
@@ -150,7 +161,11 @@ class TranslatorAccessMixin:
                     return HttpResponseRedirect(request.path)
                 if action == "machine":
                     services.translation_machine_translate(obj=obj, language=language, user=user)
-                    self.message_user(request, _("Machine translation stored; it needs a reviewer's approval."), messages.SUCCESS)
+                    self.message_user(
+                        request,
+                        _("Machine translation stored; it needs a reviewer's approval."),
+                        messages.SUCCESS,
+                    )
                     return HttpResponseRedirect(request.path)
                 if action == "save":
                     if not may_translate:
@@ -159,7 +174,11 @@ class TranslatorAccessMixin:
                     if form.is_valid():
                         values = {name: form.cleaned_data[name] for name in EXCHANGED_FIELDS[kind]}
                         services.translation_save(
-                            obj=obj, language=language, values=values, user=user, up_to_date=form.cleaned_data["up_to_date"]
+                            obj=obj,
+                            language=language,
+                            values=values,
+                            user=user,
+                            up_to_date=form.cleaned_data["up_to_date"],
                         )
                         self.message_user(request, _("Translation saved."), messages.SUCCESS)
                         return HttpResponseRedirect(request.path)
@@ -174,7 +193,8 @@ class TranslatorAccessMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": _("%(object)s — translation into %(language)s") % {"object": obj, "language": status.language_name},
+            "title": _("%(object)s — translation into %(language)s")
+            % {"object": obj, "language": status.language_name},
             "object": obj,
             "language": language,
             "status": status,
@@ -182,7 +202,8 @@ class TranslatorAccessMixin:
             "form": form,
             "diff": diff,
             "source": [
-                (name, selectors.text_in(obj, source_language(), [name])[name]) for name in EXCHANGED_FIELDS[kind]
+                (name, selectors.text_in(obj, source_language(), [name])[name])
+                for name in EXCHANGED_FIELDS[kind]
             ],
             "may_translate": may_translate,
             "may_review": may_review and status.machine,
@@ -190,7 +211,9 @@ class TranslatorAccessMixin:
             and configured_translator() is not None
             and (status.state == State.MISSING or status.machine),
             "public_url": public_url,
-            "change_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]),
+            "change_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]
+            ),
         }
         return TemplateResponse(request, "admin/kb/translate.html", context)
 
@@ -203,21 +226,31 @@ class TranslationsDashboardMixin:
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         urls = [
-            path("translations/", self.admin_site.admin_view(self.coverage_view), name="%s_%s_coverage" % info),
+            path(
+                "translations/",
+                self.admin_site.admin_view(self.coverage_view),
+                name=f"{info[0]}_{info[1]}_coverage",
+            ),
             path(
                 "translations/export/<str:language>/<str:fmt>/",
                 self.admin_site.admin_view(self.export_view),
-                name="%s_%s_export_translations" % info,
+                name=f"{info[0]}_{info[1]}_export_translations",
             ),
-            path("translations/import/", self.admin_site.admin_view(self.import_view), name="%s_%s_import_translations" % info),
+            path(
+                "translations/import/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{info[0]}_{info[1]}_import_translations",
+            ),
         ]
         return urls + super().get_urls()
 
     def _languages(self, request) -> list[str]:
         user = request.user
         languages = [
-            language for language in target_languages()
-            if language in permissions.translatable_languages(user) or language in permissions.reviewable_languages(user)
+            language
+            for language in target_languages()
+            if language in permissions.translatable_languages(user)
+            or language in permissions.reviewable_languages(user)
         ]
         if not languages:
             raise PermissionDenied(_("Only editors and translators see translations."))
@@ -258,7 +291,9 @@ class TranslationsDashboardMixin:
             raise Http404(_("There is no such export."))
         data = write(selectors.translations_export(language=language), fmt)
         extension = "xlf" if fmt == "xliff" else "po"
-        response = HttpResponse(data, content_type="application/x-xliff+xml" if fmt == "xliff" else "text/x-gettext-translation")
+        response = HttpResponse(
+            data, content_type="application/x-xliff+xml" if fmt == "xliff" else "text/x-gettext-translation"
+        )
         response["Content-Disposition"] = f'attachment; filename="help-center-{language}.{extension}"'
         return response
 
@@ -283,7 +318,11 @@ class TranslationsDashboardMixin:
                     self.message_user(
                         request,
                         _("Imported %(language)s: %(updated)d updated, %(unchanged)d unchanged.")
-                        % {"language": summary.language, "updated": len(summary.updated), "unchanged": summary.unchanged},
+                        % {
+                            "language": summary.language,
+                            "updated": len(summary.updated),
+                            "unchanged": summary.unchanged,
+                        },
                         messages.SUCCESS,
                     )
         context = {
@@ -294,4 +333,3 @@ class TranslationsDashboardMixin:
             "summary": summary,
         }
         return TemplateResponse(request, "admin/kb/import.html", context, status=400 if form.errors else 200)
-

@@ -23,6 +23,10 @@ class KbConfig(AppConfig):
         from .translations.permissions import permissions_ensure
 
         for model in (Article, Category, TranslationRecord):
-            post_save.connect(content_changed, sender=model, dispatch_uid=f"kb.content_changed.save.{model.__name__}")
-            post_delete.connect(content_changed, sender=model, dispatch_uid=f"kb.content_changed.delete.{model.__name__}")
+            post_save.connect(
+                content_changed, sender=model, dispatch_uid=f"kb.content_changed.save.{model.__name__}"
+            )
+            post_delete.connect(
+                content_changed, sender=model, dispatch_uid=f"kb.content_changed.delete.{model.__name__}"
+            )
         post_migrate.connect(permissions_ensure, sender=self, dispatch_uid="kb.translations.permissions")

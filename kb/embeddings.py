@@ -21,7 +21,9 @@ class DatabaseStore:
         found = {}
         try:
             for start in range(0, len(digests), BATCH):
-                rows = TextEmbedding.objects.filter(encoder=encoder, digest__in=digests[start : start + BATCH])
+                rows = TextEmbedding.objects.filter(
+                    encoder=encoder, digest__in=digests[start : start + BATCH]
+                )
                 for digest, vector in rows.values_list("digest", "vector"):
                     found[digest] = np.frombuffer(bytes(vector), dtype=np.float32)
         except DatabaseError:  # not migrated yet, or the database is away: embed them again
@@ -30,7 +32,9 @@ class DatabaseStore:
 
     def put_many(self, encoder: str, vectors: Mapping[str, np.ndarray]) -> None:
         rows = [
-            TextEmbedding(encoder=encoder, digest=digest, vector=np.asarray(vector, dtype=np.float32).tobytes())
+            TextEmbedding(
+                encoder=encoder, digest=digest, vector=np.asarray(vector, dtype=np.float32).tobytes()
+            )
             for digest, vector in vectors.items()
         ]
         try:

@@ -112,9 +112,7 @@ def parse_article(
     translations = {code: value for code, value in translations.items() if code not in skipped}
     unknown = [code for code in translations if code not in languages]
     if unknown:
-        raise _LineError(
-            f"unknown language {unknown[0]!r} (this site has: {', '.join(languages)})"
-        )
+        raise _LineError(f"unknown language {unknown[0]!r} (this site has: {', '.join(languages)})")
     if source_language not in translations:
         raise _LineError(f"the source language {source_language!r} translation is missing")
     status = data.get("status", "published")
@@ -168,7 +166,9 @@ def parse_article_lines(
             errors.append(f"{filename}:{number}: {exc}")
             continue
         if record.slug in seen:
-            errors.append(f"{filename}:{number}: slug {record.slug!r} already appears on line {seen[record.slug]}")
+            errors.append(
+                f"{filename}:{number}: slug {record.slug!r} already appears on line {seen[record.slug]}"
+            )
             continue
         seen[record.slug] = number
         records.append(record)

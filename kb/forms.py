@@ -39,7 +39,8 @@ class TranslationEditForm(forms.Form):
     """One language's text of an article or category, for the translator's page."""
 
     up_to_date = forms.BooleanField(
-        label=_("I checked this translation against the current source: mark it as up to date"), required=False
+        label=_("I checked this translation against the current source: mark it as up to date"),
+        required=False,
     )
 
     def __init__(self, *args, kind: str, **kwargs) -> None:
@@ -48,13 +49,23 @@ class TranslationEditForm(forms.Form):
             "title": forms.CharField(label=_("title"), max_length=255, required=False),
             "name": forms.CharField(label=_("name"), max_length=120, required=False),
             "slug": forms.SlugField(label=_("slug"), max_length=120, required=False, allow_unicode=False),
-            "summary": forms.CharField(label=_("summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})),
-            "description": forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3})),
-            "body": forms.CharField(label=_("body"), required=False, widget=forms.Textarea(attrs={"rows": 16})),
+            "summary": forms.CharField(
+                label=_("summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+            ),
+            "description": forms.CharField(
+                label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+            ),
+            "body": forms.CharField(
+                label=_("body"), required=False, widget=forms.Textarea(attrs={"rows": 16})
+            ),
             "questions": forms.CharField(
                 label=_("questions customers ask"), required=False, widget=forms.Textarea(attrs={"rows": 5})
             ),
         }
-        names = ("title", "slug", "summary", "body", "questions") if kind == "article" else ("name", "slug", "description")
+        names = (
+            ("title", "slug", "summary", "body", "questions")
+            if kind == "article"
+            else ("name", "slug", "description")
+        )
         for name in reversed(names):
             self.fields = {name: fields[name], **self.fields}

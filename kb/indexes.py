@@ -1,8 +1,9 @@
 """Per-process search indexes over the published articles, one per language.
 
 Each web worker keeps its own indexes and rebuilds one when the published content changes: the
-version (article/category/translation-record counts and last update times) costs three small aggregate queries, made at
-most once a second per worker, so several workers or machines need no coordination to see an edit.
+version (article/category/translation-record counts and last update times) costs three small
+aggregate queries, made at most once a second per worker, so several workers or machines need no
+coordination to see an edit.
 """
 
 import logging
@@ -25,7 +26,6 @@ from .rendering import markdown_to_text
 from .search import AnswerEngine, Document
 from .search.engine import Targets
 from .search.offtopic import offtopic_questions
-
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,14 @@ def content_version() -> tuple:
     categories = Category.objects.aggregate(n=Count("id"), last=Max("updated_at"))
     # Translation records decide the notices on public pages (outdated, machine translated).
     records = TranslationRecord.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    version = (articles["n"], articles["last"], categories["n"], categories["last"], records["n"], records["last"])
+    version = (
+        articles["n"],
+        articles["last"],
+        categories["n"],
+        categories["last"],
+        records["n"],
+        records["last"],
+    )
     _version_memo = (now, version)
     return version
 
@@ -103,7 +110,9 @@ _documents: dict[tuple[str, int], tuple[tuple, Document, ArticleLink]] = {}
 
 
 def _link(title: str, slug: str, language: str) -> ArticleLink:
-    return ArticleLink(title=title, slug=slug, url=reverse("kb:article", kwargs={"slug": slug}), language=language)
+    return ArticleLink(
+        title=title, slug=slug, url=reverse("kb:article", kwargs={"slug": slug}), language=language
+    )
 
 
 def _article_entries(language: str) -> list[tuple[Document, ArticleLink]]:
@@ -142,7 +151,9 @@ def _article_entries(language: str) -> list[tuple[Document, ArticleLink]]:
 _rebuilding: set[str] = set()
 
 
-def engine_build(documents: list[Document], language: str, source_documents: list[Document], *, encoder=None) -> AnswerEngine:
+def engine_build(
+    documents: list[Document], language: str, source_documents: list[Document], *, encoder=None
+) -> AnswerEngine:
     """An engine as the site builds it (its encoder, off-topic questions and target precisions), for
     the site's own articles and for `evaluate_bot`'s files alike. `source_documents`: the same
     articles in the source language, so that a question finds an article by meaning through either
@@ -199,7 +210,10 @@ def answer_engine(language: str) -> AnswerEngine:
             _rebuilding.add(language)
         if start:
             threading.Thread(
-                target=_rebuild_in_background, args=(language, version), name=f"engine-{language}", daemon=True
+                target=_rebuild_in_background,
+                args=(language, version),
+                name=f"engine-{language}",
+                daemon=True,
             ).start()
         return built.engine
     with _lock:
@@ -224,11 +238,15 @@ def article_links(language: str, ids) -> dict[int, ArticleLink]:
     title, source_title, slug, source_slug = (
         build_localized_fieldname(name, code) for name in ("title", "slug") for code in (language, source)
     )
-    rows = Article.objects.published().filter(pk__in=ids).values("pk", *{title, source_title, slug, source_slug})
+    rows = (
+        Article.objects.published().filter(pk__in=ids).values("pk", *{title, source_title, slug, source_slug})
+    )
     with translation.override(language):
         return {
             row["pk"]: _link(
-                row[title] or row[source_title], row[slug] or row[source_slug], language if row[title] else source
+                row[title] or row[source_title],
+                row[slug] or row[source_slug],
+                language if row[title] else source,
             )
             for row in rows
         }

@@ -9,7 +9,7 @@ LOWER_CASE_NAMES = frozenset({"fr", "es", "it", "pt", "ca", "ro", "pl", "sv", "d
 
 
 def written_in_notice(article_language: str, page_language: str) -> str:
-    """"In English", "En anglais", "英语版": what a card or result says of an article shown in another
+    """ "In English", "En anglais", "英语版": what a card or result says of an article shown in another
     language than the page's, in the page's language."""
     with translation.override(page_language):
         name = get_language_info(article_language)["name_translated"]

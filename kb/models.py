@@ -177,7 +177,12 @@ class SearchLog(models.Model):
     results = models.PositiveIntegerField(_("results"))
     # The best result, so that translators know which articles searches in their language lead to.
     top_article = models.ForeignKey(
-        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("top result")
+        Article,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("top result"),
     )
     created_at = models.DateTimeField(_("searched at"), auto_now_add=True, db_index=True)
 
@@ -194,10 +199,20 @@ class OfArticleOrCategory(models.Model):
     """Belongs to exactly one article or one category (both are translated the same way)."""
 
     article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="%(class)ss", verbose_name=_("article")
+        Article,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="%(class)ss",
+        verbose_name=_("article"),
     )
     category = models.ForeignKey(
-        Category, on_delete=models.CASCADE, null=True, blank=True, related_name="%(class)ss", verbose_name=_("category")
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="%(class)ss",
+        verbose_name=_("category"),
     )
 
     class Meta:
@@ -220,7 +235,12 @@ class SourceRevision(OfArticleOrCategory):
     number = models.PositiveIntegerField(_("revision"))
     text = models.JSONField(_("source text"), default=dict)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     created_at = models.DateTimeField(_("saved"), auto_now_add=True)
 
@@ -246,10 +266,20 @@ class TranslationRecord(OfArticleOrCategory):
     source_revision = models.PositiveIntegerField(_("made from source revision"))
     machine = models.BooleanField(_("machine translated, needs review"), default=False)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("updated by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("reviewed by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -259,8 +289,12 @@ class TranslationRecord(OfArticleOrCategory):
         verbose_name_plural = _("translation records")
         constraints = [
             *OfArticleOrCategory.Meta.constraints,
-            models.UniqueConstraint(fields=["article", "language"], name="kb_translation_one_per_article_language"),
-            models.UniqueConstraint(fields=["category", "language"], name="kb_translation_one_per_category_language"),
+            models.UniqueConstraint(
+                fields=["article", "language"], name="kb_translation_one_per_article_language"
+            ),
+            models.UniqueConstraint(
+                fields=["category", "language"], name="kb_translation_one_per_category_language"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -279,7 +313,9 @@ class TextEmbedding(models.Model):
     class Meta:
         verbose_name = _("text embedding")
         verbose_name_plural = _("text embeddings")
-        constraints = [models.UniqueConstraint(fields=["encoder", "digest"], name="kb_embedding_one_per_text")]
+        constraints = [
+            models.UniqueConstraint(fields=["encoder", "digest"], name="kb_embedding_one_per_text")
+        ]
 
     def __str__(self) -> str:
         return f"{self.encoder} {self.digest[:12]}"

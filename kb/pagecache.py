@@ -51,7 +51,9 @@ def _cacheable(request: HttpRequest) -> bool:
 def _key(request: HttpRequest) -> str:
     digest = salted_hmac(
         "kb.pagecache.key",
-        "\x1f".join([helpcenter_settings().release, get_language(), request.get_full_path(), repr(content_version())]),
+        "\x1f".join(
+            [helpcenter_settings().release, get_language(), request.get_full_path(), repr(content_version())]
+        ),
         algorithm="sha256",
     ).hexdigest()
     return f"kb:page:{digest}"

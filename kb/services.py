@@ -16,7 +16,15 @@ from modeltranslation.utils import build_localized_fieldname
 
 from .conf import helpcenter_settings
 from .exchange import ArticleRecord, ArticleText, CategoryRecord
-from .models import Article, ArticleFeedback, ArticleShownCount, ArticleStatus, ArticleViewCount, Category, SearchLog
+from .models import (
+    Article,
+    ArticleFeedback,
+    ArticleShownCount,
+    ArticleStatus,
+    ArticleViewCount,
+    Category,
+    SearchLog,
+)
 from .translations.services import source_revision_record
 
 
@@ -123,9 +131,13 @@ def content_save(*, obj: Article | Category, author: AbstractBaseUser | None = N
     source_revision_record(obj=obj, author=author)
 
 
-def search_log_record(*, query: str, language: str, results: int, top_article_id: int | None = None) -> SearchLog:
+def search_log_record(
+    *, query: str, language: str, results: int, top_article_id: int | None = None
+) -> SearchLog:
     """Remember a search for the content-gap and translation-priority reports."""
-    return SearchLog.objects.create(query=query[:255], language=language, results=results, top_article_id=top_article_id)
+    return SearchLog.objects.create(
+        query=query[:255], language=language, results=results, top_article_id=top_article_id
+    )
 
 
 def articles_set_status(*, articles: Iterable[Article], status: str) -> int:

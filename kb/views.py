@@ -10,14 +10,14 @@ from django.views.decorators.http import condition, require_POST, require_safe
 from core.ratelimits import rate_limited
 
 from . import selectors, services
-from .translations.rules import State
-from .translations.selectors import translation_status
 from .conditional import public_page_etag, public_page_last_modified
-from .pagecache import cached_public_page
 from .conf import helpcenter_settings
 from .forms import FeedbackForm, SearchForm
 from .models import Article
+from .pagecache import cached_public_page
 from .rendering import cached_markdown_to_html
+from .translations.rules import State
+from .translations.selectors import translation_status
 
 
 def _language_name(code: str) -> str:
@@ -99,7 +99,10 @@ def _article_page(
             with translation.override(conf.source_language):
                 source_url = article.get_absolute_url()
             translation_notice = (
-                _("The original of this article was updated since it was translated; this translation may be out of date.")
+                _(
+                    "The original of this article was updated since it was translated; this translation "
+                    "may be out of date."
+                )
                 if state == State.OUTDATED
                 else _("This article was translated automatically and has not been reviewed yet.")
             )
@@ -139,7 +142,10 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if article.is_published:
         services.article_view_record(article_id=article.pk, language=get_language())
         # A cached copy of this page counts its views too.
-        request.page_cache_after_hit = (services.article_view_record, {"article_id": article.pk, "language": get_language()})
+        request.page_cache_after_hit = (
+            services.article_view_record,
+            {"article_id": article.pk, "language": get_language()},
+        )
     return _article_page(request, article, feedback_form=FeedbackForm())
 
 
@@ -185,7 +191,10 @@ def search(request: HttpRequest) -> HttpResponse:
             min_relative_score=conf.search_min_relative_score,
         )
         services.search_log_record(
-            query=query, language=language, results=len(results), top_article_id=results[0].article.pk if results else None
+            query=query,
+            language=language,
+            results=len(results),
+            top_article_id=results[0].article.pk if results else None,
         )
     return render(
         request,

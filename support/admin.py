@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Handoff, HandoffDelivery, OutgoingEmail, Region, RegionClosure, Ticket, TicketEvent, TicketMessage
+from .models import (
+    Handoff,
+    HandoffDelivery,
+    OutgoingEmail,
+    Region,
+    RegionClosure,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
 
 
 class RegionClosureInline(admin.TabularInline):
@@ -45,14 +54,35 @@ class TicketEventInline(admin.TabularInline):
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     # Tickets are created through ticket_create (contact form, chat, agents' pages), never here.
-    list_display = ("reference", "subject", "region", "language", "status", "assigned_to", "first_response_due", "created_at")
+    list_display = (
+        "reference",
+        "subject",
+        "region",
+        "language",
+        "status",
+        "assigned_to",
+        "first_response_due",
+        "created_at",
+    )
     list_filter = ("status", "region", "language", "source")
     list_select_related = ("region", "assigned_to")
     search_fields = ("reference", "subject", "requester_email", "requester_name")
     readonly_fields = (
-        "reference", "requester_email", "requester_name", "language", "customer_timezone", "source", "region",
-        "status", "assigned_to", "covers_language", "transcript", "first_response_due", "first_responded_at",
-        "created_at", "updated_at",
+        "reference",
+        "requester_email",
+        "requester_name",
+        "language",
+        "customer_timezone",
+        "source",
+        "region",
+        "status",
+        "assigned_to",
+        "covers_language",
+        "transcript",
+        "first_response_due",
+        "first_responded_at",
+        "created_at",
+        "updated_at",
     )
     fields = ("reference", "subject", "priority", *readonly_fields[1:])
     inlines = [TicketMessageInline, TicketEventInline]
@@ -89,11 +119,31 @@ class HandoffAdmin(admin.ModelAdmin):
 class OutgoingEmailAdmin(admin.ModelAdmin):
     """Customer e-mails and whether the mail server took them; staff read, the retry loop writes."""
 
-    list_display = ("ticket", "to", "subject", "status", "attempts", "next_attempt_at", "last_error", "created_at")
+    list_display = (
+        "ticket",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+    )
     list_filter = ("status",)
     list_select_related = ("ticket",)
     search_fields = ("to", "subject", "ticket__reference")
-    readonly_fields = ("ticket", "to", "subject", "body", "status", "attempts", "next_attempt_at", "last_error", "created_at", "sent_at")
+    readonly_fields = (
+        "ticket",
+        "to",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -23,7 +23,9 @@ class ContactForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=120, required=False)
     email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    message = forms.CharField(label=_("How can we help?"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 7}))
+    message = forms.CharField(
+        label=_("How can we help?"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 7})
+    )
     timezone = CustomerTimezoneField(required=False, widget=forms.HiddenInput)
     # A fresh key per form: a double submit of the same form creates one ticket.
     submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
@@ -44,14 +46,19 @@ def single_line(value: str) -> str:
 
 
 class CustomerReplyForm(forms.Form):
-    message = forms.CharField(label=_("Add a message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5}))
+    message = forms.CharField(
+        label=_("Add a message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
+    )
 
 
 class AgentReplyForm(forms.Form):
     body = forms.CharField(label=_("Message"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 6}))
     public = forms.TypedChoiceField(
         label=_("Send as"),
-        choices=[("1", _("Public reply (e-mailed to the customer)")), ("0", _("Internal note (agents only)"))],
+        choices=[
+            ("1", _("Public reply (e-mailed to the customer)")),
+            ("0", _("Internal note (agents only)")),
+        ],
         coerce=lambda value: value == "1",
         initial="1",
         widget=forms.RadioSelect,
@@ -64,7 +71,10 @@ class TicketStatusForm(forms.Form):
 
 class TicketAssignForm(forms.Form):
     agent = forms.ModelChoiceField(
-        label=_("Assigned agent"), queryset=get_user_model().objects.none(), required=False, empty_label=_("Nobody")
+        label=_("Assigned agent"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
     )
 
     def __init__(self, *args, region: Region, **kwargs):
@@ -77,6 +87,10 @@ class TicketMoveForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=[("", _("All open"))] + list(TicketStatus.choices), required=False)
-    language = forms.ChoiceField(label=_("Language"), choices=[("", _("Any"))] + list(settings.LANGUAGES), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All open"))] + list(TicketStatus.choices), required=False
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Any"))] + list(settings.LANGUAGES), required=False
+    )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)

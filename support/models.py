@@ -29,7 +29,9 @@ class Region(models.Model):
     code = models.SlugField(_("code"), max_length=16, unique=True, help_text=_("Short name, e.g. EMEA."))
     name = models.CharField(_("name"), max_length=80)
     timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
-    languages = models.JSONField(_("languages"), default=list, help_text=_("Language codes the team answers in."))
+    languages = models.JSONField(
+        _("languages"), default=list, help_text=_("Language codes the team answers in.")
+    )
     hours = models.CharField(
         _("weekly hours"),
         max_length=500,
@@ -46,7 +48,9 @@ class Region(models.Model):
         help_text=_("Slack-compatible incoming webhook: an https:// address on a public host."),
     )
     handoff_email = models.EmailField(_("hand-off e-mail"), blank=True)
-    agents = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="support_regions", verbose_name=_("agents"))
+    agents = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="support_regions", verbose_name=_("agents")
+    )
 
     class Meta:
         ordering = ["order", "code"]
@@ -64,9 +68,7 @@ class Region(models.Model):
 
     def to_schedule(self, closures=None) -> schedule.RegionSchedule:
         if closures is None:
-            closures = tuple(
-                schedule.Closure(c.start, c.end, c.reason) for c in self.closures.all()
-            )
+            closures = tuple(schedule.Closure(c.start, c.end, c.reason) for c in self.closures.all())
         return schedule.RegionSchedule(
             code=self.code,
             name=self.name,
@@ -81,7 +83,9 @@ class Region(models.Model):
 
 
 class RegionClosure(models.Model):
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="closures", verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="closures", verbose_name=_("region")
+    )
     start = models.DateField(_("first day"))
     end = models.DateField(_("last day"))
     reason = models.CharField(_("reason"), max_length=120, blank=True)
@@ -133,13 +137,23 @@ class Ticket(models.Model):
     language = models.CharField(_("language"), max_length=16)
     customer_timezone = models.CharField(_("customer time zone"), max_length=64, default="UTC")
     subject = models.CharField(_("subject"), max_length=200)
-    status = models.CharField(_("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW)
-    priority = models.CharField(_("priority"), max_length=16, choices=TicketPriority.choices, default=TicketPriority.NORMAL)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("region"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=TicketPriority.choices, default=TicketPriority.NORMAL
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("region")
+    )
     covers_language = models.BooleanField(_("region speaks the language"), default=True)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="assigned_tickets", verbose_name=_("assigned agent"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assigned agent"),
     )
     source = models.CharField(_("source"), max_length=16, choices=TicketSource.choices)
     transcript = models.JSONField(_("chat transcript"), default=list, blank=True)
@@ -170,9 +184,13 @@ class MessageKind(models.TextChoices):
 
 
 class TicketMessage(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("author"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("author")
+    )
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -200,9 +218,13 @@ class EventKind(models.TextChoices):
 class TicketEvent(models.Model):
     """Append-only history of a ticket: nothing here is ever edited or deleted."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"))
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
     kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by")
+    )
     detail = models.CharField(_("detail"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
@@ -216,7 +238,9 @@ class TicketEvent(models.Model):
 
 
 class Handoff(models.Model):
-    from_region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="handoffs_out", verbose_name=_("from"))
+    from_region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="handoffs_out", verbose_name=_("from")
+    )
     shift_end = models.DateTimeField(_("shift ended"))
     tickets = models.ManyToManyField(Ticket, blank=True, related_name="handoffs", verbose_name=_("tickets"))
     summary = models.TextField(_("summary"), blank=True)
@@ -228,7 +252,9 @@ class Handoff(models.Model):
         verbose_name_plural = _("hand-offs")
         constraints = [
             # One hand-off per shift end: a second run of the command finds it done.
-            models.UniqueConstraint(fields=["from_region", "shift_end"], name="support_one_handoff_per_shift_end")
+            models.UniqueConstraint(
+                fields=["from_region", "shift_end"], name="support_one_handoff_per_shift_end"
+            )
         ]
 
     def __str__(self) -> str:
@@ -244,10 +270,16 @@ class DeliveryStatus(models.TextChoices):
 class HandoffDelivery(models.Model):
     """A hand-off summary to post to a receiving region; retried with backoff until it goes through."""
 
-    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("hand-off"))
-    to_region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="handoffs_in", verbose_name=_("to"))
+    handoff = models.ForeignKey(
+        Handoff, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("hand-off")
+    )
+    to_region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="handoffs_in", verbose_name=_("to")
+    )
     text = models.TextField(_("text"))
-    status = models.CharField(_("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
@@ -270,11 +302,15 @@ class OutgoingEmail(models.Model):
     """An e-mail to a customer, kept until the mail server took it: a server that is down delays it,
     retries back off, and one that keeps failing is shown to staff on the ticket."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="emails", verbose_name=_("ticket"))
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="emails", verbose_name=_("ticket")
+    )
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"))
-    status = models.CharField(_("status"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)

@@ -122,7 +122,9 @@ def emails_retry(*, now: datetime | None = None) -> int:
     """Try the e-mails whose next attempt is due; how many went out."""
     now = now or timezone.now()
     sent = 0
-    due = OutgoingEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at")
+    due = OutgoingEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now).order_by(
+        "next_attempt_at"
+    )
     for email in due[:200]:
         sent += email_attempt(email, now=now)
     return sent
@@ -141,14 +143,19 @@ def deliver(delivery: HandoffDelivery, *, now: datetime) -> None:
         if region.webhook_url:
             post_webhook(region.webhook_url, delivery.text)
         if region.handoff_email:
-            send_mail(f"[{delivery.handoff.from_region.code} → {region.code}] hand-off", delivery.text, None, [region.handoff_email])
+            send_mail(
+                f"[{delivery.handoff.from_region.code} → {region.code}] hand-off",
+                delivery.text,
+                None,
+                [region.handoff_email],
+            )
     except Exception as exc:  # noqa: BLE001 - network and mail errors are all retried
         delivery.last_error = f"{type(exc).__name__}: {exc}"[:300]
         if delivery.attempts >= support_settings().delivery_max_attempts:
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
         else:
-            delivery.next_attempt_at = now + timedelta(minutes=2 ** delivery.attempts)
+            delivery.next_attempt_at = now + timedelta(minutes=2**delivery.attempts)
     else:
         delivery.status = DeliveryStatus.SENT
         delivery.next_attempt_at = None

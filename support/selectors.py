@@ -56,7 +56,9 @@ def regions_overview(*, now: datetime) -> list[RegionStatus]:
                 tickets__first_response_due__lt=now,
             ),
         ),
-        oldest=Min("tickets__created_at", filter=Q(tickets__status__in=(TicketStatus.NEW, TicketStatus.OPEN))),
+        oldest=Min(
+            "tickets__created_at", filter=Q(tickets__status__in=(TicketStatus.NEW, TicketStatus.OPEN))
+        ),
     )
     rows = []
     for region in regions:
@@ -110,7 +112,12 @@ def tickets_report(*, since: datetime) -> Report:
     responses against their due times: what a support lead needs to decide when to staff a region."""
     rows = list(
         Ticket.objects.filter(created_at__gte=since).values_list(
-            "created_at", "customer_timezone", "region__code", "language", "first_response_due", "first_responded_at"
+            "created_at",
+            "customer_timezone",
+            "region__code",
+            "language",
+            "first_response_due",
+            "first_responded_at",
         )
     )
     by_utc, by_local = [0] * 24, [0] * 24
@@ -132,7 +139,9 @@ def tickets_report(*, since: datetime) -> Report:
     return Report(
         by_hour_utc=by_utc,
         by_hour_local=by_local,
-        by_region_language=sorted(((r, lang, n) for (r, lang), n in pairs.items()), key=lambda x: (-x[2], x[0], x[1])),
+        by_region_language=sorted(
+            ((r, lang, n) for (r, lang), n in pairs.items()), key=lambda x: (-x[2], x[0], x[1])
+        ),
         responded=len(responses),
         responded_in_time=in_time,
         median_first_response=responses[len(responses) // 2] if responses else None,

@@ -111,7 +111,9 @@ def ticket_create(
         if existing is None:
             raise
         return _created_result(existing, created=False, now=now)
-    return TicketCreated(ticket=ticket, created=True, opens_at=assignment.opens_at, open_now=assignment.open_now)
+    return TicketCreated(
+        ticket=ticket, created=True, opens_at=assignment.opens_at, open_now=assignment.open_now
+    )
 
 
 def _created_result(ticket: Ticket, *, created: bool, now: datetime) -> TicketCreated:
@@ -121,7 +123,9 @@ def _created_result(ticket: Ticket, *, created: bool, now: datetime) -> TicketCr
 
 
 @transaction.atomic
-def ticket_reply(*, ticket: Ticket, author: AbstractBaseUser, body: str, public: bool, now: datetime | None = None) -> TicketMessage:
+def ticket_reply(
+    *, ticket: Ticket, author: AbstractBaseUser, body: str, public: bool, now: datetime | None = None
+) -> TicketMessage:
     """An agent's public reply (e-mailed to the customer after commit) or internal note."""
     now = now or timezone.now()
     message = TicketMessage.objects.create(
@@ -173,7 +177,9 @@ def ticket_assign(*, ticket: Ticket, agent: AbstractBaseUser | None, actor: Abst
     _event(ticket, EventKind.ASSIGNED, agent.get_username() if agent else "unassigned", actor)
 
 
-def _remaining_due(ticket: Ticket, old: schedule.RegionSchedule, new: schedule.RegionSchedule, now: datetime) -> datetime | None:
+def _remaining_due(
+    ticket: Ticket, old: schedule.RegionSchedule, new: schedule.RegionSchedule, now: datetime
+) -> datetime | None:
     """Carry the unused part of the first-response time over to the new region's hours."""
     if ticket.first_responded_at is not None:
         return ticket.first_response_due
@@ -183,7 +189,9 @@ def _remaining_due(ticket: Ticket, old: schedule.RegionSchedule, new: schedule.R
 
 
 @transaction.atomic
-def ticket_move(*, ticket: Ticket, region: Region, actor: AbstractBaseUser, now: datetime | None = None) -> None:
+def ticket_move(
+    *, ticket: Ticket, region: Region, actor: AbstractBaseUser, now: datetime | None = None
+) -> None:
     """Move a ticket to another region's queue (unassigned there)."""
     now = now or timezone.now()
     if ticket.region_id == region.pk:
@@ -194,7 +202,9 @@ def ticket_move(*, ticket: Ticket, region: Region, actor: AbstractBaseUser, now:
     ticket.region = region
     ticket.assigned_to = None
     ticket.covers_language = schedules[region.pk].speaks(ticket.language)
-    ticket.save(update_fields=["region", "assigned_to", "covers_language", "first_response_due", "updated_at"])
+    ticket.save(
+        update_fields=["region", "assigned_to", "covers_language", "first_response_due", "updated_at"]
+    )
     _event(ticket, EventKind.MOVED, f"{old_code} → {region.code}", actor)
 
 
@@ -204,7 +214,9 @@ class HandoffResult:
     moved: int
 
 
-def handoff_run(*, now: datetime | None = None, window: timedelta = timedelta(hours=12)) -> list[HandoffResult]:
+def handoff_run(
+    *, now: datetime | None = None, window: timedelta = timedelta(hours=12)
+) -> list[HandoffResult]:
     """Hand open work over at every shift end in the last `window` that has not been handed off.
 
     Tickets still waiting for a first answer and not held by an agent move to the next region on
@@ -262,7 +274,9 @@ def _move_waiting_tickets(handoff, regions, schedules, by_code, now) -> int:
         text = _summary(source.code, regions[target_id].code, group)
         lines.append(text)
         if regions[target_id].webhook_url or regions[target_id].handoff_email:
-            HandoffDelivery.objects.create(handoff=handoff, to_region_id=target_id, text=text, next_attempt_at=now)
+            HandoffDelivery.objects.create(
+                handoff=handoff, to_region_id=target_id, text=text, next_attempt_at=now
+            )
     handoff.summary = "\n\n".join(lines) or f"{source.code}: nothing waiting at shift end."
     handoff.save(update_fields=["summary"])
     return sum(len(group) for group in moved.values())
@@ -272,7 +286,8 @@ def _summary(from_code: str, to_code: str, tickets: list[Ticket]) -> str:
     header = f"Hand-off {from_code} → {to_code}: {len(tickets)} ticket(s) waiting for a first answer."
     items = [
         f"• {t.reference} [{t.language}] {t.subject} (due {t.first_response_due:%Y-%m-%d %H:%M} UTC)"
-        if t.first_response_due else f"• {t.reference} [{t.language}] {t.subject}"
+        if t.first_response_due
+        else f"• {t.reference} [{t.language}] {t.subject}"
         for t in tickets
     ]
     return "\n".join([header, *items])

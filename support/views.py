@@ -53,7 +53,10 @@ def contact(request: HttpRequest) -> HttpResponse:
                 idempotency_key=f"web:{data['submission']}",
             )
         except services.NoRegionError:
-            form.add_error(None, _("We cannot take requests right now: no support team is set up. Please try again later."))
+            form.add_error(
+                None,
+                _("We cannot take requests right now: no support team is set up. Please try again later."),
+            )
         else:
             request.session["support.last_ticket"] = created.ticket.pk
             return render(request, "support/contact_done.html", _arrival_context(created.ticket, created))
@@ -96,9 +99,12 @@ def _transcript_lines(ticket: Ticket) -> list[dict]:
         # The assistant's confidence in each article it showed, as the probability it was right.
         shown = [
             {"title": a.get("title", ""), "likely": round(100 * float(a.get("confidence") or 0))}
-            for a in line.get("articles") or [] if isinstance(a, dict)
+            for a in line.get("articles") or []
+            if isinstance(a, dict)
         ]
-        lines.append({**line, "who": roles.get(line.get("role"), line.get("role", "")), "at": at, "shown": shown})
+        lines.append(
+            {**line, "who": roles.get(line.get("role"), line.get("role", "")), "at": at, "shown": shown}
+        )
     return lines
 
 
@@ -145,9 +151,13 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
     forms = {
         "reply": AgentReplyForm(request.POST if action == "reply" else None),
-        "status": TicketStatusForm(request.POST if action == "status" else None, initial={"status": ticket.status}),
+        "status": TicketStatusForm(
+            request.POST if action == "status" else None, initial={"status": ticket.status}
+        ),
         "assign": TicketAssignForm(
-            request.POST if action == "assign" else None, region=ticket.region, initial={"agent": ticket.assigned_to}
+            request.POST if action == "assign" else None,
+            region=ticket.region,
+            initial={"agent": ticket.assigned_to},
         ),
         "move": TicketMoveForm(request.POST if action == "move" else None, initial={"region": ticket.region}),
     }
@@ -160,7 +170,9 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             if action == "reply":
-                services.ticket_reply(ticket=ticket, author=request.user, body=data["body"], public=data["public"])
+                services.ticket_reply(
+                    ticket=ticket, author=request.user, body=data["body"], public=data["public"]
+                )
                 messages.success(request, _("Reply sent.") if data["public"] else _("Note added."))
             elif action == "status":
                 services.ticket_set_status(ticket=ticket, status=data["status"], actor=request.user)
@@ -198,8 +210,15 @@ def report(request: HttpRequest) -> HttpResponse:
     data = selectors.tickets_report(since=timezone.now() - timedelta(days=days))
     peak = max([*data.by_hour_utc, *data.by_hour_local, 1])
     hours = [
-        {"hour": h, "utc": data.by_hour_utc[h], "local": data.by_hour_local[h],
-         "utc_pct": round(100 * data.by_hour_utc[h] / peak), "local_pct": round(100 * data.by_hour_local[h] / peak)}
+        {
+            "hour": h,
+            "utc": data.by_hour_utc[h],
+            "local": data.by_hour_local[h],
+            "utc_pct": round(100 * data.by_hour_utc[h] / peak),
+            "local_pct": round(100 * data.by_hour_local[h] / peak),
+        }
         for h in range(24)
     ]
-    return _staff_render(request, "support/agents/report.html", {"report": data, "hours": hours, "days": days})
+    return _staff_render(
+        request, "support/agents/report.html", {"report": data, "hours": hours, "days": days}
+    )

@@ -79,7 +79,10 @@ def post(url: str, text: str, *, timeout: float = 5.0) -> None:
     """POST a Slack-compatible message; raises on any failure, refusal or non-2xx answer."""
     check_url(url, resolve=True)
     request = urllib.request.Request(
-        url, data=json.dumps({"text": text}).encode(), headers={"Content-Type": "application/json"}, method="POST"
+        url,
+        data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
     )
     with _opener.open(request, timeout=timeout) as response:  # noqa: S310 - checked above
         if response.status >= 300:

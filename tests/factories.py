@@ -13,7 +13,9 @@ from kb.services import content_save
 _sequence = count(1)
 
 
-def make_category(*, slug: str | None = None, names: dict[str, str] | None = None, order: int = 0) -> Category:
+def make_category(
+    *, slug: str | None = None, names: dict[str, str] | None = None, order: int = 0
+) -> Category:
     slug = slug or f"category-{next(_sequence)}"
     category = Category(slug_en=slug, order=order)
     for language, name in (names or {"en": slug.replace("-", " ").title()}).items():
@@ -32,9 +34,7 @@ def make_article(
 ) -> Article:
     """`translations` maps a language to title/summary/body/questions(list)/slug."""
     slug = slug or f"article-{next(_sequence)}"
-    article = Article(
-        category=category or make_category(), status=status, order=order, slug_en=slug
-    )
+    article = Article(category=category or make_category(), status=status, order=order, slug_en=slug)
     translations = translations or {"en": {"title": slug.replace("-", " ").capitalize()}}
     for language, fields in translations.items():
         for field, value in fields.items():

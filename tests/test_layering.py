@@ -71,7 +71,10 @@ def imports_of(source: str, module: str, *, is_package: bool = False) -> list[Im
                 target = node.module or ""
             found.append(Import(target, node.lineno))
             # `from . import services` imports a module too.
-            found += [Import(f"{target}.{alias.name}" if target else alias.name, node.lineno) for alias in node.names]
+            found += [
+                Import(f"{target}.{alias.name}" if target else alias.name, node.lineno)
+                for alias in node.names
+            ]
     return found
 
 
@@ -79,7 +82,10 @@ def other_apps_models(source: str, app: str) -> list[int]:
     """Lines of `apps.get_model("other_app", ...)` / get_model("other_app.Model") calls."""
     lines = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "get_model":
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", "")) == "get_model"
+        ):
             if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
                 label = node.args[0].value.split(".")[0]
                 if label != app:
@@ -101,7 +107,9 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
         if pure and top == "django":
             found.append(f"{relative}:{item.line}: a pure module imports {item.module}")
     if "/migrations/" not in relative:
-        found += [f"{relative}:{line}: apps.get_model names another app" for line in other_apps_models(source, app)]
+        found += [
+            f"{relative}:{line}: apps.get_model names another app" for line in other_apps_models(source, app)
+        ]
     return found
 
 

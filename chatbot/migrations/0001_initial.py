@@ -6,50 +6,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('support', '0001_initial'),
+        ("support", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('language', models.CharField(choices=[('en', 'English'), ('fr', 'French'), ('zh-hans', 'Simplified Chinese'), ('es', 'Spanish'), ('de', 'German'), ('ja', 'Japanese')], max_length=16, verbose_name='language')),
-                ('timezone', models.CharField(default='UTC', max_length=64, verbose_name='customer time zone')),
-                ('status', models.CharField(choices=[('open', 'open'), ('escalated', 'handed to a person'), ('closed', 'closed')], default='open', max_length=16, verbose_name='status')),
-                ('owner', models.CharField(db_index=True, editable=False, max_length=64)),
-                ('handoff_reason', models.CharField(blank=True, max_length=32, verbose_name='hand-off reason')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='started')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended')),
-                ('ticket', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversation', to='support.ticket', verbose_name='ticket')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("fr", "French"),
+                            ("zh-hans", "Simplified Chinese"),
+                            ("es", "Spanish"),
+                            ("de", "German"),
+                            ("ja", "Japanese"),
+                        ],
+                        max_length=16,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "timezone",
+                    models.CharField(default="UTC", max_length=64, verbose_name="customer time zone"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "open"), ("escalated", "handed to a person"), ("closed", "closed")],
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("owner", models.CharField(db_index=True, editable=False, max_length=64)),
+                (
+                    "handoff_reason",
+                    models.CharField(blank=True, max_length=32, verbose_name="hand-off reason"),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="started")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended")),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="conversation",
+                        to="support.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'conversation',
-                'verbose_name_plural': 'conversations',
-                'ordering': ['-started_at'],
+                "verbose_name": "conversation",
+                "verbose_name_plural": "conversations",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('customer', 'customer'), ('bot', 'bot')], max_length=16, verbose_name='from')),
-                ('text', models.TextField(verbose_name='text')),
-                ('language', models.CharField(blank=True, max_length=16, verbose_name='language')),
-                ('decision', models.CharField(blank=True, max_length=32, verbose_name='decision')),
-                ('articles', models.JSONField(blank=True, default=list, verbose_name='articles shown')),
-                ('helpful', models.BooleanField(blank=True, null=True, verbose_name='helpful')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='sent')),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='chatbot.conversation', verbose_name='conversation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("customer", "customer"), ("bot", "bot")], max_length=16, verbose_name="from"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="text")),
+                ("language", models.CharField(blank=True, max_length=16, verbose_name="language")),
+                ("decision", models.CharField(blank=True, max_length=32, verbose_name="decision")),
+                ("articles", models.JSONField(blank=True, default=list, verbose_name="articles shown")),
+                ("helpful", models.BooleanField(blank=True, null=True, verbose_name="helpful")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="sent")),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="chatbot.conversation",
+                        verbose_name="conversation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chat message',
-                'verbose_name_plural': 'chat messages',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "chat message",
+                "verbose_name_plural": "chat messages",
+                "ordering": ["created_at", "id"],
             },
         ),
     ]

@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chatbot', '0001_initial'),
+        ("chatbot", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='message',
-            name='decision',
-            field=models.CharField(blank=True, choices=[('greeting', 'greeting'), ('answer', 'answer'), ('suggestions', 'suggestions'), ('cannot_help', 'cannot_help'), ('offer_person', 'offer_person'), ('unsupported_language', 'unsupported_language'), ('escalated', 'escalated'), ('thanks', 'thanks')], max_length=32, verbose_name='decision'),
+            model_name="message",
+            name="decision",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("greeting", "greeting"),
+                    ("answer", "answer"),
+                    ("suggestions", "suggestions"),
+                    ("cannot_help", "cannot_help"),
+                    ("offer_person", "offer_person"),
+                    ("unsupported_language", "unsupported_language"),
+                    ("escalated", "escalated"),
+                    ("thanks", "thanks"),
+                ],
+                max_length=32,
+                verbose_name="decision",
+            ),
         ),
     ]

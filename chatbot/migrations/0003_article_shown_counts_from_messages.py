@@ -21,8 +21,12 @@ def backfill(apps, schema_editor):
     rows = message_model.objects.filter(role="bot", created_at__gte=since).exclude(articles=[])
     for language, created_at, articles in rows.values_list("language", "created_at", "articles").iterator():
         day = timezone.localdate(created_at)
-        counts.update((item["id"], language, day) for item in articles if isinstance(item, dict) and "id" in item)
-    existing = set(article_model.objects.filter(pk__in={key[0] for key in counts}).values_list("pk", flat=True))
+        counts.update(
+            (item["id"], language, day) for item in articles if isinstance(item, dict) and "id" in item
+        )
+    existing = set(
+        article_model.objects.filter(pk__in={key[0] for key in counts}).values_list("pk", flat=True)
+    )
     shown_model.objects.bulk_create(
         [
             shown_model(article_id=article_id, language=language, day=day, shown=n)

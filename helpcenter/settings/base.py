@@ -1,9 +1,8 @@
 """Settings shared by every profile. Environment variables are read here and nowhere else."""
 
 import os
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -231,7 +230,11 @@ HELPCENTER_HANDOFF_MAX_ATTEMPTS = 6
 HELPCENTER_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPCENTER_WEBHOOK_ALLOW_PRIVATE", False)
 HELPCENTER_CONTACT_RATE = os.environ.get("HELPCENTER_CONTACT_RATE", "5/m")
 # Background work (customer e-mails, hand-off posts): run in-process unless a real queue is set.
-TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")}}
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+    }
+}
 
 # Outgoing mail; development prints to the console, tests keep mail in memory.
 MAILERS = {

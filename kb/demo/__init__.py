@@ -32,7 +32,9 @@ class KbDemo:
 
 
 def _staff(username: str, password: str, group: Group):
-    user, _created = get_user_model().objects.get_or_create(username=username, defaults={"email": f"{username}@nimbus.example"})
+    user, _created = get_user_model().objects.get_or_create(
+        username=username, defaults={"email": f"{username}@nimbus.example"}
+    )
     user.is_staff = True
     user.set_password(password)
     user.save()
@@ -46,7 +48,9 @@ def kb_load_demo() -> KbDemo:
     categories = parse_category_lines(
         categories_file.read_text(encoding="utf-8").splitlines(), filename=str(categories_file), **kwargs
     )
-    articles = parse_article_lines(articles_file.read_text(encoding="utf-8").splitlines(), filename=str(articles_file), **kwargs)
+    articles = parse_article_lines(
+        articles_file.read_text(encoding="utf-8").splitlines(), filename=str(articles_file), **kwargs
+    )
     categories_import(records=categories, source_language=source_language())
 
     editors, _created = Group.objects.get_or_create(name="Editors")
@@ -61,7 +65,8 @@ def kb_load_demo() -> KbDemo:
         group, _created = Group.objects.get_or_create(name=f"Translators ({language})")
         group.permissions.set(
             Permission.objects.filter(
-                content_type__app_label="kb", codename__in=[codename("translate", language), codename("review", language)]
+                content_type__app_label="kb",
+                codename__in=[codename("translate", language), codename("review", language)],
             )
         )
         _staff(username, TRANSLATOR_PASSWORD, group)

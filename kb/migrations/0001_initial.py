@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,145 +15,344 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('name_en', models.CharField(max_length=120, null=True, verbose_name='name')),
-                ('name_fr', models.CharField(max_length=120, null=True, verbose_name='name')),
-                ('name_zh_hans', models.CharField(max_length=120, null=True, verbose_name='name')),
-                ('name_es', models.CharField(max_length=120, null=True, verbose_name='name')),
-                ('name_de', models.CharField(max_length=120, null=True, verbose_name='name')),
-                ('name_ja', models.CharField(max_length=120, null=True, verbose_name='name')),
-                ('slug', models.SlugField(max_length=120, unique=True, verbose_name='slug')),
-                ('slug_en', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('slug_fr', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('slug_zh_hans', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('slug_es', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('slug_de', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('slug_ja', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('description_en', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('description_fr', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('description_zh_hans', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('description_es', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('description_de', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('description_ja', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("name_en", models.CharField(max_length=120, null=True, verbose_name="name")),
+                ("name_fr", models.CharField(max_length=120, null=True, verbose_name="name")),
+                ("name_zh_hans", models.CharField(max_length=120, null=True, verbose_name="name")),
+                ("name_es", models.CharField(max_length=120, null=True, verbose_name="name")),
+                ("name_de", models.CharField(max_length=120, null=True, verbose_name="name")),
+                ("name_ja", models.CharField(max_length=120, null=True, verbose_name="name")),
+                ("slug", models.SlugField(max_length=120, unique=True, verbose_name="slug")),
+                ("slug_en", models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug")),
+                ("slug_fr", models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug")),
+                (
+                    "slug_zh_hans",
+                    models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug"),
+                ),
+                ("slug_es", models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug")),
+                ("slug_de", models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug")),
+                ("slug_ja", models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("description_en", models.TextField(blank=True, null=True, verbose_name="description")),
+                ("description_fr", models.TextField(blank=True, null=True, verbose_name="description")),
+                ("description_zh_hans", models.TextField(blank=True, null=True, verbose_name="description")),
+                ("description_es", models.TextField(blank=True, null=True, verbose_name="description")),
+                ("description_de", models.TextField(blank=True, null=True, verbose_name="description")),
+                ("description_ja", models.TextField(blank=True, null=True, verbose_name="description")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
-                'ordering': ['order', 'id'],
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
+                "ordering": ["order", "id"],
             },
             bases=(kb.models.TranslatedFieldsMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='SearchLog',
+            name="SearchLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('query', models.CharField(max_length=255, verbose_name='query')),
-                ('language', models.CharField(choices=[('en', 'English'), ('fr', 'French'), ('zh-hans', 'Simplified Chinese'), ('es', 'Spanish'), ('de', 'German'), ('ja', 'Japanese')], max_length=16, verbose_name='language')),
-                ('results', models.PositiveIntegerField(verbose_name='results')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='searched at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("query", models.CharField(max_length=255, verbose_name="query")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("fr", "French"),
+                            ("zh-hans", "Simplified Chinese"),
+                            ("es", "Spanish"),
+                            ("de", "German"),
+                            ("ja", "Japanese"),
+                        ],
+                        max_length=16,
+                        verbose_name="language",
+                    ),
+                ),
+                ("results", models.PositiveIntegerField(verbose_name="results")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="searched at"),
+                ),
             ],
             options={
-                'verbose_name': 'search',
-                'verbose_name_plural': 'searches',
-                'ordering': ['-created_at'],
+                "verbose_name": "search",
+                "verbose_name_plural": "searches",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=255, verbose_name='title')),
-                ('title_en', models.CharField(max_length=255, null=True, verbose_name='title')),
-                ('title_fr', models.CharField(max_length=255, null=True, verbose_name='title')),
-                ('title_zh_hans', models.CharField(max_length=255, null=True, verbose_name='title')),
-                ('title_es', models.CharField(max_length=255, null=True, verbose_name='title')),
-                ('title_de', models.CharField(max_length=255, null=True, verbose_name='title')),
-                ('title_ja', models.CharField(max_length=255, null=True, verbose_name='title')),
-                ('slug', models.SlugField(max_length=120, unique=True, verbose_name='slug')),
-                ('slug_en', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('slug_fr', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('slug_zh_hans', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('slug_es', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('slug_de', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('slug_ja', models.SlugField(max_length=120, null=True, unique=True, verbose_name='slug')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('summary_en', models.TextField(blank=True, null=True, verbose_name='summary')),
-                ('summary_fr', models.TextField(blank=True, null=True, verbose_name='summary')),
-                ('summary_zh_hans', models.TextField(blank=True, null=True, verbose_name='summary')),
-                ('summary_es', models.TextField(blank=True, null=True, verbose_name='summary')),
-                ('summary_de', models.TextField(blank=True, null=True, verbose_name='summary')),
-                ('summary_ja', models.TextField(blank=True, null=True, verbose_name='summary')),
-                ('body', models.TextField(blank=True, help_text='Markdown.', verbose_name='body')),
-                ('body_en', models.TextField(blank=True, help_text='Markdown.', null=True, verbose_name='body')),
-                ('body_fr', models.TextField(blank=True, help_text='Markdown.', null=True, verbose_name='body')),
-                ('body_zh_hans', models.TextField(blank=True, help_text='Markdown.', null=True, verbose_name='body')),
-                ('body_es', models.TextField(blank=True, help_text='Markdown.', null=True, verbose_name='body')),
-                ('body_de', models.TextField(blank=True, help_text='Markdown.', null=True, verbose_name='body')),
-                ('body_ja', models.TextField(blank=True, help_text='Markdown.', null=True, verbose_name='body')),
-                ('questions', models.TextField(blank=True, help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.", verbose_name='questions customers ask')),
-                ('questions_en', models.TextField(blank=True, help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.", null=True, verbose_name='questions customers ask')),
-                ('questions_fr', models.TextField(blank=True, help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.", null=True, verbose_name='questions customers ask')),
-                ('questions_zh_hans', models.TextField(blank=True, help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.", null=True, verbose_name='questions customers ask')),
-                ('questions_es', models.TextField(blank=True, help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.", null=True, verbose_name='questions customers ask')),
-                ('questions_de', models.TextField(blank=True, help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.", null=True, verbose_name='questions customers ask')),
-                ('questions_ja', models.TextField(blank=True, help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.", null=True, verbose_name='questions customers ask')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('published', 'published')], default='draft', max_length=16, verbose_name='status')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='kb_articles', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='articles', to='kb.category', verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=255, verbose_name="title")),
+                ("title_en", models.CharField(max_length=255, null=True, verbose_name="title")),
+                ("title_fr", models.CharField(max_length=255, null=True, verbose_name="title")),
+                ("title_zh_hans", models.CharField(max_length=255, null=True, verbose_name="title")),
+                ("title_es", models.CharField(max_length=255, null=True, verbose_name="title")),
+                ("title_de", models.CharField(max_length=255, null=True, verbose_name="title")),
+                ("title_ja", models.CharField(max_length=255, null=True, verbose_name="title")),
+                ("slug", models.SlugField(max_length=120, unique=True, verbose_name="slug")),
+                ("slug_en", models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug")),
+                ("slug_fr", models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug")),
+                (
+                    "slug_zh_hans",
+                    models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug"),
+                ),
+                ("slug_es", models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug")),
+                ("slug_de", models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug")),
+                ("slug_ja", models.SlugField(max_length=120, null=True, unique=True, verbose_name="slug")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("summary_en", models.TextField(blank=True, null=True, verbose_name="summary")),
+                ("summary_fr", models.TextField(blank=True, null=True, verbose_name="summary")),
+                ("summary_zh_hans", models.TextField(blank=True, null=True, verbose_name="summary")),
+                ("summary_es", models.TextField(blank=True, null=True, verbose_name="summary")),
+                ("summary_de", models.TextField(blank=True, null=True, verbose_name="summary")),
+                ("summary_ja", models.TextField(blank=True, null=True, verbose_name="summary")),
+                ("body", models.TextField(blank=True, help_text="Markdown.", verbose_name="body")),
+                (
+                    "body_en",
+                    models.TextField(blank=True, help_text="Markdown.", null=True, verbose_name="body"),
+                ),
+                (
+                    "body_fr",
+                    models.TextField(blank=True, help_text="Markdown.", null=True, verbose_name="body"),
+                ),
+                (
+                    "body_zh_hans",
+                    models.TextField(blank=True, help_text="Markdown.", null=True, verbose_name="body"),
+                ),
+                (
+                    "body_es",
+                    models.TextField(blank=True, help_text="Markdown.", null=True, verbose_name="body"),
+                ),
+                (
+                    "body_de",
+                    models.TextField(blank=True, help_text="Markdown.", null=True, verbose_name="body"),
+                ),
+                (
+                    "body_ja",
+                    models.TextField(blank=True, help_text="Markdown.", null=True, verbose_name="body"),
+                ),
+                (
+                    "questions",
+                    models.TextField(
+                        blank=True,
+                        help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.",
+                        verbose_name="questions customers ask",
+                    ),
+                ),
+                (
+                    "questions_en",
+                    models.TextField(
+                        blank=True,
+                        help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.",
+                        null=True,
+                        verbose_name="questions customers ask",
+                    ),
+                ),
+                (
+                    "questions_fr",
+                    models.TextField(
+                        blank=True,
+                        help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.",
+                        null=True,
+                        verbose_name="questions customers ask",
+                    ),
+                ),
+                (
+                    "questions_zh_hans",
+                    models.TextField(
+                        blank=True,
+                        help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.",
+                        null=True,
+                        verbose_name="questions customers ask",
+                    ),
+                ),
+                (
+                    "questions_es",
+                    models.TextField(
+                        blank=True,
+                        help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.",
+                        null=True,
+                        verbose_name="questions customers ask",
+                    ),
+                ),
+                (
+                    "questions_de",
+                    models.TextField(
+                        blank=True,
+                        help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.",
+                        null=True,
+                        verbose_name="questions customers ask",
+                    ),
+                ),
+                (
+                    "questions_ja",
+                    models.TextField(
+                        blank=True,
+                        help_text="One phrasing per line, in the customers' own words. Used by search and the chatbot.",
+                        null=True,
+                        verbose_name="questions customers ask",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("published", "published")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="published")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="kb_articles",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="articles",
+                        to="kb.category",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article',
-                'verbose_name_plural': 'articles',
-                'ordering': ['order', 'id'],
+                "verbose_name": "article",
+                "verbose_name_plural": "articles",
+                "ordering": ["order", "id"],
             },
             bases=(kb.models.TranslatedFieldsMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='ArticleFeedback',
+            name="ArticleFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('en', 'English'), ('fr', 'French'), ('zh-hans', 'Simplified Chinese'), ('es', 'Spanish'), ('de', 'German'), ('ja', 'Japanese')], max_length=16, verbose_name='language')),
-                ('helpful', models.BooleanField(verbose_name='helpful')),
-                ('comment', models.TextField(blank=True, max_length=1000, verbose_name='comment')),
-                ('visitor', models.CharField(editable=False, max_length=64, verbose_name='visitor')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='kb.article', verbose_name='article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("fr", "French"),
+                            ("zh-hans", "Simplified Chinese"),
+                            ("es", "Spanish"),
+                            ("de", "German"),
+                            ("ja", "Japanese"),
+                        ],
+                        max_length=16,
+                        verbose_name="language",
+                    ),
+                ),
+                ("helpful", models.BooleanField(verbose_name="helpful")),
+                ("comment", models.TextField(blank=True, max_length=1000, verbose_name="comment")),
+                ("visitor", models.CharField(editable=False, max_length=64, verbose_name="visitor")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="kb.article",
+                        verbose_name="article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article feedback',
-                'verbose_name_plural': 'article feedback',
-                'ordering': ['-updated_at'],
-                'constraints': [models.UniqueConstraint(fields=('article', 'visitor'), name='kb_feedback_one_vote_per_visitor')],
+                "verbose_name": "article feedback",
+                "verbose_name_plural": "article feedback",
+                "ordering": ["-updated_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("article", "visitor"), name="kb_feedback_one_vote_per_visitor"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ArticleViewCount',
+            name="ArticleViewCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('en', 'English'), ('fr', 'French'), ('zh-hans', 'Simplified Chinese'), ('es', 'Spanish'), ('de', 'German'), ('ja', 'Japanese')], max_length=16, verbose_name='language')),
-                ('views', models.PositiveBigIntegerField(default=0, verbose_name='views')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='view_counts', to='kb.article', verbose_name='article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("fr", "French"),
+                            ("zh-hans", "Simplified Chinese"),
+                            ("es", "Spanish"),
+                            ("de", "German"),
+                            ("ja", "Japanese"),
+                        ],
+                        max_length=16,
+                        verbose_name="language",
+                    ),
+                ),
+                ("views", models.PositiveBigIntegerField(default=0, verbose_name="views")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="view_counts",
+                        to="kb.article",
+                        verbose_name="article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article views',
-                'verbose_name_plural': 'article views',
-                'constraints': [models.UniqueConstraint(fields=('article', 'language'), name='kb_views_one_row_per_language')],
+                "verbose_name": "article views",
+                "verbose_name_plural": "article views",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("article", "language"), name="kb_views_one_row_per_language"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['status', 'category', 'order'], name='kb_article_status_f45802_idx'),
+            model_name="article",
+            index=models.Index(fields=["status", "category", "order"], name="kb_article_status_f45802_idx"),
         ),
     ]

@@ -6,56 +6,175 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kb', '0001_initial'),
+        ("kb", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='searchlog',
-            name='top_article',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='kb.article', verbose_name='top result'),
+            model_name="searchlog",
+            name="top_article",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="kb.article",
+                verbose_name="top result",
+            ),
         ),
         migrations.CreateModel(
-            name='SourceRevision',
+            name="SourceRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='revision')),
-                ('text', models.JSONField(default=dict, verbose_name='source text')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='saved')),
-                ('article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='kb.article', verbose_name='article')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='kb.category', verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="revision")),
+                ("text", models.JSONField(default=dict, verbose_name="source text")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="saved")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="kb.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="kb.category",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source revision',
-                'verbose_name_plural': 'source revisions',
-                'ordering': ['-number'],
-                'abstract': False,
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('article__isnull', False), ('category__isnull', True)), models.Q(('article__isnull', True), ('category__isnull', False)), _connector='OR'), name='kb_sourcerevision_of_one_thing'), models.UniqueConstraint(fields=('article', 'number'), name='kb_revision_unique_per_article'), models.UniqueConstraint(fields=('category', 'number'), name='kb_revision_unique_per_category')],
+                "verbose_name": "source revision",
+                "verbose_name_plural": "source revisions",
+                "ordering": ["-number"],
+                "abstract": False,
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("article__isnull", False), ("category__isnull", True)),
+                            models.Q(("article__isnull", True), ("category__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="kb_sourcerevision_of_one_thing",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("article", "number"), name="kb_revision_unique_per_article"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("category", "number"), name="kb_revision_unique_per_category"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TranslationRecord',
+            name="TranslationRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(max_length=16, verbose_name='language')),
-                ('source_revision', models.PositiveIntegerField(verbose_name='made from source revision')),
-                ('machine', models.BooleanField(default=False, verbose_name='machine translated, needs review')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='kb.article', verbose_name='article')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='kb.category', verbose_name='category')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reviewed by')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("language", models.CharField(max_length=16, verbose_name="language")),
+                ("source_revision", models.PositiveIntegerField(verbose_name="made from source revision")),
+                (
+                    "machine",
+                    models.BooleanField(default=False, verbose_name="machine translated, needs review"),
+                ),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="reviewed")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="kb.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="kb.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reviewed by",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'translation record',
-                'verbose_name_plural': 'translation records',
-                'abstract': False,
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('article__isnull', False), ('category__isnull', True)), models.Q(('article__isnull', True), ('category__isnull', False)), _connector='OR'), name='kb_translationrecord_of_one_thing'), models.UniqueConstraint(fields=('article', 'language'), name='kb_translation_one_per_article_language'), models.UniqueConstraint(fields=('category', 'language'), name='kb_translation_one_per_category_language')],
+                "verbose_name": "translation record",
+                "verbose_name_plural": "translation records",
+                "abstract": False,
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("article__isnull", False), ("category__isnull", True)),
+                            models.Q(("article__isnull", True), ("category__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="kb_translationrecord_of_one_thing",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("article", "language"), name="kb_translation_one_per_article_language"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("category", "language"), name="kb_translation_one_per_category_language"
+                    ),
+                ],
             },
         ),
     ]

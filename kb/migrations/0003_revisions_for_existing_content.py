@@ -18,10 +18,14 @@ def forwards(apps, schema_editor):
         for obj in apps.get_model("kb", model_name).objects.all():
             if Revision.objects.filter(**{owner: obj}).exists():
                 continue
-            Revision.objects.create(**{owner: obj}, number=1, text={f: getattr(obj, f"{f}_{source}") or "" for f in fields})
+            Revision.objects.create(
+                **{owner: obj}, number=1, text={f: getattr(obj, f"{f}_{source}") or "" for f in fields}
+            )
             for language in targets:
                 if (getattr(obj, f"{main}_{language.replace('-', '_')}") or "").strip():
-                    Record.objects.get_or_create(**{owner: obj}, language=language, defaults={"source_revision": 1})
+                    Record.objects.get_or_create(
+                        **{owner: obj}, language=language, defaults={"source_revision": 1}
+                    )
 
 
 class Migration(migrations.Migration):

@@ -4,25 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kb', '0003_revisions_for_existing_content'),
+        ("kb", "0003_revisions_for_existing_content"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TextEmbedding',
+            name="TextEmbedding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('encoder', models.CharField(max_length=100, verbose_name='encoder')),
-                ('digest', models.CharField(max_length=64, verbose_name='text hash')),
-                ('vector', models.BinaryField(verbose_name='vector')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("encoder", models.CharField(max_length=100, verbose_name="encoder")),
+                ("digest", models.CharField(max_length=64, verbose_name="text hash")),
+                ("vector", models.BinaryField(verbose_name="vector")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'text embedding',
-                'verbose_name_plural': 'text embeddings',
-                'constraints': [models.UniqueConstraint(fields=('encoder', 'digest'), name='kb_embedding_one_per_text')],
+                "verbose_name": "text embedding",
+                "verbose_name_plural": "text embeddings",
+                "constraints": [
+                    models.UniqueConstraint(fields=("encoder", "digest"), name="kb_embedding_one_per_text")
+                ],
             },
         ),
     ]

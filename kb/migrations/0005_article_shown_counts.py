@@ -5,25 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kb', '0004_text_embeddings'),
+        ("kb", "0004_text_embeddings"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ArticleShownCount',
+            name="ArticleShownCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('en', 'English'), ('fr', 'French'), ('zh-hans', 'Simplified Chinese'), ('es', 'Spanish'), ('de', 'German'), ('ja', 'Japanese')], max_length=16, verbose_name='language')),
-                ('day', models.DateField(verbose_name='day')),
-                ('shown', models.PositiveIntegerField(default=0, verbose_name='times shown')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shown_counts', to='kb.article', verbose_name='article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("fr", "French"),
+                            ("zh-hans", "Simplified Chinese"),
+                            ("es", "Spanish"),
+                            ("de", "German"),
+                            ("ja", "Japanese"),
+                        ],
+                        max_length=16,
+                        verbose_name="language",
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                ("shown", models.PositiveIntegerField(default=0, verbose_name="times shown")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shown_counts",
+                        to="kb.article",
+                        verbose_name="article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article shown by the chatbot',
-                'verbose_name_plural': 'articles shown by the chatbot',
-                'constraints': [models.UniqueConstraint(fields=('article', 'language', 'day'), name='kb_shown_one_row_per_day')],
+                "verbose_name": "article shown by the chatbot",
+                "verbose_name_plural": "articles shown by the chatbot",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("article", "language", "day"), name="kb_shown_one_row_per_day"
+                    )
+                ],
             },
         ),
     ]

@@ -4,4 +4,12 @@ from .engine import AnswerEngine, RankedArticle
 from .index import Document, SearchHit, SearchIndex, highlight_spans
 from .text import tokenize
 
-__all__ = ["AnswerEngine", "Document", "RankedArticle", "SearchHit", "SearchIndex", "highlight_spans", "tokenize"]
+__all__ = [
+    "AnswerEngine",
+    "Document",
+    "RankedArticle",
+    "SearchHit",
+    "SearchIndex",
+    "highlight_spans",
+    "tokenize",
+]

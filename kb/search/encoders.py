@@ -98,7 +98,9 @@ def encoder_named(name: str, **options) -> Encoder | None:
         encoder = factory(**options)
         encoder.queries(["ok"])
     except ImportError as exc:
-        raise EncoderUnavailable(f"sentence encoder {name!r} needs a package that is not installed ({exc})") from None
+        raise EncoderUnavailable(
+            f"sentence encoder {name!r} needs a package that is not installed ({exc})"
+        ) from None
     return encoder
 
 
@@ -113,7 +115,12 @@ class CachedEncoder:
     `computed` counts the texts the underlying encoder actually embedded."""
 
     def __init__(
-        self, encoder: Encoder, store: EmbeddingStore | None = None, *, memory: int = 50_000, queries: int = 4096
+        self,
+        encoder: Encoder,
+        store: EmbeddingStore | None = None,
+        *,
+        memory: int = 50_000,
+        queries: int = 4096,
     ) -> None:
         self.encoder = encoder
         self.name = encoder.name

@@ -115,14 +115,23 @@ class Calibration:
             # Not one word in common, even allowing for typos: the classifier alone is guessing from
             # letter shapes, which is how unrelated questions get confident answers.
             above_chance = features[:, FEATURES.index("classifier_above_chance")].clip(0.0, 1.0)
-            return above_chance * np.where(features[:, FEATURES.index("term_match")] > 0, 1.0, NO_TERM_MATCH_DISCOUNT)
+            return above_chance * np.where(
+                features[:, FEATURES.index("term_match")] > 0, 1.0, NO_TERM_MATCH_DISCOUNT
+            )
         z = ((features - self.mean) / self.scale) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
 
 FEATURES = (
-    "fused", "margin", "classifier", "classifier_above_chance", "semantic", "similarity", "standardised",
-    "coverage", "term_match",
+    "fused",
+    "margin",
+    "classifier",
+    "classifier_above_chance",
+    "semantic",
+    "similarity",
+    "standardised",
+    "coverage",
+    "term_match",
 )
 
 
@@ -134,7 +143,9 @@ def _fallback_calibration(n_features: int) -> Calibration:
 class _Learners:
     """The ranking part of an engine: what one build learns from the documents."""
 
-    def __init__(self, index: SearchIndex, intents: IntentModel, semantic: SemanticModel | None, encoder) -> None:
+    def __init__(
+        self, index: SearchIndex, intents: IntentModel, semantic: SemanticModel | None, encoder
+    ) -> None:
         self.index = index
         self.intents = intents
         self.semantic = semantic
@@ -164,8 +175,12 @@ class _Learners:
                 semantic_examples += _semantic_examples(doc, doc_passages, group)
                 source = source_documents.get(doc.id)
                 if source is not None and group != source[1]:
-                    semantic_examples += _semantic_examples(source[0], body_passages(source[0].body), source[1])
-            semantic = SemanticModel.train(semantic_examples, intents.ids, encoder.embed, classifier_group=source_group)
+                    semantic_examples += _semantic_examples(
+                        source[0], body_passages(source[0].body), source[1]
+                    )
+            semantic = SemanticModel.train(
+                semantic_examples, intents.ids, encoder.embed, classifier_group=source_group
+            )
         return cls(index, intents, semantic, encoder)
 
     def evidence(self, query: str) -> tuple[list, np.ndarray, dict]:
@@ -191,7 +206,9 @@ class _Learners:
             neighbour_soft = np.exp(semantic.standardised - semantic.standardised.max())
         else:
             weights = LEXICAL_WEIGHTS
-        classifier_weight = weights["classifier"] * (TFIDF_NEIGHBOUR_SHARE if self.intents.kind == "neighbours" else 1.0)
+        classifier_weight = weights["classifier"] * (
+            TFIDF_NEIGHBOUR_SHARE if self.intents.kind == "neighbours" else 1.0
+        )
         rows = []
         for doc_id in candidates:
             at = self.position[doc_id]
@@ -203,10 +220,29 @@ class _Learners:
             if semantic is not None:
                 sem = float(semantic.probabilities[at])
                 sim, std = float(semantic.similarity[at]), float(semantic.standardised[at])
-                fused += weights["semantic"] * sem / top_semantic + weights["neighbours"] * float(neighbour_soft[at])
-            rows.append((doc_id, [fused, 0.0, p, _above_chance(p, n), sem, sim, std, hit.coverage if hit else 0.0, float(hit is not None)]))
+                fused += weights["semantic"] * sem / top_semantic + weights["neighbours"] * float(
+                    neighbour_soft[at]
+                )
+            rows.append(
+                (
+                    doc_id,
+                    [
+                        fused,
+                        0.0,
+                        p,
+                        _above_chance(p, n),
+                        sem,
+                        sim,
+                        std,
+                        hit.coverage if hit else 0.0,
+                        float(hit is not None),
+                    ],
+                )
+            )
         rows.sort(key=lambda row: (-row[1][0], -row[1][2], str(row[0])))
-        features = np.array([values for _id, values in rows], dtype=np.float64).reshape(len(rows), len(FEATURES))
+        features = np.array([values for _id, values in rows], dtype=np.float64).reshape(
+            len(rows), len(FEATURES)
+        )
         if len(rows):
             best, second = features[0, 0], (features[1, 0] if len(rows) > 1 else 0.0)
             # Each candidate against the best of the others: only the first has a positive margin.
@@ -255,7 +291,9 @@ class AnswerEngine:
         learners = _Learners.build(documents, language, encoder, sources)
         calibration = _fallback_calibration(len(FEATURES))
         if calibrate and len(learners.ids) >= 3:
-            calibration = _calibrate(documents, language, encoder, sources, list(offtopic), targets) or calibration
+            calibration = (
+                _calibrate(documents, language, encoder, sources, list(offtopic), targets) or calibration
+            )
         return cls(learners, calibration, language)
 
     def __len__(self) -> int:
@@ -278,7 +316,11 @@ class AnswerEngine:
         snippets = self.index.snippets(chosen, query)
         return [
             RankedArticle(
-                doc_id, round(float(features[i, 0] / top), 6), round(float(probability[i]), 6), snippet, highlights,
+                doc_id,
+                round(float(features[i, 0] / top), 6),
+                round(float(probability[i]), 6),
+                snippet,
+                highlights,
                 bool(features[i, FEATURES.index("term_match")]),
             )
             for i, (doc_id, (snippet, highlights)) in enumerate(zip(chosen, snippets, strict=True))
@@ -345,7 +387,12 @@ def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Cali
         # no word with the article is never right, and refuse exactly what matching by meaning finds.
         for at, kind, q in part:
             doc = documents[at]
-            if kind == "question" and not doc.language and doc.id in fold_sources and (at + q) % CROSS_EVERY == 0:
+            if (
+                kind == "question"
+                and not doc.language
+                and doc.id in fold_sources
+                and (at + q) % CROSS_EVERY == 0
+            ):
                 source_doc, source_group = fold_sources[doc.id]
                 docs[at] = replace(source_doc, language=source_group)
         # A few articles leave the fold altogether: their questions are about the help center's own
@@ -355,17 +402,27 @@ def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Cali
         if len(documents) >= ARTICLE_OUT_MIN:
             # Only articles customers' phrasings are known for: a title held out looks to the engine
             # just like a title kept in (django-faq, no sample questions: in-scope 0.87 -> 0.53).
-            gone = {at for at in range(len(documents)) if at % ARTICLE_OUT_EVERY == fold and documents[at].questions}
-        near_misses = [(text, None) for at in sorted(gone) for text in documents[at].questions[:2] if text.strip()]
+            gone = {
+                at
+                for at in range(len(documents))
+                if at % ARTICLE_OUT_EVERY == fold and documents[at].questions
+            }
+        near_misses = [
+            (text, None) for at in sorted(gone) for text in documents[at].questions[:2] if text.strip()
+        ]
         docs = [doc for at, doc in enumerate(docs) if at not in gone]
         learners = _Learners.build(docs, language, encoder, fold_sources)
         if len(learners.ids) < 2:
             return None
-        questions = [
-            (documents[at].questions[q] if kind == "question" else documents[at].title, documents[at].id)
-            for at, kind, q in part
-            if at not in gone
-        ] + [(text, None) for text in offtopic[fold::folds]] + near_misses
+        questions = (
+            [
+                (documents[at].questions[q] if kind == "question" else documents[at].title, documents[at].id)
+                for at, kind, q in part
+                if at not in gone
+            ]
+            + [(text, None) for text in offtopic[fold::folds]]
+            + near_misses
+        )
         asked = sum(expected is not None for _text, expected in questions)
         offtopic_weight = OFFTOPIC_SHARE * asked / max(1, len(questions) - asked)
         for text, expected in questions:
@@ -386,7 +443,9 @@ def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Cali
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit((x - mean) / scale, y, sample_weight=w)
-    fitted = Calibration(mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]), NEVER, NEVER)
+    fitted = Calibration(
+        mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]), NEVER, NEVER
+    )
     p = fitted.probability(x)
     answer = _lowest_threshold(p, y.astype(float), w, targets.answer, np.ones(len(p), dtype=bool))
     suggest = _lowest_threshold(p, np.array(in_top3, dtype=float), w, targets.suggest, p < answer)
@@ -407,7 +466,9 @@ def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Cali
     return replace(fitted, answer=answer, suggest=suggest, report=report)
 
 
-def _lowest_threshold(p: np.ndarray, good: np.ndarray, w: np.ndarray, target: float, among: np.ndarray) -> float:
+def _lowest_threshold(
+    p: np.ndarray, good: np.ndarray, w: np.ndarray, target: float, among: np.ndarray
+) -> float:
     """The lowest probability t such that the items of `among` at or above t are `good` for at least
     `target` of their weight; NEVER when no t reaches it."""
     order = np.argsort(-p[among], kind="stable")

@@ -136,7 +136,9 @@ class SearchIndex:
                 lengths[name].append(len(terms))
             fields_tf.append(per_field)
             index._passages.append(body_passages(doc.body))
-        avg = {name: (sum(values) / len(values) or 1.0) for name, values in lengths.items()} if lengths else {}
+        avg = (
+            {name: (sum(values) / len(values) or 1.0) for name, values in lengths.items()} if lengths else {}
+        )
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for doc_index, per_field in enumerate(fields_tf):
             weighted: Counter = Counter()
@@ -178,7 +180,9 @@ class SearchIndex:
                 for word, score, _i in matches:
                     if score >= best - 5:
                         corrected = self._surface_terms[word]
-                        corrections[corrected] = max(corrections.get(corrected, 0.0), FUZZY_DISCOUNT * score / 100.0)
+                        corrections[corrected] = max(
+                            corrections.get(corrected, 0.0), FUZZY_DISCOUNT * score / 100.0
+                        )
             cached = tuple(corrections.items())
             if len(self._corrections) < 100_000:
                 self._corrections[surface] = cached
@@ -215,7 +219,9 @@ class SearchIndex:
             # Every document scoring at least the limit-th best, ties included, then an exact sort.
             kth = -np.partition(-scores[matched], limit - 1)[limit - 1]
             matched = matched[scores[matched] >= kth]
-        ranked = sorted(((int(i), float(scores[i])) for i in matched), key=lambda item: (-item[1], item[0]))[:limit]
+        ranked = sorted(((int(i), float(scores[i])) for i in matched), key=lambda item: (-item[1], item[0]))[
+            :limit
+        ]
         if ranked and min_relative_score > 0:
             floor = ranked[0][1] * min_relative_score
             ranked = [(i, score) for i, score in ranked if score >= floor]

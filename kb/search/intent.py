@@ -20,7 +20,9 @@ from sklearn.preprocessing import normalize
 
 from .text import tokenize
 
-_CJK_SPACE = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])\s+(?=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])")
+_CJK_SPACE = re.compile(
+    r"(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])\s+(?=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])"
+)
 REGULARISATION_C = 20.0  # weak regularisation: sample questions are few and precise
 MAX_ITERATIONS = 100
 # Character n-grams seen in one example only say little and triple the model size.
@@ -76,7 +78,9 @@ class IntentModel:
         if vectorizer is not None:
             offset = 0
             for _name, part in vectorizer.transformer_list:
-                self._parts.append((part.build_analyzer(), part.vocabulary_, part.idf_.astype(np.float64), offset))
+                self._parts.append(
+                    (part.build_analyzer(), part.vocabulary_, part.idf_.astype(np.float64), offset)
+                )
                 offset += len(part.vocabulary_)
         if neighbours is not None:
             targets = neighbours[1]
@@ -89,7 +93,9 @@ class IntentModel:
 
     @property
     def kind(self) -> str:
-        return "classifier" if self._classifier is not None else "neighbours" if self._neighbours else "constant"
+        return (
+            "classifier" if self._classifier is not None else "neighbours" if self._neighbours else "constant"
+        )
 
     @classmethod
     def train(cls, examples: Sequence[tuple[str, object]], language: str) -> IntentModel:
@@ -99,8 +105,21 @@ class IntentModel:
             return cls(labels, None, None)
         vectorizer = FeatureUnion(
             [
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=normalise, min_df=MIN_DF, dtype=np.float32)),
-                ("words", TfidfVectorizer(analyzer=_WordNgrams(language), sublinear_tf=True, dtype=np.float32)),
+                (
+                    "chars",
+                    TfidfVectorizer(
+                        analyzer="char_wb",
+                        ngram_range=(2, 5),
+                        sublinear_tf=True,
+                        preprocessor=normalise,
+                        min_df=MIN_DF,
+                        dtype=np.float32,
+                    ),
+                ),
+                (
+                    "words",
+                    TfidfVectorizer(analyzer=_WordNgrams(language), sublinear_tf=True, dtype=np.float32),
+                ),
             ]
         )
         matrix = vectorizer.fit_transform([text for text, _label in examples])
@@ -135,7 +154,9 @@ class IntentModel:
             if not counts:
                 continue
             columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[columns]
+            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[
+                columns
+            ]
             weights /= np.sqrt(np.dot(weights, weights))
             indices.extend((columns + offset).tolist())
             values.extend(weights.tolist())

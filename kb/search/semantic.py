@@ -47,20 +47,26 @@ class SemanticScores:
 
 
 class SemanticModel:
-    def __init__(self, ids: Sequence, vectors: np.ndarray, labels: np.ndarray, groups: np.ndarray, classifier) -> None:
+    def __init__(
+        self, ids: Sequence, vectors: np.ndarray, labels: np.ndarray, groups: np.ndarray, classifier
+    ) -> None:
         self.ids = list(ids)
         self.vectors = vectors  # (examples, dim) float32, unit rows
         self.labels = labels  # article position per example
         self.groups = groups  # group number per example
         self._classifier = classifier
-        self._group_rows = [np.flatnonzero(groups == g) for g in range(int(groups.max()) + 1)] if len(groups) else []
+        self._group_rows = (
+            [np.flatnonzero(groups == g) for g in range(int(groups.max()) + 1)] if len(groups) else []
+        )
 
     @property
     def kind(self) -> str:
         return "classifier" if self._classifier is not None else "neighbours"
 
     @classmethod
-    def train(cls, examples: Sequence[Example], ids: Sequence, embed, *, classifier_group: str = "") -> SemanticModel:
+    def train(
+        cls, examples: Sequence[Example], ids: Sequence, embed, *, classifier_group: str = ""
+    ) -> SemanticModel:
         """`embed` takes [(kind, text)] and returns their unit vectors (a CachedEncoder.embed).
         With `classifier_group` (the source language, which every article is written in), the
         classifier learns from that group's texts only: trained on a mix, it favours the articles
@@ -68,7 +74,9 @@ class SemanticModel:
         top-1 of the classifier alone; fr and zh-hans unchanged)."""
         position = {doc_id: i for i, doc_id in enumerate(ids)}
         examples = [e for e in examples if e.id in position and e.text.strip()]
-        vectors = embed([(e.kind, e.text) for e in examples]) if examples else np.zeros((0, 1), dtype=np.float32)
+        vectors = (
+            embed([(e.kind, e.text) for e in examples]) if examples else np.zeros((0, 1), dtype=np.float32)
+        )
         labels = np.array([position[e.id] for e in examples], dtype=np.int64)
         group_names = sorted({e.group for e in examples})
         groups = np.array([group_names.index(e.group) for e in examples], dtype=np.int64)
@@ -106,7 +114,9 @@ class SemanticModel:
             standardised[present] = np.maximum(standardised[present], z)
         if self._classifier is not None:
             probabilities = np.zeros(n)
-            probabilities[self._classifier.classes_] = self._classifier.predict_proba(query[None, :].astype(np.float64))[0]
+            probabilities[self._classifier.classes_] = self._classifier.predict_proba(
+                query[None, :].astype(np.float64)
+            )[0]
         else:
             weights = np.exp(NEIGHBOUR_TEMPERATURE * (standardised - standardised.max()))
             probabilities = weights / weights.sum()

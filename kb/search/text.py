@@ -28,8 +28,13 @@ def _stem_en(w: str) -> str:
     if len(w) <= 3:
         return w
     for suffix, repl, min_len in (
-        ("ies", "y", 4), ("sses", "ss", 4), ("ing", "", 5), ("ed", "", 4), ("ly", "", 5),
-        ("es", "", 4), ("s", "", 3),
+        ("ies", "y", 4),
+        ("sses", "ss", 4),
+        ("ing", "", 5),
+        ("ed", "", 4),
+        ("ly", "", 5),
+        ("es", "", 4),
+        ("s", "", 3),
     ):
         if w.endswith(suffix) and len(w) - len(suffix) >= min_len - len(repl) and not w.endswith("ss"):
             stem = w[: len(w) - len(suffix)] + repl
@@ -43,7 +48,21 @@ def _stem_romance(w: str) -> str:
     # French and Spanish: plural and a few frequent endings; conservative on purpose.
     if len(w) <= 4:
         return w
-    for suffix in ("ements", "ement", "ations", "ation", "iones", "ion", "euses", "euse", "eux", "aux", "es", "s", "e"):
+    for suffix in (
+        "ements",
+        "ement",
+        "ations",
+        "ation",
+        "iones",
+        "ion",
+        "euses",
+        "euse",
+        "eux",
+        "aux",
+        "es",
+        "s",
+        "e",
+    ):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             return w[: -len(suffix)] + ("al" if suffix == "aux" else "")
     return w
@@ -76,7 +95,9 @@ def is_cjk(text: str) -> bool:
     return bool(_CJK_RE.search(text))
 
 
-def tokens_with_offsets(text: str, language: str, *, keep_stop_words: bool = True) -> list[tuple[str, int, int]]:
+def tokens_with_offsets(
+    text: str, language: str, *, keep_stop_words: bool = True
+) -> list[tuple[str, int, int]]:
     """(term, start, end) for each index term in `text`. CJK runs give unigrams and bigrams."""
     out: list[tuple[str, int, int]] = []
     stop = STOP_WORDS.get(base_language(language), frozenset())
@@ -89,9 +110,11 @@ def tokens_with_offsets(text: str, language: str, *, keep_stop_words: bool = Tru
         if _CJK_RE.match(raw):
             # Join CJK runs separated only by spaces: "重置 密码" and "重置密码" must index alike.
             chars: list[tuple[str, int]] = [(ch, m.start() + k) for k, ch in enumerate(raw)]
-            while i + 1 < len(matches) and _CJK_RE.match(matches[i + 1].group(0)) and not text[
-                matches[i].end() : matches[i + 1].start()
-            ].strip():
+            while (
+                i + 1 < len(matches)
+                and _CJK_RE.match(matches[i + 1].group(0))
+                and not text[matches[i].end() : matches[i + 1].start()].strip()
+            ):
                 i += 1
                 nxt = matches[i]
                 chars.extend((ch, nxt.start() + k) for k, ch in enumerate(nxt.group(0)))

@@ -13,6 +13,7 @@ from defusedxml import ElementTree as SafeElementTree
 
 from .rules import EXCHANGED_FIELDS, State
 
+
 class ExchangeError(ValueError):
     """A translation file that cannot be imported; the message says why, in one line."""
 
@@ -85,10 +86,18 @@ def write_xliff(bundle: Bundle) -> bytes:
         )
         for unit in item.units:
             element = ElementTree.SubElement(
-                group, _q("trans-unit"), {"id": f"{item.kind}:{item.key}:{unit.field}", "resname": unit.field, _q("space", "http://www.w3.org/XML/1998/namespace"): "preserve"}
+                group,
+                _q("trans-unit"),
+                {
+                    "id": f"{item.kind}:{item.key}:{unit.field}",
+                    "resname": unit.field,
+                    _q("space", "http://www.w3.org/XML/1998/namespace"): "preserve",
+                },
             )
             ElementTree.SubElement(element, _q("source")).text = unit.source
-            target = ElementTree.SubElement(element, _q("target"), {"state": _TARGET_STATE.get(State(item.state), "new")})
+            target = ElementTree.SubElement(
+                element, _q("target"), {"state": _TARGET_STATE.get(State(item.state), "new")}
+            )
             target.text = unit.target
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
@@ -114,7 +123,10 @@ def read_xliff(data: bytes) -> Bundle:
     if len(files) != 1:
         raise ExchangeError("an XLIFF file must hold exactly one <file> element")
     file = files[0]
-    source, target = _required(file, "source-language", "<file>"), _required(file, "target-language", "<file>")
+    source, target = (
+        _required(file, "source-language", "<file>"),
+        _required(file, "target-language", "<file>"),
+    )
     items = []
     for group in file.iter(_q("group")):
         kind = _required(group, _q("kind", HC_NS), "a <group>")
@@ -167,7 +179,9 @@ def write_po(bundle: Bundle) -> bytes:
                     msgstr=unit.target,
                     comment=f"source-revision: {item.revision}\nstate: {item.state}",
                     # The PO convention for "a translator must look at this again".
-                    flags=["fuzzy"] if item.state in (State.OUTDATED, State.NEEDS_REVIEW) and unit.target else [],
+                    flags=["fuzzy"]
+                    if item.state in (State.OUTDATED, State.NEEDS_REVIEW) and unit.target
+                    else [],
                 )
             )
     return str(po).encode("utf-8")
@@ -193,17 +207,19 @@ def read_po(data: bytes) -> Bundle:
         if len(parts) != 3 or not all(parts):
             raise ExchangeError(f"entry {entry.msgid[:40]!r} has no kind:key:field context")
         kind, key, name = parts
-        notes = dict(
-            line.split(": ", 1) for line in (entry.comment or "").splitlines() if ": " in line
-        )
+        notes = dict(line.split(": ", 1) for line in (entry.comment or "").splitlines() if ": " in line)
         if "source-revision" not in notes:
             raise ExchangeError(f"entry {context} does not say its source revision")
         revision = _integer(notes["source-revision"], context)
-        slot = grouped.setdefault((kind, key), {"revision": revision, "state": notes.get("state", ""), "units": []})
+        slot = grouped.setdefault(
+            (kind, key), {"revision": revision, "state": notes.get("state", ""), "units": []}
+        )
         if slot["revision"] != revision:
             raise ExchangeError(f"{kind}:{key} has entries from different source revisions")
         slot["units"].append(Unit(name, entry.msgid, entry.msgstr))
-    items = tuple(Item(kind, key, v["revision"], v["state"], tuple(v["units"])) for (kind, key), v in grouped.items())
+    items = tuple(
+        Item(kind, key, v["revision"], v["state"], tuple(v["units"])) for (kind, key), v in grouped.items()
+    )
     return Bundle(source, target, items)
 
 

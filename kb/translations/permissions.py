@@ -29,7 +29,9 @@ def permissions_ensure(**_kwargs) -> None:
         name = get_language_info(language)["name"]
         for action, label in ACTIONS:
             Permission.objects.get_or_create(
-                content_type=content_type, codename=codename(action, language), defaults={"name": label % name}
+                content_type=content_type,
+                codename=codename(action, language),
+                defaults={"name": label % name},
             )
 
 
@@ -42,13 +44,17 @@ def translatable_languages(user) -> list[str]:
         return []
     if is_editor(user):
         return target_languages()
-    return [language for language in target_languages() if user.has_perm(f"kb.{codename('translate', language)}")]
+    return [
+        language for language in target_languages() if user.has_perm(f"kb.{codename('translate', language)}")
+    ]
 
 
 def reviewable_languages(user) -> list[str]:
     if not user.is_active:
         return []
-    return [language for language in target_languages() if user.has_perm(f"kb.{codename('review', language)}")]
+    return [
+        language for language in target_languages() if user.has_perm(f"kb.{codename('review', language)}")
+    ]
 
 
 def can_translate(user, language: str) -> bool:

@@ -9,11 +9,13 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 # The fields whose source text is tracked by revisions and translated; slugs are exchanged too, but
 # a new source slug does not make a translation outdated.
 SOURCE_FIELDS = {"article": ("title", "summary", "body", "questions"), "category": ("name", "description")}
-EXCHANGED_FIELDS = {"article": ("title", "slug", "summary", "body", "questions"), "category": ("name", "slug", "description")}
+EXCHANGED_FIELDS = {
+    "article": ("title", "slug", "summary", "body", "questions"),
+    "category": ("name", "slug", "description"),
+}
 
 
 class State(enum.StrEnum):

@@ -14,7 +14,15 @@ from modeltranslation.utils import build_localized_fieldname
 
 from core.languages import source_language, target_languages
 
-from ..models import Article, ArticleShownCount, ArticleViewCount, Category, SearchLog, SourceRevision, TranslationRecord
+from ..models import (
+    Article,
+    ArticleShownCount,
+    ArticleViewCount,
+    Category,
+    SearchLog,
+    SourceRevision,
+    TranslationRecord,
+)
 from . import formats
 from .rules import EXCHANGED_FIELDS, SOURCE_FIELDS, FieldDiff, State, derive_state, source_diff
 
@@ -23,7 +31,7 @@ DEMAND_DAYS = 90
 
 
 def kind_of(obj: Model) -> str:
-    """"article" or "category": the two kinds of content that are translated."""
+    """ "article" or "category": the two kinds of content that are translated."""
     return "article" if isinstance(obj, Article) else "category"
 
 
@@ -83,7 +91,9 @@ def translation_status(*, obj: Model, language: str) -> TranslationStatus:
 def _status(obj: Model, language: str, record: TranslationRecord | None, current: int) -> TranslationStatus:
     made_from = record.source_revision if record else None
     machine = bool(record and record.machine)
-    state = derive_state(has_text=has_text(obj, language), made_from=made_from, current=current, machine=machine)
+    state = derive_state(
+        has_text=has_text(obj, language), made_from=made_from, current=current, machine=machine
+    )
     return TranslationStatus(language, state, made_from, current, machine)
 
 
@@ -95,7 +105,9 @@ def translation_statuses(*, objects, languages=None) -> dict[tuple[int, str], Tr
     kind = kind_of(objects[0])
     ids = [obj.pk for obj in objects]
     currents = dict(
-        SourceRevision.objects.filter(**{f"{kind}_id__in": ids}).values_list(f"{kind}_id").annotate(n=Max("number"))
+        SourceRevision.objects.filter(**{f"{kind}_id__in": ids})
+        .values_list(f"{kind}_id")
+        .annotate(n=Max("number"))
     )
     records = {
         (getattr(record, f"{kind}_id"), record.language): record
@@ -141,7 +153,9 @@ def translations_export(*, language: str) -> formats.Bundle:
                     source_slug(obj),
                     item_status.current,
                     item_status.state.value,
-                    formats.units_of(kind, text_in(obj, source_language(), fields), text_in(obj, language, fields)),
+                    formats.units_of(
+                        kind, text_in(obj, source_language(), fields), text_in(obj, language, fields)
+                    ),
                 )
             )
     return formats.Bundle(source_language(), language, tuple(items))
@@ -216,9 +230,20 @@ def translation_priorities(*, language: str, limit: int = 25, now=None) -> list[
     )
     articles = {article.pk: article for article in Article.objects.published()}
     found = []
-    for (pk, _lang), article_status in translation_statuses(objects=articles.values(), languages=[language]).items():
+    for (pk, _lang), article_status in translation_statuses(
+        objects=articles.values(), languages=[language]
+    ).items():
         if article_status.state != State.UP_TO_DATE:
-            found.append(Priority(articles[pk], "article", article_status, views.get(pk, 0), searches.get(pk, 0), chats.get(pk, 0)))
+            found.append(
+                Priority(
+                    articles[pk],
+                    "article",
+                    article_status,
+                    views.get(pk, 0),
+                    searches.get(pk, 0),
+                    chats.get(pk, 0),
+                )
+            )
     categories = {category.pk: category for category in Category.objects.all()}
     by_category: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for article in articles.values():
@@ -226,7 +251,9 @@ def translation_priorities(*, language: str, limit: int = 25, now=None) -> list[
         totals[0] += views.get(article.pk, 0)
         totals[1] += searches.get(article.pk, 0)
         totals[2] += chats.get(article.pk, 0)
-    for (pk, _lang), category_status in translation_statuses(objects=categories.values(), languages=[language]).items():
+    for (pk, _lang), category_status in translation_statuses(
+        objects=categories.values(), languages=[language]
+    ).items():
         if category_status.state != State.UP_TO_DATE:
             found.append(Priority(categories[pk], "category", category_status, *by_category[pk]))
     found.sort(key=lambda p: (-p.demand, p.kind != "article", str(p.obj)))

@@ -92,7 +92,9 @@ def source_revision_record(*, obj: Model, author=None) -> int:
     for language in target_languages():
         if language not in known and has_text(obj, language):
             TranslationRecord.objects.get_or_create(
-                **owner_filter(obj), language=language, defaults={"source_revision": number, "updated_by": author}
+                **owner_filter(obj),
+                language=language,
+                defaults={"source_revision": number, "updated_by": author},
             )
     return number
 
@@ -108,7 +110,9 @@ def translation_mark_up_to_date(*, obj: Model, language: str, user) -> Translati
     if not has_text(obj, language):
         raise WorkflowError("There is no translation to mark as up to date.")
     TranslationRecord.objects.update_or_create(
-        **owner_filter(obj), language=language, defaults={"source_revision": current_revision(obj), "updated_by": user}
+        **owner_filter(obj),
+        language=language,
+        defaults={"source_revision": current_revision(obj), "updated_by": user},
     )
     return translation_status(obj=obj, language=language)
 
@@ -158,7 +162,9 @@ def translation_machine_translate(*, obj: Model, language: str, user=None) -> Tr
         raise WorkflowError("This language already has a translation made by a person.")
     translator = configured_translator()
     if translator is None:
-        raise MachineTranslationUnavailable("No machine translation service is configured (HELPCENTER_MACHINE_TRANSLATOR).")
+        raise MachineTranslationUnavailable(
+            "No machine translation service is configured (HELPCENTER_MACHINE_TRANSLATOR)."
+        )
     source = text_in(obj, source_language(), SOURCE_FIELDS[kind_of(obj)])
     fields = [name for name, text in source.items() if text.strip()]
     texts = [source[name] for name in fields]
@@ -172,7 +178,13 @@ def translation_machine_translate(*, obj: Model, language: str, user=None) -> Tr
     TranslationRecord.objects.update_or_create(
         **owner_filter(obj),
         language=language,
-        defaults={"source_revision": current, "machine": True, "updated_by": _person(user), "reviewed_by": None, "reviewed_at": None},
+        defaults={
+            "source_revision": current,
+            "machine": True,
+            "updated_by": _person(user),
+            "reviewed_by": None,
+            "reviewed_at": None,
+        },
     )
     return translation_status(obj=obj, language=language)
 
@@ -195,7 +207,9 @@ def translations_import(*, bundle: formats.Bundle, user=None) -> ImportSummary:
     with transaction.atomic():
         for obj, item, values in plan:
             current = text_in(obj, language, list(values))
-            changed = {name: value for name, value in values.items() if formats.exchange_text(current[name]) != value}
+            changed = {
+                name: value for name, value in values.items() if formats.exchange_text(current[name]) != value
+            }
             if not changed:
                 summary.unchanged += 1
                 continue
@@ -217,10 +231,13 @@ def _file_errors(bundle: formats.Bundle, user) -> list[str]:
     language = bundle.target_language
     if bundle.source_language != source_language():
         errors.append(
-            f"the file translates from {bundle.source_language!r}, but this site's source language is {source_language()!r}"
+            f"the file translates from {bundle.source_language!r}, but this site's source language is "
+            f"{source_language()!r}"
         )
     if language == source_language():
-        errors.append(f"the file's target language {language!r} is the source language; edit the source in the admin")
+        errors.append(
+            f"the file's target language {language!r} is the source language; edit the source in the admin"
+        )
     elif language not in target_languages():
         errors.append(f"{language!r} is not a language of this site")
     elif user is not None and not can_translate(user, language):
@@ -242,7 +259,9 @@ def _plan(bundle: formats.Bundle) -> tuple[list, list[str]]:
             found[(kind, getattr(obj, slug_field))] = obj
         ids = [obj.pk for (k, _key), obj in found.items() if k == kind]
         for pk, number in (
-            SourceRevision.objects.filter(**{f"{kind}_id__in": ids}).values_list(f"{kind}_id").annotate(n=Max("number"))
+            SourceRevision.objects.filter(**{f"{kind}_id__in": ids})
+            .values_list(f"{kind}_id")
+            .annotate(n=Max("number"))
         ):
             currents[(kind, pk)] = number
     plan, errors, seen = [], [], set()
@@ -262,7 +281,8 @@ def _plan(bundle: formats.Bundle) -> tuple[list, list[str]]:
         current = currents.get((item.kind, obj.pk), 0)
         if item.revision != current:
             errors.append(
-                f"{where}: the file was made from source revision {item.revision}, the source is now at revision "
+                f"{where}: the file was made from source revision {item.revision}, the source is now at "
+                "revision "
                 f"{current}; export the file again"
             )
             continue

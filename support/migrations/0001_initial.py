@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,151 +15,414 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Handoff',
+            name="Handoff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shift_end', models.DateTimeField(verbose_name='shift ended')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='handed off at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shift_end", models.DateTimeField(verbose_name="shift ended")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="handed off at")),
             ],
             options={
-                'verbose_name': 'hand-off',
-                'verbose_name_plural': 'hand-offs',
-                'ordering': ['-shift_end'],
+                "verbose_name": "hand-off",
+                "verbose_name_plural": "hand-offs",
+                "ordering": ["-shift_end"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='Short name, e.g. EMEA.', max_length=16, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('timezone', models.CharField(max_length=64, validators=[support.models.validate_timezone], verbose_name='time zone')),
-                ('languages', models.JSONField(default=list, help_text='Language codes the team answers in.', verbose_name='languages')),
-                ('hours', models.CharField(help_text='Local time, e.g. “Mon-Fri 08:00-17:00; Sat 10:00-14:00”. 22:00-06:00 crosses midnight.', max_length=500, validators=[support.models.validate_hours], verbose_name='weekly hours')),
-                ('holiday_country', models.CharField(blank=True, max_length=8, verbose_name='public holidays of country')),
-                ('holiday_subdivision', models.CharField(blank=True, max_length=16, verbose_name='subdivision')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='display order')),
-                ('webhook_url', models.URLField(blank=True, help_text='Slack-compatible incoming webhook.', verbose_name='hand-off webhook')),
-                ('handoff_email', models.EmailField(blank=True, max_length=254, verbose_name='hand-off e-mail')),
-                ('agents', models.ManyToManyField(blank=True, related_name='support_regions', to=settings.AUTH_USER_MODEL, verbose_name='agents')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Short name, e.g. EMEA.", max_length=16, unique=True, verbose_name="code"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                (
+                    "timezone",
+                    models.CharField(
+                        max_length=64, validators=[support.models.validate_timezone], verbose_name="time zone"
+                    ),
+                ),
+                (
+                    "languages",
+                    models.JSONField(
+                        default=list,
+                        help_text="Language codes the team answers in.",
+                        verbose_name="languages",
+                    ),
+                ),
+                (
+                    "hours",
+                    models.CharField(
+                        help_text="Local time, e.g. “Mon-Fri 08:00-17:00; Sat 10:00-14:00”. 22:00-06:00 crosses midnight.",
+                        max_length=500,
+                        validators=[support.models.validate_hours],
+                        verbose_name="weekly hours",
+                    ),
+                ),
+                (
+                    "holiday_country",
+                    models.CharField(blank=True, max_length=8, verbose_name="public holidays of country"),
+                ),
+                (
+                    "holiday_subdivision",
+                    models.CharField(blank=True, max_length=16, verbose_name="subdivision"),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="display order")),
+                (
+                    "webhook_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Slack-compatible incoming webhook.",
+                        verbose_name="hand-off webhook",
+                    ),
+                ),
+                (
+                    "handoff_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="hand-off e-mail"),
+                ),
+                (
+                    "agents",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="support_regions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="agents",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
-                'ordering': ['order', 'code'],
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='HandoffDelivery',
+            name="HandoffDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='text')),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('sent', 'sent'), ('failed', 'failed')], default='pending', max_length=16, verbose_name='status')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='next attempt')),
-                ('last_error', models.CharField(blank=True, max_length=300, verbose_name='last error')),
-                ('handoff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='support.handoff', verbose_name='hand-off')),
-                ('to_region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='handoffs_in', to='support.region', verbose_name='to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="text")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "pending"), ("sent", "sent"), ("failed", "failed")],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True, verbose_name="next attempt")),
+                ("last_error", models.CharField(blank=True, max_length=300, verbose_name="last error")),
+                (
+                    "handoff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="support.handoff",
+                        verbose_name="hand-off",
+                    ),
+                ),
+                (
+                    "to_region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="handoffs_in",
+                        to="support.region",
+                        verbose_name="to",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hand-off delivery',
-                'verbose_name_plural': 'hand-off deliveries',
+                "verbose_name": "hand-off delivery",
+                "verbose_name_plural": "hand-off deliveries",
             },
         ),
         migrations.AddField(
-            model_name='handoff',
-            name='from_region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='handoffs_out', to='support.region', verbose_name='from'),
+            model_name="handoff",
+            name="from_region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="handoffs_out",
+                to="support.region",
+                verbose_name="from",
+            ),
         ),
         migrations.CreateModel(
-            name='RegionClosure',
+            name="RegionClosure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField(verbose_name='first day')),
-                ('end', models.DateField(verbose_name='last day')),
-                ('reason', models.CharField(blank=True, max_length=120, verbose_name='reason')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='support.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField(verbose_name="first day")),
+                ("end", models.DateField(verbose_name="last day")),
+                ("reason", models.CharField(blank=True, max_length=120, verbose_name="reason")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closures",
+                        to="support.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'closure',
-                'verbose_name_plural': 'closures',
-                'ordering': ['start'],
+                "verbose_name": "closure",
+                "verbose_name_plural": "closures",
+                "ordering": ["start"],
             },
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=20, unique=True, verbose_name='reference')),
-                ('access_key', models.CharField(default=support.models._new_access_key, editable=False, max_length=64)),
-                ('requester_name', models.CharField(blank=True, max_length=120, verbose_name='name')),
-                ('requester_email', models.EmailField(max_length=254, verbose_name='e-mail')),
-                ('language', models.CharField(max_length=16, verbose_name='language')),
-                ('customer_timezone', models.CharField(default='UTC', max_length=64, verbose_name='customer time zone')),
-                ('subject', models.CharField(max_length=200, verbose_name='subject')),
-                ('status', models.CharField(choices=[('new', 'new'), ('open', 'open'), ('waiting', 'waiting on customer'), ('solved', 'solved'), ('closed', 'closed')], default='new', max_length=16, verbose_name='status')),
-                ('priority', models.CharField(choices=[('low', 'low'), ('normal', 'normal'), ('high', 'high'), ('urgent', 'urgent')], default='normal', max_length=16, verbose_name='priority')),
-                ('covers_language', models.BooleanField(default=True, verbose_name='region speaks the language')),
-                ('source', models.CharField(choices=[('chat', 'chat'), ('web', 'web form'), ('staff', 'staff')], max_length=16, verbose_name='source')),
-                ('transcript', models.JSONField(blank=True, default=list, verbose_name='chat transcript')),
-                ('idempotency_key', models.CharField(blank=True, editable=False, max_length=80, null=True, unique=True)),
-                ('first_response_due', models.DateTimeField(blank=True, null=True, verbose_name='first response due')),
-                ('first_responded_at', models.DateTimeField(blank=True, null=True, verbose_name='first response')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL, verbose_name='assigned agent')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='support.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(editable=False, max_length=20, unique=True, verbose_name="reference"),
+                ),
+                (
+                    "access_key",
+                    models.CharField(default=support.models._new_access_key, editable=False, max_length=64),
+                ),
+                ("requester_name", models.CharField(blank=True, max_length=120, verbose_name="name")),
+                ("requester_email", models.EmailField(max_length=254, verbose_name="e-mail")),
+                ("language", models.CharField(max_length=16, verbose_name="language")),
+                (
+                    "customer_timezone",
+                    models.CharField(default="UTC", max_length=64, verbose_name="customer time zone"),
+                ),
+                ("subject", models.CharField(max_length=200, verbose_name="subject")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "new"),
+                            ("open", "open"),
+                            ("waiting", "waiting on customer"),
+                            ("solved", "solved"),
+                            ("closed", "closed"),
+                        ],
+                        default="new",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("low", "low"),
+                            ("normal", "normal"),
+                            ("high", "high"),
+                            ("urgent", "urgent"),
+                        ],
+                        default="normal",
+                        max_length=16,
+                        verbose_name="priority",
+                    ),
+                ),
+                (
+                    "covers_language",
+                    models.BooleanField(default=True, verbose_name="region speaks the language"),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("chat", "chat"), ("web", "web form"), ("staff", "staff")],
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                ("transcript", models.JSONField(blank=True, default=list, verbose_name="chat transcript")),
+                (
+                    "idempotency_key",
+                    models.CharField(blank=True, editable=False, max_length=80, null=True, unique=True),
+                ),
+                (
+                    "first_response_due",
+                    models.DateTimeField(blank=True, null=True, verbose_name="first response due"),
+                ),
+                (
+                    "first_responded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="first response"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned agent",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="support.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ticket',
-                'verbose_name_plural': 'tickets',
-                'ordering': ['-created_at'],
+                "verbose_name": "ticket",
+                "verbose_name_plural": "tickets",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='handoff',
-            name='tickets',
-            field=models.ManyToManyField(blank=True, related_name='handoffs', to='support.ticket', verbose_name='tickets'),
+            model_name="handoff",
+            name="tickets",
+            field=models.ManyToManyField(
+                blank=True, related_name="handoffs", to="support.ticket", verbose_name="tickets"
+            ),
         ),
         migrations.CreateModel(
-            name='TicketEvent',
+            name="TicketEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'created'), ('routed', 'routed'), ('handed_off', 'handed off'), ('moved', 'moved to another region'), ('replied', 'replied'), ('customer_replied', 'customer replied'), ('note', 'internal note'), ('status', 'status changed'), ('assigned', 'assigned')], max_length=20, verbose_name='event')),
-                ('detail', models.CharField(blank=True, max_length=300, verbose_name='detail')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='when')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='support.ticket', verbose_name='ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "created"),
+                            ("routed", "routed"),
+                            ("handed_off", "handed off"),
+                            ("moved", "moved to another region"),
+                            ("replied", "replied"),
+                            ("customer_replied", "customer replied"),
+                            ("note", "internal note"),
+                            ("status", "status changed"),
+                            ("assigned", "assigned"),
+                        ],
+                        max_length=20,
+                        verbose_name="event",
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=300, verbose_name="detail")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="when")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="support.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ticket event',
-                'verbose_name_plural': 'ticket events',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "ticket event",
+                "verbose_name_plural": "ticket events",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TicketMessage',
+            name="TicketMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('customer', 'customer message'), ('reply', 'public reply'), ('note', 'internal note')], max_length=16, verbose_name='kind')),
-                ('body', models.TextField(verbose_name='message')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='support.ticket', verbose_name='ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("customer", "customer message"),
+                            ("reply", "public reply"),
+                            ("note", "internal note"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="message")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="support.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ticket message',
-                'verbose_name_plural': 'ticket messages',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "ticket message",
+                "verbose_name_plural": "ticket messages",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['region', 'status'], name='support_tic_region__c06bd1_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["region", "status"], name="support_tic_region__c06bd1_idx"),
         ),
         migrations.AddConstraint(
-            model_name='handoff',
-            constraint=models.UniqueConstraint(fields=('from_region', 'shift_end'), name='support_one_handoff_per_shift_end'),
+            model_name="handoff",
+            constraint=models.UniqueConstraint(
+                fields=("from_region", "shift_end"), name="support_one_handoff_per_shift_end"
+            ),
         ),
     ]

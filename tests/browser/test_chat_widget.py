@@ -3,10 +3,10 @@
 import pytest
 
 from support.models import Ticket
+from tests.browser.conftest import CHROMIUM
 from tests.factories import make_article
 from tests.support.factories import make_demo_regions
 
-from tests.browser.conftest import CHROMIUM
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)"),
@@ -27,13 +27,28 @@ def _ask(page, text: str) -> None:
 
 def test_widget_answers_in_french_then_escalates_to_a_person(live_server, page):
     make_demo_regions()
-    make_article(slug="reset-password", translations={
-        "en": {"title": "Reset your password", "body": "Use Forgot password.", "questions": ["I forgot my password"]},
-        "fr": {"title": "Réinitialiser votre mot de passe", "body": "Cliquez sur Mot de passe oublié.",
-               "questions": ["j'ai oublié mon mot de passe", "je n'arrive plus à me connecter"]},
-    })
-    make_article(slug="dns", translations={"en": {"title": "DNS records", "questions": ["add an a record"]},
-                                           "fr": {"title": "Enregistrements DNS", "questions": ["ajouter un enregistrement dns"]}})
+    make_article(
+        slug="reset-password",
+        translations={
+            "en": {
+                "title": "Reset your password",
+                "body": "Use Forgot password.",
+                "questions": ["I forgot my password"],
+            },
+            "fr": {
+                "title": "Réinitialiser votre mot de passe",
+                "body": "Cliquez sur Mot de passe oublié.",
+                "questions": ["j'ai oublié mon mot de passe", "je n'arrive plus à me connecter"],
+            },
+        },
+    )
+    make_article(
+        slug="dns",
+        translations={
+            "en": {"title": "DNS records", "questions": ["add an a record"]},
+            "fr": {"title": "Enregistrements DNS", "questions": ["ajouter un enregistrement dns"]},
+        },
+    )
     page.goto(f"{live_server.url}/fr/")
     launcher = page.locator(".chat-launcher")
     assert launcher.inner_text() == "Discuter avec nous"
@@ -69,12 +84,24 @@ def test_widget_answers_in_french_then_escalates_to_a_person(live_server, page):
 
 def test_full_page_chat_works_in_chinese(live_server, page):
     make_demo_regions()
-    make_article(slug="reset-password", translations={
-        "en": {"title": "Reset your password", "questions": ["I forgot my password"]},
-        "zh-hans": {"title": "重置密码", "body": "在登录页面点击忘记密码。", "questions": ["忘记密码了", "登录不上"]},
-    })
-    make_article(slug="dns", translations={"en": {"title": "DNS records", "questions": ["add an a record"]},
-                                           "zh-hans": {"title": "添加 DNS 记录", "questions": ["添加 a 记录"]}})
+    make_article(
+        slug="reset-password",
+        translations={
+            "en": {"title": "Reset your password", "questions": ["I forgot my password"]},
+            "zh-hans": {
+                "title": "重置密码",
+                "body": "在登录页面点击忘记密码。",
+                "questions": ["忘记密码了", "登录不上"],
+            },
+        },
+    )
+    make_article(
+        slug="dns",
+        translations={
+            "en": {"title": "DNS records", "questions": ["add an a record"]},
+            "zh-hans": {"title": "添加 DNS 记录", "questions": ["添加 a 记录"]},
+        },
+    )
     page.goto(f"{live_server.url}/zh-hans/chat/")
     page.wait_for_selector(".chat-bot")
     _ask(page, "我忘记密码了")

@@ -14,8 +14,8 @@ from django.core import mail
 from django.core.management import call_command
 
 from support.models import Ticket
-
 from tests.browser.conftest import CHROMIUM
+
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -39,10 +39,15 @@ def demo(frozen_clock):
 
 
 def _page(browser, timezone_id: str, locale: str):
-    context = browser.new_context(timezone_id=timezone_id, locale=locale, viewport={"width": 1200, "height": 860})
+    context = browser.new_context(
+        timezone_id=timezone_id, locale=locale, viewport={"width": 1200, "height": 860}
+    )
     page = context.new_page()
     page.csp_errors = []
-    page.on("console", lambda message: "Content Security Policy" in message.text and page.csp_errors.append(message.text))
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and page.csp_errors.append(message.text),
+    )
     return page
 
 
@@ -123,17 +128,24 @@ def test_french_customer_out_of_hours_then_the_agent_answers(live_server, browse
     assert agent.csp_errors == []
 
     # The customer's status link (from the e-mail) shows the reply.
-    link = next(line.strip() for message in mail.outbox for line in message.body.splitlines() if "/requests/" in line)
+    link = next(
+        line.strip() for message in mail.outbox for line in message.body.splitlines() if "/requests/" in line
+    )
     page.goto(live_server.url + link.split("127.0.0.1:8000", 1)[-1])
     assert "Bonjour Marie" in page.locator("main").inner_text()
     _shot(page, "journey-6-status-fr")
 
 
-@pytest.mark.parametrize(("language", "zone", "question", "expected_title"), [
-    ("zh-hans", "Asia/Shanghai", "我忘记密码了", "重置密码"),
-    ("ja", "Asia/Tokyo", "パスワードを忘れました", "パスワード"),
-])
-def test_chinese_and_japanese_customers_get_their_own_language(live_server, browser, demo, language, zone, question, expected_title):
+@pytest.mark.parametrize(
+    ("language", "zone", "question", "expected_title"),
+    [
+        ("zh-hans", "Asia/Shanghai", "我忘记密码了", "重置密码"),
+        ("ja", "Asia/Tokyo", "パスワードを忘れました", "パスワード"),
+    ],
+)
+def test_chinese_and_japanese_customers_get_their_own_language(
+    live_server, browser, demo, language, zone, question, expected_title
+):
     page = _page(browser, zone, language)
     page.goto(f"{live_server.url}/{language}/")
     assert page.locator("html").get_attribute("lang") == language
@@ -177,8 +189,12 @@ def test_the_widget_works_with_the_keyboard_alone(live_server, browser, demo):
 
 
 def _axe(page) -> list[dict]:
-    page.evaluate(AXE.read_text(encoding="utf-8"))  # evaluated through DevTools: the page's CSP does not apply
-    result = page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})")
+    page.evaluate(
+        AXE.read_text(encoding="utf-8")
+    )  # evaluated through DevTools: the page's CSP does not apply
+    result = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})"
+    )
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
         for v in result["violations"]
@@ -186,7 +202,17 @@ def _axe(page) -> list[dict]:
     ]
 
 
-@pytest.mark.parametrize("path", ["/fr/", "/fr/articles/reset-password/", "/fr/search/?q=mot+de+passe", "/fr/contact/", "/zh-hans/chat/", "/ja/categories/getting-started/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/fr/",
+        "/fr/articles/reset-password/",
+        "/fr/search/?q=mot+de+passe",
+        "/fr/contact/",
+        "/zh-hans/chat/",
+        "/ja/categories/getting-started/",
+    ],
+)
 def test_main_pages_have_no_serious_accessibility_violations(live_server, browser, demo, path):
     page = _page(browser, "Europe/Paris", "fr-FR")
     page.goto(live_server.url + path)

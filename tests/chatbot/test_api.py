@@ -18,23 +18,62 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def site():
     make_demo_regions()
-    make_article(slug="reset-password", translations={
-        "en": {"title": "Reset your password", "body": "Click **Forgot password** on the sign-in page.",
-               "questions": ["I forgot my password", "can't log in", "reset my password"]},
-        "fr": {"title": "Réinitialiser votre mot de passe", "body": "Cliquez sur **Mot de passe oublié**.",
-               "questions": ["j'ai oublié mon mot de passe", "je n'arrive pas à me connecter"]},
-        "zh-hans": {"title": "重置密码", "body": "在登录页面点击忘记密码。", "questions": ["忘记密码了", "登录不上"]},
-    })
-    make_article(slug="update-card", translations={
-        "en": {"title": "Update your payment card", "body": "Go to Billing.", "questions": ["change my credit card", "my card expired"]},
-        "fr": {"title": "Changer de carte bancaire", "body": "Allez dans Facturation.", "questions": ["changer ma carte bancaire", "ma carte a expiré"]},
-        "zh-hans": {"title": "更换银行卡", "body": "前往账单页面。", "questions": ["更换信用卡", "银行卡过期了"]},
-    })
-    make_article(slug="dns", translations={
-        "en": {"title": "Add DNS records", "body": "Open Networking.", "questions": ["add an a record", "set up mx records"]},
-        "fr": {"title": "Ajouter des enregistrements DNS", "body": "Ouvrez Réseau.", "questions": ["ajouter un enregistrement a"]},
-        "zh-hans": {"title": "添加 DNS 记录", "body": "打开网络页面。", "questions": ["添加 a 记录"]},
-    })
+    make_article(
+        slug="reset-password",
+        translations={
+            "en": {
+                "title": "Reset your password",
+                "body": "Click **Forgot password** on the sign-in page.",
+                "questions": ["I forgot my password", "can't log in", "reset my password"],
+            },
+            "fr": {
+                "title": "Réinitialiser votre mot de passe",
+                "body": "Cliquez sur **Mot de passe oublié**.",
+                "questions": ["j'ai oublié mon mot de passe", "je n'arrive pas à me connecter"],
+            },
+            "zh-hans": {
+                "title": "重置密码",
+                "body": "在登录页面点击忘记密码。",
+                "questions": ["忘记密码了", "登录不上"],
+            },
+        },
+    )
+    make_article(
+        slug="update-card",
+        translations={
+            "en": {
+                "title": "Update your payment card",
+                "body": "Go to Billing.",
+                "questions": ["change my credit card", "my card expired"],
+            },
+            "fr": {
+                "title": "Changer de carte bancaire",
+                "body": "Allez dans Facturation.",
+                "questions": ["changer ma carte bancaire", "ma carte a expiré"],
+            },
+            "zh-hans": {
+                "title": "更换银行卡",
+                "body": "前往账单页面。",
+                "questions": ["更换信用卡", "银行卡过期了"],
+            },
+        },
+    )
+    make_article(
+        slug="dns",
+        translations={
+            "en": {
+                "title": "Add DNS records",
+                "body": "Open Networking.",
+                "questions": ["add an a record", "set up mx records"],
+            },
+            "fr": {
+                "title": "Ajouter des enregistrements DNS",
+                "body": "Ouvrez Réseau.",
+                "questions": ["ajouter un enregistrement a"],
+            },
+            "zh-hans": {"title": "添加 DNS 记录", "body": "打开网络页面。", "questions": ["添加 a 记录"]},
+        },
+    )
 
 
 def post(client, url, body, **extra):
@@ -63,8 +102,16 @@ def test_start_greets_in_the_page_language(client, site):
 def test_confident_question_gets_an_answer_with_snippet_and_link(client, site):
     reply = say(client, start(client), "I forgot my password")
     assert reply["kind"] == "answer"
-    assert reply["articles"] == [{"slug": "reset-password", "title": "Reset your password", "url": "/en/articles/reset-password/",
-                                  "snippet": "Click Forgot password on the sign-in page.", "language": "en", "notice": ""}]
+    assert reply["articles"] == [
+        {
+            "slug": "reset-password",
+            "title": "Reset your password",
+            "url": "/en/articles/reset-password/",
+            "snippet": "Click Forgot password on the sign-in page.",
+            "language": "en",
+            "notice": "",
+        }
+    ]
     assert "Did this answer your question?" in reply["text"]
 
 
@@ -116,29 +163,44 @@ def test_unsupported_language_gets_an_honest_list_of_supported_ones(client, site
 def test_negative_feedback_brings_next_suggestions_then_a_person(client, site):
     cid = start(client)
     answer = say(client, cid, "I forgot my password")
-    response = post(client, f"/api/chat/conversations/{cid}/feedback", {"message": answer["id"], "helpful": False})
+    response = post(
+        client, f"/api/chat/conversations/{cid}/feedback", {"message": answer["id"], "helpful": False}
+    )
     first = response.json()["reply"]
     assert first["kind"] in {"suggestions", "offer_person"}
     assert "reset-password" not in [a["slug"] for a in first["articles"]]
     assert Message.objects.get(pk=answer["id"]).helpful is False
     if first["kind"] == "suggestions":
-        second = post(client, f"/api/chat/conversations/{cid}/feedback", {"message": first["id"], "helpful": False}).json()["reply"]
+        second = post(
+            client, f"/api/chat/conversations/{cid}/feedback", {"message": first["id"], "helpful": False}
+        ).json()["reply"]
         assert second["kind"] in {"suggestions", "offer_person"}
 
 
-def test_escalation_creates_exactly_one_ticket_with_the_transcript(client, site, django_capture_on_commit_callbacks):
+def test_escalation_creates_exactly_one_ticket_with_the_transcript(
+    client, site, django_capture_on_commit_callbacks
+):
     cid = start(client, "fr")
     say(client, cid, "comment faire un virement international vers le Japon")
     with django_capture_on_commit_callbacks(execute=True):
-        first = post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "marie@example.com", "name": "Marie"})
-        again = post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "marie@example.com", "name": "Marie"})
+        first = post(
+            client, f"/api/chat/conversations/{cid}/escalate", {"email": "marie@example.com", "name": "Marie"}
+        )
+        again = post(
+            client, f"/api/chat/conversations/{cid}/escalate", {"email": "marie@example.com", "name": "Marie"}
+        )
     assert (first.status_code, again.status_code) == (201, 200)
     ticket = Ticket.objects.get()
     assert first.json()["ticket"]["reference"] == again.json()["ticket"]["reference"] == ticket.reference
     # When the team opens, as the API serialises it (the wording at a given instant: tests below).
     assert datetime.fromisoformat(first.json()["ticket"]["opens_at"]).tzinfo is not None
     assert isinstance(first.json()["ticket"]["open_now"], bool)
-    assert (ticket.source, ticket.language, ticket.customer_timezone, ticket.region.code) == ("chat", "fr", "Europe/Paris", "EMEA")
+    assert (ticket.source, ticket.language, ticket.customer_timezone, ticket.region.code) == (
+        "chat",
+        "fr",
+        "Europe/Paris",
+        "EMEA",
+    )
     assert [line["role"] for line in ticket.transcript][:2] == ["bot", "customer"]
     assert ticket.transcript[1]["text"] == "comment faire un virement international vers le Japon"
     conversation = Conversation.objects.get()
@@ -157,9 +219,13 @@ def test_out_of_hours_escalation_reply_in_french_gives_local_time(client, site):
     saturday_night = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
     cid = start(client, "fr", "Europe/Paris")
     result = _escalate(cid, "marie@example.com", now=saturday_night)
-    assert result.created.opens_at.isoformat() == "2026-11-30T08:00:00+00:00" and result.created.open_now is False
+    assert (
+        result.created.opens_at.isoformat() == "2026-11-30T08:00:00+00:00"
+        and result.created.open_now is False
+    )
     assert result.text == (
-        "Merci ! Notre équipe Europe, Middle East & Africa commence à 09:00 à votre heure (lundi), dans environ 1\xa0jour ; "
+        "Merci ! Notre équipe Europe, Middle East & Africa commence à 09:00 à votre heure (lundi), dans "
+        "environ 1\xa0jour ; "
         f"nous vous écrirons à marie@example.com (référence {result.created.ticket.reference})."
     )
 
@@ -203,24 +269,41 @@ def test_api_wrong_method_is_405(client, site):
 
 def test_unknown_or_someone_elses_conversation_is_404(client, site):
     cid = start(client)
-    assert post(client, "/api/chat/conversations/00000000-0000-0000-0000-000000000000/messages", {"text": "hi"}).status_code == 404
+    assert (
+        post(
+            client, "/api/chat/conversations/00000000-0000-0000-0000-000000000000/messages", {"text": "hi"}
+        ).status_code
+        == 404
+    )
     stranger = Client()
     assert post(stranger, f"/api/chat/conversations/{cid}/messages", {"text": "hi"}).status_code == 404
     assert stranger.get(f"/api/chat/conversations/{cid}").status_code == 404
-    assert post(stranger, f"/api/chat/conversations/{cid}/escalate", {"email": "x@example.com"}).status_code == 404
+    assert (
+        post(stranger, f"/api/chat/conversations/{cid}/escalate", {"email": "x@example.com"}).status_code
+        == 404
+    )
     assert client.get(f"/api/chat/conversations/{cid}").status_code == 200
 
 
 def test_api_requires_csrf_token(site):
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post("/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json")
+    response = strict.post(
+        "/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json"
+    )
     assert response.status_code == 403
 
 
 def test_escalate_bad_email_or_header_injection_is_400(client, site):
     cid = start(client)
     assert post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "nope"}).status_code == 400
-    assert post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "a@example.com", "name": "A\nBcc: b@example.com"}).status_code == 400
+    assert (
+        post(
+            client,
+            f"/api/chat/conversations/{cid}/escalate",
+            {"email": "a@example.com", "name": "A\nBcc: b@example.com"},
+        ).status_code
+        == 400
+    )
     assert not Ticket.objects.exists()
 
 
@@ -231,7 +314,10 @@ def test_start_with_unknown_language_is_400(client, site):
 def test_chat_is_rate_limited_per_client(client, site, settings):
     settings.HELPCENTER_CHAT_RATE = "30/d"  # the default is 30/m, whose window could roll over mid-test
     cid = start(client)
-    statuses = [post(client, f"/api/chat/conversations/{cid}/messages", {"text": "hello"}).status_code for _ in range(30)]
+    statuses = [
+        post(client, f"/api/chat/conversations/{cid}/messages", {"text": "hello"}).status_code
+        for _ in range(30)
+    ]
     assert statuses == [200] * 30
     limited = post(client, f"/api/chat/conversations/{cid}/messages", {"text": "hello"})
     assert limited.status_code == 429 and int(limited["Retry-After"]) >= 1
@@ -240,7 +326,9 @@ def test_chat_is_rate_limited_per_client(client, site, settings):
 def test_customer_text_is_stored_before_anything_can_fail(client, site):
     cid = start(client)
     say(client, cid, "<script>alert(1)</script> my card expired")
-    assert Message.objects.filter(role=Role.CUSTOMER, text="<script>alert(1)</script> my card expired").exists()
+    assert Message.objects.filter(
+        role=Role.CUSTOMER, text="<script>alert(1)</script> my card expired"
+    ).exists()
 
 
 def test_the_browser_that_started_a_conversation_holds_its_secret_in_an_httponly_cookie(client, site):
@@ -278,7 +366,11 @@ def test_chatting_writes_no_session(client, site):
 
 def _statements(queries) -> list[str]:
     """The statements that read or write rows (not BEGIN, COMMIT or savepoints)."""
-    return [q["sql"].split()[0] for q in queries if q["sql"].split()[0] in {"SELECT", "INSERT", "UPDATE", "DELETE"}]
+    return [
+        q["sql"].split()[0]
+        for q in queries
+        if q["sql"].split()[0] in {"SELECT", "INSERT", "UPDATE", "DELETE"}
+    ]
 
 
 def test_an_answer_costs_one_read_and_one_insert(client, site, settings):
@@ -301,7 +393,9 @@ def test_an_answer_costs_one_read_and_one_insert(client, site, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_while_the_engine_is_rebuilt_cards_never_show_an_article_as_it_was(client, site, settings, monkeypatch):
+def test_while_the_engine_is_rebuilt_cards_never_show_an_article_as_it_was(
+    client, site, settings, monkeypatch
+):
     from kb import indexes
     from kb.models import Article
 

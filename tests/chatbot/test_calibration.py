@@ -27,7 +27,9 @@ def test_two_help_centers_get_different_thresholds_and_the_target_precision_hold
     offtopic = offtopic_questions("en")
     targets = Targets(answer=0.85, suggest=0.5)
     with_phrasings = AnswerEngine.build(train, "en", offtopic=offtopic[:30], targets=targets)
-    without = AnswerEngine.build([replace(d, questions=()) for d in docs], "en", offtopic=offtopic[:30], targets=targets)
+    without = AnswerEngine.build(
+        [replace(d, questions=()) for d in docs], "en", offtopic=offtopic[:30], targets=targets
+    )
     assert with_phrasings.calibration.fitted and without.calibration.fitted
     assert with_phrasings.thresholds != without.thresholds
 

@@ -8,12 +8,34 @@ from tests.factories import make_article
 from tests.support.factories import make_demo_regions
 
 ARTICLES = [
-    {"slug": "reset-password", "category": "account", "translations": {
-        "en": {"title": "Reset your password", "body": "Use **Forgot password**.", "questions": ["I forgot my password", "can't log in"]},
-        "fr": {"title": "Réinitialiser le mot de passe", "body": "", "questions": ["j'ai oublié mon mot de passe"]}}},
-    {"slug": "update-card", "category": "billing", "translations": {
-        "en": {"title": "Update your card", "body": "", "questions": ["change my credit card", "card expired"]},
-        "fr": {"title": "Changer de carte", "body": "", "questions": ["changer ma carte bancaire"]}}},
+    {
+        "slug": "reset-password",
+        "category": "account",
+        "translations": {
+            "en": {
+                "title": "Reset your password",
+                "body": "Use **Forgot password**.",
+                "questions": ["I forgot my password", "can't log in"],
+            },
+            "fr": {
+                "title": "Réinitialiser le mot de passe",
+                "body": "",
+                "questions": ["j'ai oublié mon mot de passe"],
+            },
+        },
+    },
+    {
+        "slug": "update-card",
+        "category": "billing",
+        "translations": {
+            "en": {
+                "title": "Update your card",
+                "body": "",
+                "questions": ["change my credit card", "card expired"],
+            },
+            "fr": {"title": "Changer de carte", "body": "", "questions": ["changer ma carte bancaire"]},
+        },
+    },
 ]
 QUERIES = [
     {"id": "1", "language": "en", "text": "forgot my password", "expected": "reset-password"},
@@ -28,10 +50,24 @@ def _write(path: Path, rows) -> Path:
 
 
 def test_evaluate_bot_prints_the_metrics_as_json_without_touching_the_database(tmp_path, capsys):
-    call_command("evaluate_bot", articles=str(_write(tmp_path / "a.jsonl", ARTICLES)), queries=str(_write(tmp_path / "q.jsonl", QUERIES)), json=True)
+    call_command(
+        "evaluate_bot",
+        articles=str(_write(tmp_path / "a.jsonl", ARTICLES)),
+        queries=str(_write(tmp_path / "q.jsonl", QUERIES)),
+        json=True,
+    )
     metrics = json.loads(capsys.readouterr().out)
     assert set(metrics) == {
-        "queries", "top1", "top3", "in_scope_accuracy", "oos_recall", "p50_ms", "p95_ms", "index_build_s", "thresholds", "outcomes",
+        "queries",
+        "top1",
+        "top3",
+        "in_scope_accuracy",
+        "oos_recall",
+        "p50_ms",
+        "p95_ms",
+        "index_build_s",
+        "thresholds",
+        "outcomes",
     }
     assert (metrics["queries"], metrics["top1"], metrics["top3"]) == (3, 1.0, 1.0)
     assert 0 <= metrics["oos_recall"] <= 1
@@ -49,16 +85,29 @@ def test_evaluate_bot_bad_files_are_one_clear_error(tmp_path):
 @pytest.mark.django_db
 def test_ask_answers_from_the_sites_articles_and_names_the_escalation_region(capsys):
     make_demo_regions()
-    make_article(slug="reset-password", translations={"en": {"title": "Reset your password", "questions": ["I forgot my password"]},
-                                                      "fr": {"title": "Réinitialiser le mot de passe", "questions": ["j'ai oublié mon mot de passe"]}})
-    make_article(slug="update-card", translations={"en": {"title": "Update your card", "questions": ["change my credit card"]}})
+    make_article(
+        slug="reset-password",
+        translations={
+            "en": {"title": "Reset your password", "questions": ["I forgot my password"]},
+            "fr": {"title": "Réinitialiser le mot de passe", "questions": ["j'ai oublié mon mot de passe"]},
+        },
+    )
+    make_article(
+        slug="update-card",
+        translations={"en": {"title": "Update your card", "questions": ["change my credit card"]}},
+    )
     call_command("ask", "j'ai oublié mon mot de passe", language="fr", json=True)
     result = json.loads(capsys.readouterr().out)
     assert (result["decision"], result["articles"][0]["slug"]) == ("answer", "reset-password")
     call_command("ask", "zzzz qqqq", language="fr", at="2026-11-28T23:00Z", json=True)
     result = json.loads(capsys.readouterr().out)
     assert result["decision"] == "cannot_help"
-    assert result["escalation"] == {"region": "EMEA", "opens_at": "2026-11-30T08:00:00+00:00", "open_now": False, "covers_language": True}
+    assert result["escalation"] == {
+        "region": "EMEA",
+        "opens_at": "2026-11-30T08:00:00+00:00",
+        "open_now": False,
+        "covers_language": True,
+    }
 
 
 @pytest.mark.django_db

@@ -11,9 +11,27 @@ from chatbot.policy import Decision, Reason, Thresholds, decide
 from kb.search import AnswerEngine, Document, RankedArticle
 
 DOCS = [
-    Document("reset-password", "Reset your password", ("I forgot my password", "can't log in", "locked out of my account"), "", "Open the sign-in page and choose Forgot password."),
-    Document("update-card", "Update your payment card", ("change my credit card", "my card expired", "payment failed"), "", "Go to Billing › Payment methods."),
-    Document("connect-ssh", "Connect with SSH", ("permission denied publickey", "cannot ssh into my server"), "", "Use ssh root@203.0.113.10."),
+    Document(
+        "reset-password",
+        "Reset your password",
+        ("I forgot my password", "can't log in", "locked out of my account"),
+        "",
+        "Open the sign-in page and choose Forgot password.",
+    ),
+    Document(
+        "update-card",
+        "Update your payment card",
+        ("change my credit card", "my card expired", "payment failed"),
+        "",
+        "Go to Billing › Payment methods.",
+    ),
+    Document(
+        "connect-ssh",
+        "Connect with SSH",
+        ("permission denied publickey", "cannot ssh into my server"),
+        "",
+        "Use ssh root@203.0.113.10.",
+    ),
     Document("refunds", "Refunds", ("I want my money back", "charged twice"), "", "Ask within 60 days."),
 ]
 DOCS_ZH = [
@@ -67,7 +85,9 @@ def test_engine_with_one_article_is_certain_of_it():
 
 def _ranked(*confidences, scores=None):
     scores = scores or [1.0 - i / 10 for i in range(len(confidences))]
-    return [RankedArticle(f"a{i}", s, c, "", ()) for i, (c, s) in enumerate(zip(confidences, scores, strict=True))]
+    return [
+        RankedArticle(f"a{i}", s, c, "", ()) for i, (c, s) in enumerate(zip(confidences, scores, strict=True))
+    ]
 
 
 def test_policy_confident_answers_with_one_article():
@@ -122,9 +142,30 @@ def test_engine_switches_to_nearest_neighbours_for_very_large_knowledge_bases(mo
 
 def test_engine_learns_from_bodies_when_articles_have_no_sample_questions():
     docs = [
-        Document("cookies", "Login cookie problems", (), "", "The login cookie isn't being set because the cookie domain does not match your browser's domain. Set the session cookie domain to your site."),
-        Document("static", "Serving static files", (), "", "Static files such as CSS and images are collected into one folder and served by the web server, not by the application."),
-        Document("email", "Sending e-mail", (), "", "Configure the mail server host and port, then send messages with the mail API. Use a console backend while developing."),
+        Document(
+            "cookies",
+            "Login cookie problems",
+            (),
+            "",
+            "The login cookie isn't being set because the cookie domain does not match your browser's "
+            "domain. Set the session cookie domain to your site.",
+        ),
+        Document(
+            "static",
+            "Serving static files",
+            (),
+            "",
+            "Static files such as CSS and images are collected into one folder and served by the web "
+            "server, not by the application.",
+        ),
+        Document(
+            "email",
+            "Sending e-mail",
+            (),
+            "",
+            "Configure the mail server host and port, then send messages with the mail API. Use a console "
+            "backend while developing.",
+        ),
     ]
     engine = AnswerEngine.build(docs, "en")
     assert engine.intents.kind == "classifier"

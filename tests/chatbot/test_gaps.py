@@ -1,8 +1,4 @@
-import json
-
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 
 from chatbot.gaps import group_questions
 from kb.models import SearchLog
@@ -12,19 +8,29 @@ from tests.factories import make_staff
 
 def test_group_questions_merges_similar_wording_and_counts():
     gaps = group_questions(
-        [("How do I transfer money abroad?", "chat"), ("transfer money abroad", "search"), ("how to transfer money abroad", "chat"),
-         ("what's the weather in Paris", "chat")],
+        [
+            ("How do I transfer money abroad?", "chat"),
+            ("transfer money abroad", "search"),
+            ("how to transfer money abroad", "chat"),
+            ("what's the weather in Paris", "chat"),
+        ],
         "en",
     )
     assert [(g.representative, g.count, sorted(g.sources)) for g in gaps] == [
         ("How do I transfer money abroad?", 3, ["chat", "search"]),
         ("what's the weather in Paris", 1, ["chat"]),
     ]
-    assert gaps[0].examples == ["How do I transfer money abroad?", "transfer money abroad", "how to transfer money abroad"]
+    assert gaps[0].examples == [
+        "How do I transfer money abroad?",
+        "transfer money abroad",
+        "how to transfer money abroad",
+    ]
 
 
 def test_group_questions_chinese():
-    gaps = group_questions([("怎么开发票", "chat"), ("怎么开发票？", "search"), ("天气怎么样", "chat")], "zh-hans")
+    gaps = group_questions(
+        [("怎么开发票", "chat"), ("怎么开发票？", "search"), ("天气怎么样", "chat")], "zh-hans"
+    )
     assert [g.count for g in gaps] == [2, 1]
 
 
@@ -33,7 +39,9 @@ def test_content_gaps_page_lists_failed_searches_and_unanswered_chats_for_editor
     SearchLog.objects.create(query="international transfer", language="en", results=0)
     SearchLog.objects.create(query="reset password", language="en", results=2)
     cid = start(client)
-    post(client, f"/api/chat/conversations/{cid}/messages", {"text": "how do I make an international transfer"})
+    post(
+        client, f"/api/chat/conversations/{cid}/messages", {"text": "how do I make an international transfer"}
+    )
     client.force_login(make_staff(username="ed", permissions=("kb.change_article",)))
     response = client.get("/en/editors/content-gaps/?language=en")
     assert response.status_code == 200
@@ -66,6 +74,9 @@ def test_confidence_page_shows_editors_what_the_bot_does_with_their_own_question
     assert set(rows) == {"en", "fr", "zh-hans", "es", "de", "ja"}
     english = rows["en"]["report"]
     assert english.questions > 50  # the demo's sample questions, each held out once
-    assert english.answered_right + english.answered_wrong + english.suggested + english.refused == english.questions
+    assert (
+        english.answered_right + english.answered_wrong + english.suggested + english.refused
+        == english.questions
+    )
     assert english.offtopic == 50
     assert "likely right" in response.content.decode()

@@ -27,18 +27,30 @@ def back_to_latest():
 
 def test_past_bot_answers_become_shown_counts_per_article_language_and_day(back_to_latest):
     apps = _migrate(BEFORE)
-    category = apps.get_model("kb", "Category").objects.create(slug="general", slug_en="general", name="General", name_en="General")
+    category = apps.get_model("kb", "Category").objects.create(
+        slug="general", slug_en="general", name="General", name_en="General"
+    )
     article_model = apps.get_model("kb", "Article")
-    shown, other = (article_model.objects.create(category=category, slug=slug, slug_en=slug, title=slug, title_en=slug) for slug in ("a", "b"))
-    conversation = apps.get_model("chatbot", "Conversation").objects.create(language="de", timezone="UTC", owner="x")
+    shown, other = (
+        article_model.objects.create(category=category, slug=slug, slug_en=slug, title=slug, title_en=slug)
+        for slug in ("a", "b")
+    )
+    conversation = apps.get_model("chatbot", "Conversation").objects.create(
+        language="de", timezone="UTC", owner="x"
+    )
     message_model = apps.get_model("chatbot", "Message")
     for articles in ([{"id": shown.pk}], [{"id": shown.pk}, {"id": other.pk}], [{"id": 999_999}], []):
-        message_model.objects.create(conversation=conversation, role="bot", text="", language="de", articles=articles)
-    message_model.objects.create(conversation=conversation, role="customer", text="", language="de", articles=[{"id": other.pk}])
+        message_model.objects.create(
+            conversation=conversation, role="bot", text="", language="de", articles=articles
+        )
+    message_model.objects.create(
+        conversation=conversation, role="customer", text="", language="de", articles=[{"id": other.pk}]
+    )
 
     apps = _migrate(AFTER)
     counts = {
-        (row.article_id, row.language, row.day): row.shown for row in apps.get_model("kb", "ArticleShownCount").objects.all()
+        (row.article_id, row.language, row.day): row.shown
+        for row in apps.get_model("kb", "ArticleShownCount").objects.all()
     }
     today = timezone.localdate()
     assert counts == {(shown.pk, "de", today): 2, (other.pk, "de", today): 1}

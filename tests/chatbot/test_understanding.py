@@ -14,7 +14,9 @@ from chatbot.answering import ReplyKind, respond
 from kb.embeddings import sentence_encoder
 
 DEMO_ARTICLES = Path(__file__).resolve().parents[2] / "kb" / "demo" / "articles.jsonl"
-needs_encoder = pytest.mark.skipif(settings.HELPCENTER_ENCODER == "none", reason="matching by meaning needs a sentence encoder")
+needs_encoder = pytest.mark.skipif(
+    settings.HELPCENTER_ENCODER == "none", reason="matching by meaning needs a sentence encoder"
+)
 
 
 @pytest.fixture
@@ -45,8 +47,16 @@ PERSON_WORD_QUESTIONS = [
     ("en", "How do I create an API key for our CI agent?", "api-keys-cli"),
     ("fr", "Personne ne reçoit le mail pour réinitialiser le mot de passe", "reset-password"),
     ("zh-hans", "你们客服几点上班？周末有人吗？", "contact-support"),
-    ("en", "someone on my team needs to see the servers but not the billing, what role should they get", "invite-team"),
-    ("en", "the build agent on our CI server needs an API key for the nimbus CLI, how do I make one", "api-keys-cli"),
+    (
+        "en",
+        "someone on my team needs to see the servers but not the billing, what role should they get",
+        "invite-team",
+    ),
+    (
+        "en",
+        "the build agent on our CI server needs an API key for the nimbus CLI, how do I make one",
+        "api-keys-cli",
+    ),
     ("en", "what hours are your support staff around, and do they work weekends?", "contact-support"),
     ("en", "is there a person I can email when my server won't boot after a reboot?", "instance-unreachable"),
     ("en", "somebody changed my password and now I can't get in, how do I reset it", "reset-password"),
@@ -54,7 +64,11 @@ PERSON_WORD_QUESTIONS = [
     ("fr", "Personne dans l'équipe n'arrive à se connecter en SSH à l'instance", "connect-ssh"),
     ("fr", "À quelle heure votre support est joignable, il y a quelqu'un le samedi ?", "contact-support"),
     ("fr", "Notre agent de déploiement a besoin d'une clé API, où la créer ?", "api-keys-cli"),
-    ("fr", "quelqu'un a perdu le téléphone avec l'application d'authentification, comment récupérer l'accès ?", "recover-2fa"),
+    (
+        "fr",
+        "quelqu'un a perdu le téléphone avec l'application d'authentification, comment récupérer l'accès ?",
+        "recover-2fa",
+    ),
     ("zh-hans", "怎么让同事也能登录管理我们的服务器？要给他什么权限", "invite-team"),
     ("zh-hans", "有人把我们的API密钥泄露了，怎么作废重新生成", "api-keys-cli"),
     ("zh-hans", "同事说服务器一直连不上，控制台显示已停止，怎么办", "instance-unreachable"),
@@ -64,12 +78,20 @@ PERSON_WORD_QUESTIONS = [
     ("es", "Alguien cambió mi contraseña y no puedo entrar, ¿cómo la restablezco?", "reset-password"),
     ("es", "¿A qué hora atiende el personal de soporte? ¿hay alguien los domingos?", "contact-support"),
     ("es", "Ninguna persona del equipo puede abrir la web, la instancia no responde", "instance-unreachable"),
-    ("es", "quiero que una persona de mi empresa pague con otra tarjeta, ¿cómo cambio el método de pago?", "update-payment-method"),
+    (
+        "es",
+        "quiero que una persona de mi empresa pague con otra tarjeta, ¿cómo cambio el método de pago?",
+        "update-payment-method",
+    ),
     ("de", "Wie gebe ich jemandem aus dem Team Zugriff, ohne mein Passwort zu teilen?", "invite-team"),
     ("de", "Jemand hat mein Passwort geändert, wie setze ich es zurück?", "reset-password"),
     ("de", "Wann sind eure Mitarbeiter im Support erreichbar, auch am Wochenende?", "contact-support"),
     ("de", "Keine Person im Team erreicht die Instanz mehr, sie startet nicht", "instance-unreachable"),
-    ("de", "Unsere Buchhaltung möchte die Kreditkarte für die Zahlung ändern, wie geht das?", "update-payment-method"),
+    (
+        "de",
+        "Unsere Buchhaltung möchte die Kreditkarte für die Zahlung ändern, wie geht das?",
+        "update-payment-method",
+    ),
     ("ja", "チームの人をメンバーとして招待して、役割を設定したいです", "invite-team"),
     ("ja", "誰かにパスワードを変えられてログインできません。リセット方法は？", "reset-password"),
     ("ja", "サポートの担当者は何時から何時まで対応していますか？", "contact-support"),
@@ -89,7 +111,11 @@ def demo_bot():
     encoder = offline_encoder(None)
     languages = [code for code, _name in settings.LANGUAGES]
     engines = engines_for(load_documents(DEMO_ARTICLES, languages), encoder)
-    return Bot(engine_for=engines.__getitem__, person_probability=person_detector_for(encoder).probability, site_languages=languages)
+    return Bot(
+        engine_for=engines.__getitem__,
+        person_probability=person_detector_for(encoder).probability,
+        site_languages=languages,
+    )
 
 
 @needs_encoder
@@ -101,12 +127,18 @@ def test_question_with_a_person_word_is_answered_not_handed_off(demo_bot, langua
 
 
 REQUESTS_FOR_A_PERSON = [
-    ("en", "I want to talk to a human"), ("en", "can I speak to a real person please, this bot isn't helping"),
-    ("fr", "je veux parler à quelqu'un"), ("fr", "Passez-moi un conseiller s'il vous plaît"),
-    ("zh-hans", "转人工"), ("zh-hans", "我要找人工客服"),
-    ("es", "quiero hablar con una persona"), ("es", "pásame con un agente humano, por favor"),
-    ("de", "Ich möchte mit einem Menschen sprechen"), ("de", "Bitte verbinden Sie mich mit einem Mitarbeiter"),
-    ("ja", "人と話したい"), ("ja", "オペレーターにつないでください"),
+    ("en", "I want to talk to a human"),
+    ("en", "can I speak to a real person please, this bot isn't helping"),
+    ("fr", "je veux parler à quelqu'un"),
+    ("fr", "Passez-moi un conseiller s'il vous plaît"),
+    ("zh-hans", "转人工"),
+    ("zh-hans", "我要找人工客服"),
+    ("es", "quiero hablar con una persona"),
+    ("es", "pásame con un agente humano, por favor"),
+    ("de", "Ich möchte mit einem Menschen sprechen"),
+    ("de", "Bitte verbinden Sie mich mit einem Mitarbeiter"),
+    ("ja", "人と話したい"),
+    ("ja", "オペレーターにつないでください"),
 ]
 
 
@@ -143,7 +175,10 @@ def test_spanish_question_finds_the_english_only_invoice_article_with_a_notice(d
     assert "En inglés" in page
 
 
-@pytest.mark.parametrize("text", ["", "   ", "a" * 2000, "😀😀🎉", "mon 密码 ist vergessen パスワード пароль", "\u200b\u200b", "?!"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "a" * 2000, "😀😀🎉", "mon 密码 ist vergessen パスワード пароль", "\u200b\u200b", "?!"],
+)
 def test_odd_messages_never_error(demo, text):
     client = Client()
     response = post(client, f"/api/chat/conversations/{start(client, 'en')}/messages", {"text": text})

@@ -11,15 +11,28 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _manage(*args, **env):
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-             "DJANGO_SETTINGS_MODULE": "helpcenter.settings.production", **env},
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+            "DJANGO_SETTINGS_MODULE": "helpcenter.settings.production",
+            **env,
+        },
     )
 
 
 def test_production_settings_pass_check_deploy():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING",
-                     DJANGO_SECRET_KEY="x" * 30 + "production-secret-key-for-the-check-only", DJANGO_ALLOWED_HOSTS="help.example.com")
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECRET_KEY="x" * 30 + "production-secret-key-for-the-check-only",
+        DJANGO_ALLOWED_HOSTS="help.example.com",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -80,7 +93,9 @@ def test_rate_limits_count_per_client_behind_the_proxy(client, settings):
     from tests.factories import make_article
 
     make_article(slug="dns")
-    one = [client.get("/en/search/?q=dns", headers={"x-real-ip": "198.51.100.7"}).status_code for _ in range(61)]
+    one = [
+        client.get("/en/search/?q=dns", headers={"x-real-ip": "198.51.100.7"}).status_code for _ in range(61)
+    ]
     other = client.get("/en/search/?q=dns", headers={"x-real-ip": "198.51.100.8"})
     assert one[-1] == 429 and other.status_code == 200
     # Without the header (a health check straight to gunicorn) the peer address is used.

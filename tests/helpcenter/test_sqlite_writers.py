@@ -21,7 +21,11 @@ def _wrapper(path: Path, timeout: float = 20):
         **connections["default"].settings_dict,
         "ENGINE": "helpcenter.db.sqlite3",
         "NAME": str(path),
-        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": timeout, "init_command": "PRAGMA journal_mode=WAL"},
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": timeout,
+            "init_command": "PRAGMA journal_mode=WAL",
+        },
     }
     return load_backend("helpcenter.db.sqlite3").DatabaseWrapper(settings, alias="writers-test")
 
@@ -98,7 +102,10 @@ def test_rollback_and_close_end_a_writers_turn(database):
 
 def test_writers_in_other_processes_take_turns_too(database):
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import os, sys
             os.environ["DJANGO_SETTINGS_MODULE"] = "helpcenter.settings.test"
             sys.path.insert(0, {str(ROOT)!r})
@@ -111,8 +118,12 @@ def test_writers_in_other_processes_take_turns_too(database):
             sys.stdin.readline()
             wrapper.commit()
             wrapper.close()
-        """)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     try:
         assert holder.stdout.readline().strip() == "holding"
@@ -172,7 +183,12 @@ def test_a_writer_that_never_gets_its_turn_fails_after_the_timeout(database):
 
 def test_in_memory_databases_are_not_queued():
     wrapper = load_backend("helpcenter.db.sqlite3").DatabaseWrapper(
-        {**connections["default"].settings_dict, "NAME": ":memory:", "OPTIONS": {"transaction_mode": "IMMEDIATE"}}, alias="memory"
+        {
+            **connections["default"].settings_dict,
+            "NAME": ":memory:",
+            "OPTIONS": {"transaction_mode": "IMMEDIATE"},
+        },
+        alias="memory",
     )
     wrapper.ensure_connection()
     assert not wrapper._queued()

@@ -14,7 +14,14 @@ def test_admin_article_change_page_renders_language_tabs_from_local_jquery_ui(ad
     assert "modeltranslation/js/tabbed_translation_fields.js" in content
     assert "/static/vendor/jquery-ui/jquery-ui.min.js" in content
     assert "googleapis" not in content
-    for field in ("id_title_en", "id_title_fr", "id_title_zh_hans", "id_title_es", "id_title_de", "id_title_ja"):
+    for field in (
+        "id_title_en",
+        "id_title_fr",
+        "id_title_zh_hans",
+        "id_title_es",
+        "id_title_de",
+        "id_title_ja",
+    ):
         assert f'id="{field}"' in content
     # Preview links for every language, drafts included.
     assert 'href="/zh-hans/articles/dns/"' in content
@@ -34,7 +41,9 @@ def test_admin_publish_and_unpublish_actions(admin_client):
 
 
 def test_admin_list_filters_by_status_and_searches_titles_in_any_language(admin_client):
-    make_article(slug="dns", translations={"en": {"title": "DNS records"}, "fr": {"title": "Enregistrements DNS"}})
+    make_article(
+        slug="dns", translations={"en": {"title": "DNS records"}, "fr": {"title": "Enregistrements DNS"}}
+    )
     make_article(slug="draft", translations={"en": {"title": "Unfinished"}}, status=ArticleStatus.DRAFT)
     drafts = admin_client.get("/admin/kb/article/?status__exact=draft").content.decode()
     assert "Unfinished" in drafts and "DNS records" not in drafts
@@ -43,7 +52,9 @@ def test_admin_list_filters_by_status_and_searches_titles_in_any_language(admin_
 
 
 def test_admin_new_article_gets_the_editor_as_author(client):
-    editor = make_staff(permissions=("kb.add_article", "kb.change_article", "kb.view_article", "kb.view_category"))
+    editor = make_staff(
+        permissions=("kb.add_article", "kb.change_article", "kb.view_article", "kb.view_category")
+    )
     client.force_login(editor)
     category = make_article().category
     response = client.post(

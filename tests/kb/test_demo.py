@@ -1,16 +1,16 @@
 import pytest
 from django.contrib.auth import authenticate as _authenticate
+from django.core.management import call_command
 from django.test import RequestFactory
+
+from kb.models import Article, ArticleStatus, Category
+
+pytestmark = pytest.mark.django_db
 
 
 def authenticate(**credentials):
     # django-axes checks every sign-in against its lockouts, so it needs the request.
     return _authenticate(RequestFactory().post("/admin/login/"), **credentials)
-from django.core.management import call_command
-
-from kb.models import Article, ArticleStatus, Category
-
-pytestmark = pytest.mark.django_db
 
 
 def test_load_demo_builds_a_multilingual_help_center_and_is_idempotent(capsys):
@@ -32,7 +32,9 @@ def test_load_demo_builds_a_multilingual_help_center_and_is_idempotent(capsys):
     from support.models import Region
 
     assert list(Region.objects.values_list("code", "timezone")) == [
-        ("AMER", "America/Denver"), ("EMEA", "Europe/Dublin"), ("APAC", "Asia/Singapore")
+        ("AMER", "America/Denver"),
+        ("EMEA", "Europe/Dublin"),
+        ("APAC", "Asia/Singapore"),
     ]
     agent = authenticate(username="agent-emea", password="nimbus-agent")
     assert agent is not None and agent.has_perm("support.change_ticket")

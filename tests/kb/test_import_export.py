@@ -17,8 +17,16 @@ def _line(**overrides) -> str:
         "slug": "reset-password",
         "category": "account",
         "translations": {
-            "en": {"title": "Reset your password", "body": "Open **Settings**.", "questions": ["forgot password"]},
-            "fr": {"title": "Réinitialiser le mot de passe", "body": "Ouvrez **Paramètres**.", "questions": []},
+            "en": {
+                "title": "Reset your password",
+                "body": "Open **Settings**.",
+                "questions": ["forgot password"],
+            },
+            "fr": {
+                "title": "Réinitialiser le mot de passe",
+                "body": "Ouvrez **Paramètres**.",
+                "questions": [],
+            },
         },
     }
     data.update(overrides)
@@ -35,7 +43,10 @@ def test_import_creates_articles_categories_and_translations(tmp_path):
     call_command("import_articles", str(_write(tmp_path, _line())))
     article = Article.objects.get()
     assert (article.slug_en, article.title_fr, article.questions_en, article.status) == (
-        "reset-password", "Réinitialiser le mot de passe", "forgot password", "published"
+        "reset-password",
+        "Réinitialiser le mot de passe",
+        "forgot password",
+        "published",
     )
     assert article.category.slug_en == "account" and article.category.name_en == "account"
 
@@ -48,16 +59,28 @@ def test_import_same_slug_again_updates_instead_of_duplicating(tmp_path):
     call_command("import_articles", str(_write(tmp_path, json.dumps(changed))))
     article = Article.objects.get()
     # The French translation the new file did not mention is kept.
-    assert (article.title_en, article.title_fr) == ("Reset a forgotten password", "Réinitialiser le mot de passe")
+    assert (article.title_en, article.title_fr) == (
+        "Reset a forgotten password",
+        "Réinitialiser le mot de passe",
+    )
 
 
 @pytest.mark.parametrize(
     ("bad_line", "reason"),
     [
         ('{"slug": "x", "category": ', "articles.jsonl:2: invalid JSON"),
-        (_line(slug="other", translations={"en": {"title": "A"}, "xx": {"title": "B"}}), "articles.jsonl:2: unknown language 'xx'"),
-        (_line(slug="other", translations={"en": {"body": "no title"}}), "articles.jsonl:2: translations.en.title is required"),
-        (_line(slug="other", translations={"fr": {"title": "Seulement en français"}}), "articles.jsonl:2: the source language 'en' translation is missing"),
+        (
+            _line(slug="other", translations={"en": {"title": "A"}, "xx": {"title": "B"}}),
+            "articles.jsonl:2: unknown language 'xx'",
+        ),
+        (
+            _line(slug="other", translations={"en": {"body": "no title"}}),
+            "articles.jsonl:2: translations.en.title is required",
+        ),
+        (
+            _line(slug="other", translations={"fr": {"title": "Seulement en français"}}),
+            "articles.jsonl:2: the source language 'en' translation is missing",
+        ),
         (_line(slug="Not A Slug"), "articles.jsonl:2: slug 'Not A Slug' is not a valid slug"),
         (_line(status="archived"), "articles.jsonl:2: status must be one of draft, published"),
         (_line(), "articles.jsonl:2: slug 'reset-password' already appears on line 1"),
@@ -93,13 +116,27 @@ def test_import_missing_or_non_utf8_file_is_a_clear_error(tmp_path):
 
 def test_export_then_import_round_trips_without_loss(tmp_path):
     source = [
-        {"slug": "a-first", "category": "account", "status": "published", "order": 3,
-         "translations": {
-             "en": {"title": "First", "body": "Body **md**\n\n- x", "questions": ["q one", "q two"], "summary": "Short."},
-             "zh-hans": {"title": "第一", "body": "正文", "questions": ["问题"], "slug": "di-yi"},
-         }},
-        {"slug": "b-draft", "category": "billing", "status": "draft",
-         "translations": {"en": {"title": "Draft", "body": "", "questions": []}}},
+        {
+            "slug": "a-first",
+            "category": "account",
+            "status": "published",
+            "order": 3,
+            "translations": {
+                "en": {
+                    "title": "First",
+                    "body": "Body **md**\n\n- x",
+                    "questions": ["q one", "q two"],
+                    "summary": "Short.",
+                },
+                "zh-hans": {"title": "第一", "body": "正文", "questions": ["问题"], "slug": "di-yi"},
+            },
+        },
+        {
+            "slug": "b-draft",
+            "category": "billing",
+            "status": "draft",
+            "translations": {"en": {"title": "Draft", "body": "", "questions": []}},
+        },
     ]
     original = _write(tmp_path, *(json.dumps(item, ensure_ascii=False) for item in source))
     call_command("import_articles", str(original))

@@ -18,7 +18,15 @@ EXAMPLES = [
     ("the site is not responding", "outage"),
     ("is there an outage", "outage"),
 ]
-QUERIES = ["forgot pasword", "new credit card", "server down?", "", "zzz", "mot de passe oublié", "我的服务器"]
+QUERIES = [
+    "forgot pasword",
+    "new credit card",
+    "server down?",
+    "",
+    "zzz",
+    "mot de passe oublié",
+    "我的服务器",
+]
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -73,7 +81,10 @@ def test_neighbours_leave_out_features_most_examples_share(monkeypatch):
     assert rows[offset + words["invoice"]] == 1
     # What is left still finds the closest example, and a query of common features only gets no
     # preference rather than an error.
-    for query, expected in (("please help, I forgot my password", "password"), ("please help: my invoice?", "billing")):
+    for query, expected in (
+        ("please help, I forgot my password", "password"),
+        ("please help: my invoice?", "billing"),
+    ):
         probabilities = model.probabilities(query)
         assert model.ids[int(np.argmax(probabilities))] == expected
     flat = model.probabilities("please help")

@@ -47,7 +47,13 @@ def test_the_token_in_a_cached_page_is_accepted_when_the_visitor_votes():
 
 
 def test_pages_are_cached_per_language():
-    make_article(slug="dns", translations={"en": {"title": "DNS records"}, "fr": {"title": "Enregistrements DNS", "slug": "dns-fr"}})
+    make_article(
+        slug="dns",
+        translations={
+            "en": {"title": "DNS records"},
+            "fr": {"title": "Enregistrements DNS", "slug": "dns-fr"},
+        },
+    )
     Client().get("/en/articles/dns/")
     french = Client().get("/fr/articles/dns-fr/")
     assert french["X-Page-Cache"] == "miss"
@@ -72,7 +78,9 @@ def test_an_edit_made_by_another_worker_shows_within_the_version_interval(settin
     Client().get("/en/articles/dns/")
     settings.HELPCENTER_CONTENT_VERSION_TTL = 0
     # A queryset update sends no signal, as with a save made in another process.
-    Article.objects.filter(pk=article.pk).update(title_en="Changed elsewhere", updated_at=article.updated_at.replace(year=2099))
+    Article.objects.filter(pk=article.pk).update(
+        title_en="Changed elsewhere", updated_at=article.updated_at.replace(year=2099)
+    )
     assert "Changed elsewhere" in Client().get("/en/articles/dns/").content.decode()
 
 

@@ -9,7 +9,11 @@ pytestmark = pytest.mark.django_db
 
 FR_AND_EN = {
     "en": {"title": "Reset your password", "body": "Open **Settings**.", "slug": "reset-password"},
-    "fr": {"title": "Réinitialiser votre mot de passe", "body": "Ouvrez **Paramètres**.", "slug": "reinitialiser-mot-de-passe"},
+    "fr": {
+        "title": "Réinitialiser votre mot de passe",
+        "body": "Ouvrez **Paramètres**.",
+        "slug": "reinitialiser-mot-de-passe",
+    },
 }
 
 
@@ -67,7 +71,10 @@ def test_article_hreflang_lists_only_real_translations_and_x_default(client):
         ("fr", "http://testserver/fr/articles/reinitialiser-mot-de-passe/"),
         ("x-default", "http://testserver/articles/reset-password/"),
     ]
-    assert '<link rel="alternate" hreflang="fr" href="http://testserver/fr/articles/reinitialiser-mot-de-passe/">' in response.content.decode()
+    assert (
+        '<link rel="alternate" hreflang="fr" href="http://testserver/fr/articles/reinitialiser-mot-de-passe/">'
+        in response.content.decode()
+    )
 
 
 def test_article_x_default_address_redirects_to_the_visitors_language(client):
@@ -93,7 +100,9 @@ def test_language_switcher_keeps_the_visitor_on_the_same_article(client):
 def test_category_page_lists_its_published_articles_only(client):
     category = make_category(slug="security", names={"en": "Security", "fr": "Sécurité"})
     make_article(category=category, translations={"en": {"title": "Two-factor authentication"}})
-    make_article(category=category, translations={"en": {"title": "Secret draft"}}, status=ArticleStatus.DRAFT)
+    make_article(
+        category=category, translations={"en": {"title": "Secret draft"}}, status=ArticleStatus.DRAFT
+    )
     response = client.get("/fr/categories/security/")
     content = response.content.decode()
     assert response.status_code == 200
@@ -102,7 +111,9 @@ def test_category_page_lists_its_published_articles_only(client):
 
 
 def test_draft_article_is_404_for_customers_and_previewable_by_editors(client):
-    make_article(slug="upcoming", translations={"en": {"title": "Upcoming feature"}}, status=ArticleStatus.DRAFT)
+    make_article(
+        slug="upcoming", translations={"en": {"title": "Upcoming feature"}}, status=ArticleStatus.DRAFT
+    )
     assert client.get("/en/articles/upcoming/").status_code == 404
     client.force_login(make_staff(permissions=("kb.change_article",)))
     response = client.get("/ja/articles/upcoming/")
@@ -144,7 +155,11 @@ def _query_count(client, url: str) -> int:
 @pytest.mark.parametrize("page", ["home", "category", "search"])
 def test_list_pages_issue_the_same_queries_for_one_or_three_items(client, page):
     def url_for(category):
-        return {"home": "/en/", "category": f"/en/categories/{category.slug}/", "search": "/en/search/?q=widget"}[page]
+        return {
+            "home": "/en/",
+            "category": f"/en/categories/{category.slug}/",
+            "search": "/en/search/?q=widget",
+        }[page]
 
     one = make_category(slug="one")
     make_article(category=one, translations={"en": {"title": "Widget one"}})

@@ -21,7 +21,9 @@ def test_markdown_hostile_body_is_sanitised():
 
 
 def test_markdown_renders_lists_code_and_tables():
-    html = markdown_to_html("## Steps\n\n1. Open\n2. Click\n\n```\nnimbus login\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    html = markdown_to_html(
+        "## Steps\n\n1. Open\n2. Click\n\n```\nnimbus login\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    )
     assert "<h2>Steps</h2>" in html
     assert "<ol>" in html and "<li>Open</li>" in html
     assert "<pre><code>nimbus login\n</code></pre>" in html
@@ -29,7 +31,9 @@ def test_markdown_renders_lists_code_and_tables():
 
 
 def test_markdown_renders_restructuredtext_inline_markup_from_imports():
-    html = markdown_to_html("Set :setting:`SESSION_COOKIE_DOMAIN` and read `the docs <https://docs.example.com/>`_.")
+    html = markdown_to_html(
+        "Set :setting:`SESSION_COOKIE_DOMAIN` and read `the docs <https://docs.example.com/>`_."
+    )
     assert "<code>SESSION_COOKIE_DOMAIN</code>" in html
     assert '<a href="https://docs.example.com/" rel="noopener noreferrer nofollow">the docs</a>' in html
     assert ":setting:" not in html
@@ -48,7 +52,9 @@ def test_highlight_html_escapes_text_and_marks_spans():
 
 @pytest.mark.django_db
 def test_hostile_article_body_never_reaches_the_browser(client):
-    make_article(slug="hostile", translations={"en": {"title": "<script>alert('title')</script>", "body": HOSTILE}})
+    make_article(
+        slug="hostile", translations={"en": {"title": "<script>alert('title')</script>", "body": HOSTILE}}
+    )
     content = client.get("/en/articles/hostile/").content.decode()
     assert "<script>alert" not in content
     assert "&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt;" in content

@@ -9,20 +9,52 @@ import pytest
 from kb.search import Document, SearchIndex, highlight_spans, tokenize
 
 DOCS = [
-    Document(1, "Reset your password", ("I forgot my password", "can't log in"), "Set a new password.",
-             "Open the sign-in page and choose Forgot password.\n\nThe link works for 30 minutes.", "Security"),
-    Document(2, "Update your payment card", ("change my credit card",), "", "Go to Billing and add a card.", "Billing"),
-    Document(3, "Connect with SSH", ("permission denied publickey",), "", "Use ssh root@203.0.113.10 to log in.", "Servers"),
+    Document(
+        1,
+        "Reset your password",
+        ("I forgot my password", "can't log in"),
+        "Set a new password.",
+        "Open the sign-in page and choose Forgot password.\n\nThe link works for 30 minutes.",
+        "Security",
+    ),
+    Document(
+        2,
+        "Update your payment card",
+        ("change my credit card",),
+        "",
+        "Go to Billing and add a card.",
+        "Billing",
+    ),
+    Document(
+        3,
+        "Connect with SSH",
+        ("permission denied publickey",),
+        "",
+        "Use ssh root@203.0.113.10 to log in.",
+        "Servers",
+    ),
 ]
 DOCS_FR = [
-    Document(1, "Réinitialiser votre mot de passe", ("j'ai oublié mon mot de passe",), "",
-             "Sur la page de connexion, choisissez Mot de passe oublié."),
-    Document(2, "Comprendre votre facturation", ("pourquoi ma facture est élevée",), "",
-             "La facturation est horaire."),
+    Document(
+        1,
+        "Réinitialiser votre mot de passe",
+        ("j'ai oublié mon mot de passe",),
+        "",
+        "Sur la page de connexion, choisissez Mot de passe oublié.",
+    ),
+    Document(
+        2,
+        "Comprendre votre facturation",
+        ("pourquoi ma facture est élevée",),
+        "",
+        "La facturation est horaire.",
+    ),
     Document(3, "L'authentification à deux facteurs", (), "", "Activez l'application d'authentification."),
 ]
 DOCS_ZH = [
-    Document(1, "重置密码", ("忘记密码了怎么办",), "", "在登录页面点击忘记密码，然后按照邮件中的链接重置密码。"),
+    Document(
+        1, "重置密码", ("忘记密码了怎么办",), "", "在登录页面点击忘记密码，然后按照邮件中的链接重置密码。"
+    ),
     Document(2, "更新付款银行卡", ("更换信用卡",), "", "前往账单页面更换信用卡。"),
     Document(3, "使用 SSH 连接实例", ("连不上服务器",), "", "使用 ssh 命令登录实例。"),
 ]

@@ -14,30 +14,51 @@ def articles():
         slug="reset-password",
         category=account,
         translations={
-            "en": {"title": "Reset your password", "body": "Open the sign-in page and choose **Forgot password**.",
-                   "questions": ["I forgot my password", "can't log in"]},
-            "fr": {"title": "Réinitialiser votre mot de passe", "body": "Sur la page de connexion, choisissez **Mot de passe oublié**.",
-                   "questions": ["j'ai oublié mon mot de passe"]},
-            "zh-hans": {"title": "重置密码", "body": "在登录页面点击“忘记密码”，然后按照邮件中的链接重置密码。",
-                        "questions": ["忘记密码了怎么办"]},
+            "en": {
+                "title": "Reset your password",
+                "body": "Open the sign-in page and choose **Forgot password**.",
+                "questions": ["I forgot my password", "can't log in"],
+            },
+            "fr": {
+                "title": "Réinitialiser votre mot de passe",
+                "body": "Sur la page de connexion, choisissez **Mot de passe oublié**.",
+                "questions": ["j'ai oublié mon mot de passe"],
+            },
+            "zh-hans": {
+                "title": "重置密码",
+                "body": "在登录页面点击“忘记密码”，然后按照邮件中的链接重置密码。",
+                "questions": ["忘记密码了怎么办"],
+            },
         },
     )
     make_article(
         slug="update-card",
         category=billing,
         translations={
-            "en": {"title": "Update your payment card", "body": "Go to **Billing › Payment methods**.",
-                   "questions": ["change my credit card"]},
-            "fr": {"title": "Mettre à jour votre carte de paiement", "body": "Allez dans **Facturation › Moyens de paiement**."},
+            "en": {
+                "title": "Update your payment card",
+                "body": "Go to **Billing › Payment methods**.",
+                "questions": ["change my credit card"],
+            },
+            "fr": {
+                "title": "Mettre à jour votre carte de paiement",
+                "body": "Allez dans **Facturation › Moyens de paiement**.",
+            },
             "zh-hans": {"title": "更新付款银行卡", "body": "前往“账单 › 付款方式”更换信用卡。"},
         },
     )
     make_article(
         slug="english-only",
         category=billing,
-        translations={"en": {"title": "Understanding invoices", "body": "Your invoice lists every instance hour."}},
+        translations={
+            "en": {"title": "Understanding invoices", "body": "Your invoice lists every instance hour."}
+        },
     )
-    make_article(slug="hidden-draft", translations={"en": {"title": "Password secrets draft"}}, status=ArticleStatus.DRAFT)
+    make_article(
+        slug="hidden-draft",
+        translations={"en": {"title": "Password secrets draft"}},
+        status=ArticleStatus.DRAFT,
+    )
 
 
 def _titles(client, url):
@@ -73,7 +94,12 @@ def test_search_results_show_snippet_with_escaped_highlights_and_category(client
     content = client.get("/en/search/?q=forgot").content.decode()
     assert "<mark>Forgot</mark>" in content
     assert "Account" in content
-    make_article(slug="xss", translations={"en": {"title": "Script tags", "body": "Never paste `<script>alert(1)</script>` into a page."}})
+    make_article(
+        slug="xss",
+        translations={
+            "en": {"title": "Script tags", "body": "Never paste `<script>alert(1)</script>` into a page."}
+        },
+    )
     content = client.get("/en/search/?q=script").content.decode()
     assert "<script>alert(1)</script>" not in content
     assert "&lt;" in content

@@ -21,7 +21,9 @@ def editor_client():
                 "fr": {"title": f"Article {i} (fr)", "slug": f"article-{i}-fr"},
             },
         )
-    editor = make_staff(username="ed", permissions=("kb.change_article", "kb.view_article", "kb.change_category"))
+    editor = make_staff(
+        username="ed", permissions=("kb.change_article", "kb.view_article", "kb.change_category")
+    )
     client = Client()
     client.force_login(editor)
     return client
@@ -47,9 +49,19 @@ def test_the_coverage_dashboard_reads_a_fixed_number_of_queries(editor_client, d
         assert editor_client.get("/admin/kb/article/translations/?language=fr").status_code == 200
 
 
-def test_saving_a_translation_writes_in_a_fixed_number_of_queries(editor_client, django_assert_max_num_queries):
+def test_saving_a_translation_writes_in_a_fixed_number_of_queries(
+    editor_client, django_assert_max_num_queries
+):
     url = _translator_url()
     editor_client.get(url)
-    data = {"action": "save", "title": "Nouveau", "slug": "nouveau", "summary": "", "body": "b", "questions": "", "up_to_date": "on"}
+    data = {
+        "action": "save",
+        "title": "Nouveau",
+        "slug": "nouveau",
+        "summary": "",
+        "body": "b",
+        "questions": "",
+        "up_to_date": "on",
+    }
     with django_assert_max_num_queries(19):
         assert editor_client.post(url, data).status_code == 302

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from kb.models import Article, ArticleViewCount, Category, SearchLog, SourceRevision, TranslationRecord
+from kb.models import Article, ArticleViewCount, SearchLog, SourceRevision, TranslationRecord
 from kb.services import article_shown_record, content_save
 from kb.translations import formats, rules
 from kb.translations.permissions import codename
@@ -31,8 +31,19 @@ from tests.factories import make_article, make_category, make_staff
 pytestmark = pytest.mark.django_db
 
 EN_FR = {
-    "en": {"title": "Reset your password", "summary": "Get back in.", "body": "Open the sign-in page.\n\nClick *Forgot password*.", "questions": ["I forgot my password"]},
-    "fr": {"title": "Réinitialiser votre mot de passe", "slug": "reinitialiser-mot-de-passe", "summary": "Revenez.", "body": "Ouvrez la page de connexion.", "questions": ["J'ai oublié mon mot de passe"]},
+    "en": {
+        "title": "Reset your password",
+        "summary": "Get back in.",
+        "body": "Open the sign-in page.\n\nClick *Forgot password*.",
+        "questions": ["I forgot my password"],
+    },
+    "fr": {
+        "title": "Réinitialiser votre mot de passe",
+        "slug": "reinitialiser-mot-de-passe",
+        "summary": "Revenez.",
+        "body": "Ouvrez la page de connexion.",
+        "questions": ["J'ai oublié mon mot de passe"],
+    },
 }
 
 
@@ -86,7 +97,11 @@ def test_each_source_change_records_a_revision_with_its_author():
     editor = make_staff(permissions=("kb.change_article",))
     _change_source(article, author=editor, body="Open the sign-in page.\n\nClick *Reset*.")
     _change_source(article, questions="I forgot my password\nlocked out")
-    numbers = list(SourceRevision.objects.filter(article=article).order_by("number").values_list("number", "author__username"))
+    numbers = list(
+        SourceRevision.objects.filter(article=article)
+        .order_by("number")
+        .values_list("number", "author__username")
+    )
     assert numbers == [(1, None), (2, "editor"), (3, None)]
     assert SourceRevision.objects.get(article=article, number=2).text["body"].endswith("*Reset*.")
 
@@ -116,7 +131,10 @@ def test_category_name_changes_are_revisions_too():
     ],
 )
 def test_state_derivation(has_text, made_from, current, machine, expected):
-    assert rules.derive_state(has_text=has_text, made_from=made_from, current=current, machine=machine) == expected
+    assert (
+        rules.derive_state(has_text=has_text, made_from=made_from, current=current, machine=machine)
+        == expected
+    )
 
 
 def test_all_four_states_are_derived_from_the_database():
@@ -138,16 +156,26 @@ def test_mark_as_up_to_date_records_the_current_revision():
 
 
 def test_source_diff_lists_removed_and_added_lines():
-    diffs = rules.source_diff({"body": "a\nb\nc", "title": "T"}, {"body": "a\nB\nc", "title": "T"}, ["title", "body"])
+    diffs = rules.source_diff(
+        {"body": "a\nb\nc", "title": "T"}, {"body": "a\nB\nc", "title": "T"}, ["title", "body"]
+    )
     assert [d.field for d in diffs] == ["body"]
-    assert [(line.kind, line.text) for line in diffs[0].lines] == [("same", "a"), ("removed", "b"), ("added", "B"), ("same", "c")]
+    assert [(line.kind, line.text) for line in diffs[0].lines] == [
+        ("same", "a"),
+        ("removed", "b"),
+        ("added", "B"),
+        ("same", "c"),
+    ]
 
 
 # --- Roles ---------------------------------------------------------------------------------------
 
 
 def _admin_form(article, **changes):
-    data = {f"{name}_fr": article.field_in("fr", name) for name in ("title", "slug", "summary", "body", "questions")}
+    data = {
+        f"{name}_fr": article.field_in("fr", name)
+        for name in ("title", "slug", "summary", "body", "questions")
+    }
     data.update(changes)
     data["_save"] = "Save"
     return data
@@ -159,18 +187,27 @@ def test_french_translator_edits_the_french_fields_in_the_admin():
     page = client.get(f"/admin/kb/article/{article.pk}/change/")
     assert page.status_code == 200
     content = page.content.decode()
-    assert 'name="title_fr"' in content and 'name="title_de"' not in content and 'name="title_en"' not in content
-    response = client.post(f"/admin/kb/article/{article.pk}/change/", _admin_form(article, title_fr="Nouveau titre"))
+    assert (
+        'name="title_fr"' in content and 'name="title_de"' not in content and 'name="title_en"' not in content
+    )
+    response = client.post(
+        f"/admin/kb/article/{article.pk}/change/", _admin_form(article, title_fr="Nouveau titre")
+    )
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.title_fr == "Nouveau titre" and article.title_en == "Reset your password"
 
 
-@pytest.mark.parametrize(("field", "value"), [("title_de", "Passwort"), ("title_en", "Hacked"), ("status", "draft"), ("category", "999")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("title_de", "Passwort"), ("title_en", "Hacked"), ("status", "draft"), ("category", "999")],
+)
 def test_french_translators_post_changing_another_field_is_refused_and_changes_nothing(field, value):
     article = _article()
     client = _client(_translator())
-    response = client.post(f"/admin/kb/article/{article.pk}/change/", _admin_form(article, title_fr="Nouveau", **{field: value}))
+    response = client.post(
+        f"/admin/kb/article/{article.pk}/change/", _admin_form(article, title_fr="Nouveau", **{field: value})
+    )
     assert response.status_code == 403
     article.refresh_from_db()
     assert article.title_fr == "Réinitialiser votre mot de passe"
@@ -219,9 +256,15 @@ def test_translator_page_shows_the_source_diff_and_marks_up_to_date():
     assert "outdated" in page
     assert "diff-removed" in page and "Click *Forgot password*." in page
     assert "diff-added" in page and "Click *Reset my password*." in page
-    data = {"action": "save", "title": "Réinitialiser votre mot de passe", "slug": "reinitialiser-mot-de-passe",
-            "summary": "Revenez.", "body": "Ouvrez la page.\n\nCliquez sur *Réinitialiser*.", "questions": "J'ai oublié mon mot de passe",
-            "up_to_date": "on"}
+    data = {
+        "action": "save",
+        "title": "Réinitialiser votre mot de passe",
+        "slug": "reinitialiser-mot-de-passe",
+        "summary": "Revenez.",
+        "body": "Ouvrez la page.\n\nCliquez sur *Réinitialiser*.",
+        "questions": "J'ai oublié mon mot de passe",
+        "up_to_date": "on",
+    }
     assert client.post(url, data).status_code == 302
     article.refresh_from_db()
     assert article.body_fr.endswith("*Réinitialiser*.")
@@ -267,7 +310,9 @@ def test_machine_translation_never_overwrites_a_persons_translation():
     assert article.title_fr == "Réinitialiser votre mot de passe"
     translation_machine_translate(obj=article, language="de")
     _change_source(article, title="Reset a forgotten password")
-    assert translation_machine_translate(obj=article, language="de").state == State.NEEDS_REVIEW  # a machine's may be redone
+    assert (
+        translation_machine_translate(obj=article, language="de").state == State.NEEDS_REVIEW
+    )  # a machine's may be redone
     article.refresh_from_db()
     assert article.title_de == "[de] Reset a forgotten password"
 
@@ -283,7 +328,9 @@ def test_machine_translation_without_a_configured_service_says_so(settings):
 def test_new_permissions_follow_the_language_settings():
     from django.contrib.auth.models import Permission
 
-    codenames = set(Permission.objects.filter(content_type__app_label="kb").values_list("codename", flat=True))
+    codenames = set(
+        Permission.objects.filter(content_type__app_label="kb").values_list("codename", flat=True)
+    )
     assert {"translate_fr", "review_fr", "translate_zh_hans", "review_ja"} <= codenames
     assert "translate_en" not in codenames
 
@@ -294,16 +341,25 @@ def test_new_permissions_follow_the_language_settings():
 @pytest.mark.parametrize("fmt", ["xliff", "po"])
 def test_export_import_round_trip_is_lossless(fmt):
     article = _article()
-    make_article(slug="dns-records", translations={"en": {"title": "DNS records", "body": "Line one\n\n  indented <b>&amp;</b> \"quotes\"\n"}})
+    make_article(
+        slug="dns-records",
+        translations={
+            "en": {"title": "DNS records", "body": 'Line one\n\n  indented <b>&amp;</b> "quotes"\n'}
+        },
+    )
     _change_source(article, title="Reset a forgotten password")
-    before = {(r.article_id, r.language): (r.source_revision, r.machine) for r in TranslationRecord.objects.all()}
+    before = {
+        (r.article_id, r.language): (r.source_revision, r.machine) for r in TranslationRecord.objects.all()
+    }
     first = formats.write(translations_export(language="fr"), fmt)
     bundle = formats.read(first, fmt)
     assert bundle == translations_export(language="fr")
     summary = translations_import(bundle=bundle)
     assert summary.updated == []
     assert formats.write(translations_export(language="fr"), fmt) == first
-    after = {(r.article_id, r.language): (r.source_revision, r.machine) for r in TranslationRecord.objects.all()}
+    after = {
+        (r.article_id, r.language): (r.source_revision, r.machine) for r in TranslationRecord.objects.all()
+    }
     assert after == before  # an unchanged file changes no state
 
 
@@ -315,9 +371,20 @@ def test_imported_translations_are_saved_and_up_to_date(fmt):
     items = []
     for item in bundle.items:
         if item.key == "reset-password":
-            item = formats.Item(item.kind, item.key, item.revision, item.state, tuple(
-                formats.Unit(u.field, u.source, {"title": "Passwort zurücksetzen", "slug": "passwort"}.get(u.field, "")) for u in item.units
-            ))
+            item = formats.Item(
+                item.kind,
+                item.key,
+                item.revision,
+                item.state,
+                tuple(
+                    formats.Unit(
+                        u.field,
+                        u.source,
+                        {"title": "Passwort zurücksetzen", "slug": "passwort"}.get(u.field, ""),
+                    )
+                    for u in item.units
+                ),
+            )
         items.append(item)
     data = formats.write(formats.Bundle("en", "de", tuple(items)), fmt)
     summary = translations_import(bundle=formats.read(data, fmt))
@@ -331,7 +398,9 @@ def test_windows_line_breaks_and_control_characters_round_trip_without_changing_
     article = _article()
     Article.objects.filter(pk=article.pk).update(body_fr="Ligne un\r\nLigne deux\x07")
     for fmt in ("xliff", "po"):
-        summary = translations_import(bundle=formats.read(formats.write(translations_export(language="fr"), fmt), fmt))
+        summary = translations_import(
+            bundle=formats.read(formats.write(translations_export(language="fr"), fmt), fmt)
+        )
         assert summary.updated == []
     article.refresh_from_db()
     assert article.body_fr == "Ligne un\r\nLigne deux\x07"
@@ -347,7 +416,9 @@ def test_exported_xliff_carries_source_target_state_and_revision():
 
 
 def _bundle_with(article_key="reset-password", *, language="fr", revision=1, fields=None, kind="article"):
-    units = tuple(formats.Unit(name, "src", value) for name, value in (fields or {"title": "Nouveau titre"}).items())
+    units = tuple(
+        formats.Unit(name, "src", value) for name, value in (fields or {"title": "Nouveau titre"}).items()
+    )
     return formats.Bundle("en", language, (formats.Item(kind, article_key, revision, "outdated", units),))
 
 
@@ -412,7 +483,9 @@ def test_commands_export_and_import(tmp_path, capsys):
     article = _article()
     path = tmp_path / "fr.po"
     call_command("export_translations", str(path), "--language", "fr", "--format", "po")
-    text = path.read_text(encoding="utf-8").replace('msgstr "Réinitialiser votre mot de passe"', 'msgstr "Mot de passe oublié"')
+    text = path.read_text(encoding="utf-8").replace(
+        'msgstr "Réinitialiser votre mot de passe"', 'msgstr "Mot de passe oublié"'
+    )
     path.write_text(text, encoding="utf-8")
     call_command("import_translations", str(path))
     article.refresh_from_db()
@@ -439,11 +512,15 @@ def test_admin_import_shows_errors_and_saves_nothing(tmp_path):
     article = _article()
     client = _client(_translator())
     bad = formats.write(_bundle_with("missing-article"), "xliff")
-    response = client.post("/admin/kb/article/translations/import/", {"file": SimpleUploadedFile("fr.xlf", bad)})
+    response = client.post(
+        "/admin/kb/article/translations/import/", {"file": SimpleUploadedFile("fr.xlf", bad)}
+    )
     assert response.status_code == 400
     assert "unknown article" in response.content.decode()
     good = formats.write(_bundle_with(), "po")
-    response = client.post("/admin/kb/article/translations/import/", {"file": SimpleUploadedFile("fr.po", good)}, follow=True)
+    response = client.post(
+        "/admin/kb/article/translations/import/", {"file": SimpleUploadedFile("fr.po", good)}, follow=True
+    )
     assert "1 updated" in response.content.decode()
     article.refresh_from_db()
     assert article.title_fr == "Nouveau titre"
@@ -453,7 +530,7 @@ def test_admin_export_downloads_only_the_translators_languages():
     _article()
     client = _client(_translator())
     response = client.get("/admin/kb/article/translations/export/fr/xliff/")
-    assert response.status_code == 200 and b"target-language=\"fr\"" in response.content
+    assert response.status_code == 200 and b'target-language="fr"' in response.content
     assert "attachment" in response["Content-Disposition"]
     assert client.get("/admin/kb/article/translations/export/de/xliff/").status_code == 404
 
@@ -521,7 +598,9 @@ def test_machine_translation_shows_a_notice_until_approved():
 
 def test_up_to_date_and_missing_translations_show_no_translation_notice():
     _article()
-    assert "translation-notice" not in Client().get("/fr/articles/reinitialiser-mot-de-passe/").content.decode()
+    assert (
+        "translation-notice" not in Client().get("/fr/articles/reinitialiser-mot-de-passe/").content.decode()
+    )
     page = Client().get("/de/articles/reset-password/").content.decode()
     assert "translation-notice" not in page and "Reset your password" in page  # the source, never empty
 

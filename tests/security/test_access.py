@@ -22,15 +22,26 @@ ROLES = ("anonymous", "customer", "agent", "translator", "editor")
 @pytest.fixture
 def world():
     make_demo_regions()
-    article = make_article(slug="reset-password", translations={"en": {"title": "Reset your password"}, "fr": {"title": "Réinitialiser"}})
-    ticket = ticket_create(requester_email="c@example.com", subject="Help", message="Down", language="en", source="web").ticket
+    article = make_article(
+        slug="reset-password",
+        translations={"en": {"title": "Reset your password"}, "fr": {"title": "Réinitialiser"}},
+    )
+    ticket = ticket_create(
+        requester_email="c@example.com", subject="Help", message="Down", language="en", source="web"
+    ).ticket
     agents = Group.objects.create(name="Agents")
     agents.permissions.set(Permission.objects.filter(content_type__app_label="support"))
     editors = Group.objects.create(name="Editors")
     editors.permissions.set(Permission.objects.filter(content_type__app_label="kb"))
     clients = {"anonymous": Client(), "customer": Client()}
-    clients["customer"].post("/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json")
-    for role, group, perms in (("agent", agents, ()), ("translator", None, ("kb.translate_fr",)), ("editor", editors, ())):
+    clients["customer"].post(
+        "/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json"
+    )
+    for role, group, perms in (
+        ("agent", agents, ()),
+        ("translator", None, ("kb.translate_fr",)),
+        ("editor", editors, ()),
+    ):
         user = make_staff(username=role, permissions=perms)
         if group:
             user.groups.add(group)
@@ -104,10 +115,18 @@ def test_staff_writes_are_refused_to_the_wrong_roles(world, path, data, allowed)
 def test_a_customer_cannot_read_or_write_another_customers_conversation(world):
     mine = world["clients"]["customer"]
     theirs = Client()
-    other = theirs.post("/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json").json()["id"]
+    other = theirs.post(
+        "/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json"
+    ).json()["id"]
     assert mine.get(f"/api/chat/conversations/{other}").status_code == 404
-    for action, body in (("messages", {"text": "hi"}), ("escalate", {"email": "x@example.com"}), ("feedback", {"message": 1, "helpful": True})):
-        response = mine.post(f"/api/chat/conversations/{other}/{action}", json.dumps(body), content_type="application/json")
+    for action, body in (
+        ("messages", {"text": "hi"}),
+        ("escalate", {"email": "x@example.com"}),
+        ("feedback", {"message": 1, "helpful": True}),
+    ):
+        response = mine.post(
+            f"/api/chat/conversations/{other}/{action}", json.dumps(body), content_type="application/json"
+        )
         assert response.status_code == 404
     assert Conversation.objects.get(pk=other).messages.count() == 1  # only its greeting
     assert theirs.get(f"/api/chat/conversations/{other}").status_code == 200
@@ -120,10 +139,18 @@ def test_conversation_ids_are_unguessable(world):
 
 def test_status_links_cannot_be_forged_or_pointed_at_another_ticket(world, client):
     ticket = world["ticket"]
-    other = ticket_create(requester_email="d@example.com", subject="Other", message="Mine", language="en", source="web").ticket
+    other = ticket_create(
+        requester_email="d@example.com", subject="Other", message="Mine", language="en", source="web"
+    ).ticket
     token = status_token(ticket)
     assert client.get(f"/en/requests/{token}/").status_code == 200
-    for forged in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), token.replace(":", ";"), "x", ticket.reference, str(ticket.pk)):
+    for forged in (
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        token.replace(":", ";"),
+        "x",
+        ticket.reference,
+        str(ticket.pk),
+    ):
         assert client.get(f"/en/requests/{forged}/").status_code == 404
     # The right ticket id with another ticket's access key does not open either.
     from django.core import signing

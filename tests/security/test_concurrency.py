@@ -19,7 +19,8 @@ from tests.factories import make_article, make_staff
 from tests.support.factories import make_region
 
 postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="thread-level concurrency is proven on PostgreSQL (.ci/run's second pass)"
+    connection.vendor != "postgresql",
+    reason="thread-level concurrency is proven on PostgreSQL (.ci/run's second pass)",
 )
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,7 +56,9 @@ def test_fifty_parallel_escalations_of_one_conversation_make_one_ticket(regions)
 
     def escalate(i):
         fresh = Conversation.objects.get(pk=conversation.pk)
-        return chat.conversation_escalate(conversation=fresh, email=f"c{i}@example.com", now=TUESDAY).created.ticket.pk
+        return chat.conversation_escalate(
+            conversation=fresh, email=f"c{i}@example.com", now=TUESDAY
+        ).created.ticket.pk
 
     ids = _in_threads(50, escalate)
     assert len(set(ids)) == 1
@@ -65,10 +68,14 @@ def test_fifty_parallel_escalations_of_one_conversation_make_one_ticket(regions)
 
 @postgres_only
 def test_two_hundred_parallel_escalations_make_two_hundred_tickets_with_unique_references(regions):
-    conversations = [chat.conversation_start(language="en", timezone_name="UTC", owner=f"o{i}")[0] for i in range(200)]
+    conversations = [
+        chat.conversation_start(language="en", timezone_name="UTC", owner=f"o{i}")[0] for i in range(200)
+    ]
 
     def escalate(i):
-        return chat.conversation_escalate(conversation=conversations[i], email=f"c{i}@example.com", now=TUESDAY).created.ticket.reference
+        return chat.conversation_escalate(
+            conversation=conversations[i], email=f"c{i}@example.com", now=TUESDAY
+        ).created.ticket.reference
 
     references = _in_threads(200, escalate, workers=20)
     assert len(set(references)) == 200
@@ -79,7 +86,14 @@ def test_two_hundred_parallel_escalations_make_two_hundred_tickets_with_unique_r
 @postgres_only
 def test_two_handoff_runs_at_once_hand_each_shift_off_once(regions):
     for i in range(10):
-        ticket_create(requester_email=f"c{i}@example.com", subject="Down", message="...", language="en", source="web", now=TUESDAY)
+        ticket_create(
+            requester_email=f"c{i}@example.com",
+            subject="Down",
+            message="...",
+            language="en",
+            source="web",
+            now=TUESDAY,
+        )
     after = datetime(2026, 11, 24, 17, 5, tzinfo=UTC)
     results = _in_threads(2, lambda i: sum(r.moved for r in handoff_run(now=after)))
     assert sorted(results) == [0, 10]
@@ -92,7 +106,10 @@ def _admin_form(client, article) -> dict:
     page = client.get(f"/admin/kb/article/{article.pk}/change/").content.decode()
     loaded = page.split('name="loaded_at" value="', 1)[1].split('"', 1)[0]
     data = {
-        "category": article.category_id, "status": article.status, "order": article.order, "loaded_at": loaded,
+        "category": article.category_id,
+        "status": article.status,
+        "order": article.order,
+        "loaded_at": loaded,
         "_save": "Save",
     }
     for field in ("title", "slug", "summary", "body", "questions"):
@@ -105,7 +122,9 @@ def test_two_editors_saving_one_article_lose_no_update():
     article = make_article(slug="dns", translations={"en": {"title": "DNS", "body": "Original."}})
     first, second = Client(), Client()
     for username, client in (("ann", first), ("bob", second)):
-        client.force_login(make_staff(username=username, permissions=("kb.change_article", "kb.view_article")))
+        client.force_login(
+            make_staff(username=username, permissions=("kb.change_article", "kb.view_article"))
+        )
     form_a, form_b = _admin_form(first, article), _admin_form(second, article)
     form_a["body_en"], form_b["body_en"] = "Ann's version.", "Bob's version."
     assert first.post(f"/admin/kb/article/{article.pk}/change/", form_a).status_code == 302
@@ -121,11 +140,15 @@ def test_two_editors_saving_at_the_same_instant_one_wins_one_is_told():
     clients = [Client(), Client()]
     forms = []
     for i, client in enumerate(clients):
-        client.force_login(make_staff(username=f"editor{i}", permissions=("kb.change_article", "kb.view_article")))
+        client.force_login(
+            make_staff(username=f"editor{i}", permissions=("kb.change_article", "kb.view_article"))
+        )
         form = _admin_form(client, article)
         form["body_en"] = f"Version {i}."
         forms.append(form)
-    statuses = _in_threads(2, lambda i: clients[i].post(f"/admin/kb/article/{article.pk}/change/", forms[i]).status_code)
+    statuses = _in_threads(
+        2, lambda i: clients[i].post(f"/admin/kb/article/{article.pk}/change/", forms[i]).status_code
+    )
     assert sorted(statuses) == [200, 302]
     winner = statuses.index(302)
     assert Article.objects.get(pk=article.pk).body_en == f"Version {winner}."
@@ -137,9 +160,15 @@ def test_chat_start_and_messages_in_parallel_lose_nothing(client):
     make_article(slug="dns", translations={"en": {"title": "DNS records", "questions": ["add an a record"]}})
     ids = []
     for _ in range(10):
-        response = client.post("/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json")
+        response = client.post(
+            "/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json"
+        )
         ids.append(response.json()["id"])
     for conversation in ids:
         for _ in range(3):
-            client.post(f"/api/chat/conversations/{conversation}/messages", json.dumps({"text": "add an a record"}), content_type="application/json")
+            client.post(
+                f"/api/chat/conversations/{conversation}/messages",
+                json.dumps({"text": "add an a record"}),
+                content_type="application/json",
+            )
     assert sum(Conversation.objects.get(pk=c).messages.filter(role="customer").count() for c in ids) == 30

@@ -27,8 +27,15 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 def _contact(client, **changes):
-    data = {"name": "Ann", "email": "ann@example.com", "subject": "Help", "message": "My server is down.",
-            "timezone": "Europe/Paris", "submission": "7c9e6679-7425-40de-944b-e07fc1f90ae7", **changes}
+    data = {
+        "name": "Ann",
+        "email": "ann@example.com",
+        "subject": "Help",
+        "message": "My server is down.",
+        "timezone": "Europe/Paris",
+        "submission": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        **changes,
+    }
     return client.post("/fr/contact/", data)
 
 
@@ -81,7 +88,9 @@ def test_emails_that_keep_failing_are_shown_to_staff(client, mail_down):
         email.refresh_from_db()
     assert email.status == EmailStatus.FAILED and email.attempts == 6
     agent = Client()
-    agent.force_login(make_staff(username="agent", permissions=("support.view_ticket", "support.change_ticket")))
+    agent.force_login(
+        make_staff(username="agent", permissions=("support.view_ticket", "support.change_ticket"))
+    )
     overview = agent.get("/en/agents/").content.decode()
     assert "Customer e-mails not delivered" in overview and email.ticket.reference in overview
     page = agent.get(f"/en/agents/tickets/{email.ticket.reference}/").content.decode()
@@ -91,10 +100,16 @@ def test_emails_that_keep_failing_are_shown_to_staff(client, mail_down):
 @pytest.mark.django_db(transaction=True)  # e-mails leave after the commit
 def test_agent_reply_is_saved_when_the_mail_server_is_down(mail_down):
     make_demo_regions()
-    ticket = ticket_create(requester_email="c@example.com", subject="Help", message="Down", language="en", source="web").ticket
+    ticket = ticket_create(
+        requester_email="c@example.com", subject="Help", message="Down", language="en", source="web"
+    ).ticket
     agent = Client()
-    agent.force_login(make_staff(username="agent", permissions=("support.view_ticket", "support.change_ticket")))
-    response = agent.post(f"/en/agents/tickets/{ticket.reference}/", {"action": "reply", "body": "We are on it.", "public": "1"})
+    agent.force_login(
+        make_staff(username="agent", permissions=("support.view_ticket", "support.change_ticket"))
+    )
+    response = agent.post(
+        f"/en/agents/tickets/{ticket.reference}/", {"action": "reply", "body": "We are on it.", "public": "1"}
+    )
     assert response.status_code == 302
     assert ticket.messages.filter(body="We are on it.").exists()
     assert OutgoingEmail.objects.filter(ticket=ticket, status=EmailStatus.PENDING).count() == 2
@@ -154,20 +169,32 @@ def test_with_the_task_worker_stopped_tickets_are_saved_and_emails_wait_in_the_q
     ],
 )
 def test_webhook_urls_must_be_https_on_public_hosts(url):
-    region = Region(code="X", name="X", timezone="UTC", hours="Mon-Fri 08:00-17:00", languages=["en"], webhook_url=url)
+    region = Region(
+        code="X", name="X", timezone="UTC", hours="Mon-Fri 08:00-17:00", languages=["en"], webhook_url=url
+    )
     with pytest.raises(ValidationError) as error:
         region.full_clean()
     assert "webhook_url" in error.value.message_dict
 
 
 def test_public_https_webhook_is_accepted():
-    region = Region(code="X", name="X", timezone="UTC", hours="Mon-Fri 08:00-17:00", languages=["en"],
-                    webhook_url="https://hooks.slack.com/services/T000/B000/XXXX")
+    region = Region(
+        code="X",
+        name="X",
+        timezone="UTC",
+        hours="Mon-Fri 08:00-17:00",
+        languages=["en"],
+        webhook_url="https://hooks.slack.com/services/T000/B000/XXXX",
+    )
     region.full_clean()
 
 
 def test_a_hostname_that_resolves_to_a_private_address_is_refused_at_send_time(monkeypatch):
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 443))])
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 443))],
+    )
     with pytest.raises(webhooks.WebhookRefused):
         webhooks.post("https://innocent.example.com/hook", "hello")
 
@@ -205,13 +232,21 @@ def hook_server(settings):
 def _handoff_setup(webhook_url):
     east = make_region("EAST", hours="Mon-Fri 08:00-17:00", order=1)
     make_region("WEST", hours="Mon-Fri 16:00-24:00", order=2, webhook_url=webhook_url)
-    ticket = ticket_create(requester_email="c@example.com", subject="Down", message="...", language="en", source="web",
-                           now=datetime(2026, 11, 24, 9, 0, tzinfo=UTC)).ticket
+    ticket = ticket_create(
+        requester_email="c@example.com",
+        subject="Down",
+        message="...",
+        language="en",
+        source="web",
+        now=datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+    ).ticket
     return east, ticket
 
 
 @pytest.mark.parametrize(("status", "delay", "error"), [(500, 0.0, "HTTPError"), (200, 2.0, "timed out")])
-def test_failing_or_slow_webhook_is_retried_and_never_blocks_the_handoff(hook_server, monkeypatch, status, delay, error):
+def test_failing_or_slow_webhook_is_retried_and_never_blocks_the_handoff(
+    hook_server, monkeypatch, status, delay, error
+):
     _Hook.status, _Hook.delay = status, delay
     original = webhooks.post
     monkeypatch.setattr(webhooks, "post", lambda url, text, timeout=5.0: original(url, text, timeout=0.5))
@@ -241,9 +276,16 @@ def test_webhook_redirects_are_not_followed(hook_server):
 
 def test_database_locked_during_a_chat_message_gives_503_and_saves_nothing(client, monkeypatch):
     make_demo_regions()
-    make_article(slug="reset-password", translations={"en": {"title": "Reset your password", "questions": ["I forgot my password"]},
-                                                      "fr": {"title": "Réinitialiser le mot de passe", "questions": ["j'ai oublié mon mot de passe"]}})
-    conversation = client.post("/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json").json()["id"]
+    make_article(
+        slug="reset-password",
+        translations={
+            "en": {"title": "Reset your password", "questions": ["I forgot my password"]},
+            "fr": {"title": "Réinitialiser le mot de passe", "questions": ["j'ai oublié mon mot de passe"]},
+        },
+    )
+    conversation = client.post(
+        "/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json"
+    ).json()["id"]
     before = Message.objects.count()
     real = Message.objects.bulk_create
 
@@ -253,15 +295,21 @@ def test_database_locked_during_a_chat_message_gives_503_and_saves_nothing(clien
     # A French message switches the conversation's language (one write) before the two messages are
     # stored (the next): the lock hits the second, and the first must be undone with it.
     monkeypatch.setattr(Message.objects, "bulk_create", locked)
-    response = client.post(f"/api/chat/conversations/{conversation}/messages", json.dumps({"text": "j'ai oublié mon mot de passe"}),
-                           content_type="application/json")
+    response = client.post(
+        f"/api/chat/conversations/{conversation}/messages",
+        json.dumps({"text": "j'ai oublié mon mot de passe"}),
+        content_type="application/json",
+    )
     assert response.status_code == 503 and response["Retry-After"]
     assert "try again" in response.json()["error"]
     assert Message.objects.count() == before  # neither the customer's message nor the answer
     assert Conversation.objects.get(pk=conversation).language == "en"
     monkeypatch.setattr(Message.objects, "bulk_create", real)
-    again = client.post(f"/api/chat/conversations/{conversation}/messages", json.dumps({"text": "j'ai oublié mon mot de passe"}),
-                        content_type="application/json")
+    again = client.post(
+        f"/api/chat/conversations/{conversation}/messages",
+        json.dumps({"text": "j'ai oublié mon mot de passe"}),
+        content_type="application/json",
+    )
     assert again.status_code == 200 and Message.objects.count() == before + 2
     assert Conversation.objects.get(pk=conversation).language == "fr"
 

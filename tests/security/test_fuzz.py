@@ -5,24 +5,38 @@ import json
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from kb.translations import formats
 from kb.exchange import ImportFileError, parse_article_lines
+from kb.translations import formats
 
 pytestmark = pytest.mark.django_db
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 FIELDS = st.fixed_dictionaries(
-    {}, optional={"text": JSON | st.text(), "language": JSON | st.sampled_from(["en", "fr", "zh-hans", "xx", ""]),
-                  "timezone": JSON | st.text(max_size=40), "email": JSON | st.emails(), "name": JSON,
-                  "message": JSON, "helpful": JSON},
+    {},
+    optional={
+        "text": JSON | st.text(),
+        "language": JSON | st.sampled_from(["en", "fr", "zh-hans", "xx", ""]),
+        "timezone": JSON | st.text(max_size=40),
+        "email": JSON | st.emails(),
+        "name": JSON,
+        "message": JSON,
+        "helpful": JSON,
+    },
 )
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FAST = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.fixture
@@ -31,9 +45,14 @@ def chat():
     from tests.support.factories import make_demo_regions
 
     make_demo_regions()
-    make_article(slug="reset-password", translations={"en": {"title": "Reset your password", "questions": ["I forgot my password"]}})
+    make_article(
+        slug="reset-password",
+        translations={"en": {"title": "Reset your password", "questions": ["I forgot my password"]}},
+    )
     client = Client()
-    conversation = client.post("/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json").json()["id"]
+    conversation = client.post(
+        "/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json"
+    ).json()["id"]
     return client, conversation
 
 
@@ -42,8 +61,11 @@ def chat():
 def test_chat_api_never_fails_on_any_json(settings, chat, body):
     settings.HELPCENTER_CHAT_RATE = "100000/m"
     client, conversation = chat
-    for path in ("/api/chat/conversations", f"/api/chat/conversations/{conversation}/messages",
-                 f"/api/chat/conversations/{conversation}/feedback"):
+    for path in (
+        "/api/chat/conversations",
+        f"/api/chat/conversations/{conversation}/messages",
+        f"/api/chat/conversations/{conversation}/feedback",
+    ):
         response = client.post(path, json.dumps(body), content_type="application/json")
         assert response.status_code < 500, (path, body, response.content[:200])
 
@@ -53,7 +75,9 @@ def test_chat_api_never_fails_on_any_json(settings, chat, body):
 def test_chat_api_never_fails_on_any_bytes(settings, chat, raw):
     settings.HELPCENTER_CHAT_RATE = "100000/m"
     client, conversation = chat
-    response = client.post(f"/api/chat/conversations/{conversation}/messages", raw, content_type="application/json")
+    response = client.post(
+        f"/api/chat/conversations/{conversation}/messages", raw, content_type="application/json"
+    )
     assert response.status_code < 500
 
 
@@ -78,15 +102,24 @@ def test_translation_file_parsers_accept_or_refuse_with_reasons(data, fmt):
 
 
 XML_TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff") | st.sampled_from("\n\t"),
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
+    | st.sampled_from("\n\t"),
     max_size=60,
 )
 
 
 @settings(max_examples=100, deadline=None)
-@given(text=XML_TEXT, key=st.from_regex(r"[a-z0-9-]{1,20}", fullmatch=True), revision=st.integers(min_value=0, max_value=10**6))
+@given(
+    text=XML_TEXT,
+    key=st.from_regex(r"[a-z0-9-]{1,20}", fullmatch=True),
+    revision=st.integers(min_value=0, max_value=10**6),
+)
 def test_translation_files_round_trip_any_text(text, key, revision):
     source = text if text.strip() else "x"
-    bundle = formats.Bundle("en", "fr", (formats.Item("article", key, revision, "outdated", (formats.Unit("title", source, text),)),))
+    bundle = formats.Bundle(
+        "en",
+        "fr",
+        (formats.Item("article", key, revision, "outdated", (formats.Unit("title", source, text),)),),
+    )
     for fmt in ("xliff", "po"):
         assert formats.read(formats.write(bundle, fmt), fmt) == bundle, fmt

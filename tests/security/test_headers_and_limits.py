@@ -17,9 +17,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def site():
     make_demo_regions()
-    article = make_article(slug="reset-password", category=make_category(slug="security"), translations={
-        "en": {"title": "Reset your password", "questions": ["I forgot my password"]},
-    })
+    article = make_article(
+        slug="reset-password",
+        category=make_category(slug="security"),
+        translations={
+            "en": {"title": "Reset your password", "questions": ["I forgot my password"]},
+        },
+    )
     return article
 
 
@@ -27,11 +31,17 @@ def _pages(site) -> list[tuple[str, Client]]:
     from support.services import ticket_create
 
     anonymous = Client()
-    ticket = ticket_create(requester_email="c@example.com", subject="Help", message="Down", language="en", source="web").ticket
+    ticket = ticket_create(
+        requester_email="c@example.com", subject="Help", message="Down", language="en", source="web"
+    ).ticket
     agent = Client()
-    agent.force_login(make_staff(username="agent", permissions=("support.view_ticket", "support.change_ticket")))
+    agent.force_login(
+        make_staff(username="agent", permissions=("support.view_ticket", "support.change_ticket"))
+    )
     editor = Client()
-    editor.force_login(make_staff(username="editor", permissions=("kb.change_article", "kb.view_article", "kb.translate_fr")))
+    editor.force_login(
+        make_staff(username="editor", permissions=("kb.change_article", "kb.view_article", "kb.translate_fr"))
+    )
     return [
         ("/en/", anonymous),
         ("/fr/articles/reset-password/", anonymous),
@@ -83,7 +93,9 @@ def test_security_headers(client, site):
 
 
 def _login(client, password, username="editor", ip="203.0.113.7"):
-    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def test_staff_login_is_locked_after_five_failures_for_that_username_and_address(site):
@@ -111,7 +123,9 @@ def test_successful_login_resets_the_failure_count(site):
 
 
 def _chat_start(client):
-    return client.post("/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json")
+    return client.post(
+        "/api/chat/conversations", json.dumps({"language": "en"}), content_type="application/json"
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,7 +133,11 @@ def _chat_start(client):
     [
         ("HELPCENTER_CHAT_RATE", "3/d", _chat_start),
         ("HELPCENTER_SEARCH_RATE", "3/d", lambda c: c.get("/en/search/", {"q": "password"})),
-        ("HELPCENTER_FEEDBACK_RATE", "3/d", lambda c: c.post("/en/articles/reset-password/feedback/", {"helpful": "yes"})),
+        (
+            "HELPCENTER_FEEDBACK_RATE",
+            "3/d",
+            lambda c: c.post("/en/articles/reset-password/feedback/", {"helpful": "yes"}),
+        ),
         ("HELPCENTER_CONTACT_RATE", "3/d", lambda c: c.post("/en/contact/", {"email": "x"})),
     ],
 )

@@ -31,10 +31,16 @@ TEXTS = {
 @pytest.fixture
 def site():
     make_demo_regions()
-    return make_article(slug="reset-password", translations={
-        "en": {"title": "Reset your password", "questions": ["I forgot my password"]},
-        "fr": {"title": "Réinitialiser votre mot de passe", "questions": ["j'ai oublié mon mot de passe"]},
-    })
+    return make_article(
+        slug="reset-password",
+        translations={
+            "en": {"title": "Reset your password", "questions": ["I forgot my password"]},
+            "fr": {
+                "title": "Réinitialiser votre mot de passe",
+                "questions": ["j'ai oublié mon mot de passe"],
+            },
+        },
+    )
 
 
 def _json(client, url, body, content_type="application/json"):
@@ -85,7 +91,9 @@ def test_chat_message_bad_bodies_get_a_clear_4xx_and_store_nothing(client, site,
 
 def test_chat_ten_megabyte_body_is_refused_without_reading_it_all(client, site):
     conversation = _conversation(client)
-    response = _json(client, f"/api/chat/conversations/{conversation}/messages", b"{" + b" " * (10 * 1024 * 1024) + b"}")
+    response = _json(
+        client, f"/api/chat/conversations/{conversation}/messages", b"{" + b" " * (10 * 1024 * 1024) + b"}"
+    )
     assert response.status_code in (400, 413)
     assert Message.objects.filter(role="customer").count() == 0
 
@@ -118,13 +126,21 @@ def test_chat_start_validates_language_and_time_zone(client, site, body, status)
 def test_chat_texts_are_stored_as_written_and_escaped_for_agents(client, site, name):
     text = TEXTS[name]
     conversation = _conversation(client)
-    assert _json(client, f"/api/chat/conversations/{conversation}/messages", {"text": text}).status_code == 200
+    assert (
+        _json(client, f"/api/chat/conversations/{conversation}/messages", {"text": text}).status_code == 200
+    )
     assert Message.objects.filter(role="customer").get().text == text.strip()
-    response = _json(client, f"/api/chat/conversations/{conversation}/escalate", {"email": "c@example.com", "name": ATTRIBUTE})
+    response = _json(
+        client,
+        f"/api/chat/conversations/{conversation}/escalate",
+        {"email": "c@example.com", "name": ATTRIBUTE},
+    )
     assert response.status_code in (200, 201)
     ticket = Ticket.objects.get()
     agent = Client()
-    agent.force_login(make_staff(username="agent", permissions=("support.view_ticket", "support.change_ticket")))
+    agent.force_login(
+        make_staff(username="agent", permissions=("support.view_ticket", "support.change_ticket"))
+    )
     page = agent.get(f"/en/agents/tickets/{ticket.reference}/").content.decode()
     assert SCRIPT not in page and ATTRIBUTE not in page
     if name == "script":
@@ -154,11 +170,15 @@ def test_chat_feedback_on_a_message_of_another_conversation_is_404(client, site)
     first = _conversation(client)
     second = _conversation(client)
     foreign = Message.objects.filter(conversation_id=first).first().pk
-    response = _json(client, f"/api/chat/conversations/{second}/feedback", {"message": foreign, "helpful": True})
+    response = _json(
+        client, f"/api/chat/conversations/{second}/feedback", {"message": foreign, "helpful": True}
+    )
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("conversation", ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "../../admin"])
+@pytest.mark.parametrize(
+    "conversation", ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "../../admin"]
+)
 def test_chat_unknown_or_malformed_conversation_ids_are_404(client, site, conversation):
     response = _json(client, f"/api/chat/conversations/{conversation}/messages", {"text": "hi"})
     assert response.status_code == 404
@@ -224,8 +244,14 @@ def test_article_feedback_validates_and_escapes(client, site, data, status):
 
 
 def _contact(**changes):
-    data = {"name": "Ann", "email": "ann@example.com", "subject": "Help", "message": "My server is down.",
-            "timezone": "Europe/Paris", "submission": "7c9e6679-7425-40de-944b-e07fc1f90ae7"}
+    data = {
+        "name": "Ann",
+        "email": "ann@example.com",
+        "subject": "Help",
+        "message": "My server is down.",
+        "timezone": "Europe/Paris",
+        "submission": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    }
     data.update(changes)
     return data
 
@@ -253,7 +279,9 @@ def test_contact_form_refuses_header_injection_and_bad_fields(client, site, chan
 @pytest.mark.parametrize("name", TEXTS)
 def test_contact_texts_are_escaped_on_the_status_page_agent_page_and_in_emails(client, site, name):
     text = TEXTS[name]
-    response = client.post("/fr/contact/", _contact(subject=text.replace("\n", " ")[:200], message=text, name=ATTRIBUTE[:120]))
+    response = client.post(
+        "/fr/contact/", _contact(subject=text.replace("\n", " ")[:200], message=text, name=ATTRIBUTE[:120])
+    )
     assert response.status_code == 200
     ticket = Ticket.objects.get()
     assert ticket.messages.get().body == text.strip()
@@ -262,9 +290,13 @@ def test_contact_texts_are_escaped_on_the_status_page_agent_page_and_in_emails(c
     assert SCRIPT not in status_page and ATTRIBUTE not in status_page
     # Plain-text e-mail: the text travels as written (no HTML entities), headers stay single lines.
     assert "\n" not in mail.outbox[0].subject
-    assert ticket.subject in mail.outbox[0].subject and "&#" not in mail.outbox[0].subject + mail.outbox[0].body
+    assert (
+        ticket.subject in mail.outbox[0].subject and "&#" not in mail.outbox[0].subject + mail.outbox[0].body
+    )
     agent = Client()
-    agent.force_login(make_staff(username="agent", permissions=("support.view_ticket", "support.change_ticket")))
+    agent.force_login(
+        make_staff(username="agent", permissions=("support.view_ticket", "support.change_ticket"))
+    )
     page = agent.get(f"/en/agents/tickets/{ticket.reference}/").content.decode()
     assert SCRIPT not in page and ATTRIBUTE not in page
 
@@ -281,7 +313,9 @@ def test_customer_reply_on_the_status_page_is_escaped_everywhere(client, site):
     assert client.post(path, {"message": ""}).status_code == 400
 
 
-@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_there_is_no_open_redirect_through_language_or_login(client, site, next_url):
     # The language switcher is made of plain links to the same page in each language: no `next`.
     page = client.get("/fr/articles/reset-password/", {"next": next_url}).content.decode()
@@ -289,9 +323,12 @@ def test_there_is_no_open_redirect_through_language_or_login(client, site, next_
     assert client.post("/i18n/setlang/", {"language": "fr", "next": next_url}).status_code == 404
     staff = make_staff(username="editor", permissions=("kb.change_article",))
     response = Client().post(
-        f"/admin/login/?next={next_url}", {"username": staff.username, "password": "pw-for-tests-123", "next": next_url}
+        f"/admin/login/?next={next_url}",
+        {"username": staff.username, "password": "pw-for-tests-123", "next": next_url},
     )
-    assert response.status_code == 302 and not response["Location"].startswith(("http", "//", "/\\", "javascript"))
+    assert response.status_code == 302 and not response["Location"].startswith(
+        ("http", "//", "/\\", "javascript")
+    )
 
 
 # --- Editors' input --------------------------------------------------------------------------------

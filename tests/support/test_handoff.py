@@ -17,13 +17,25 @@ AFTER_EAST_SHIFT = datetime(2026, 11, 24, 17, 5, tzinfo=UTC)
 @pytest.fixture
 def regions():
     east = make_region("EAST", hours="Mon-Fri 08:00-17:00", order=1, handoff_email="east@nimbus.example")
-    west = make_region("WEST", hours="Mon-Fri 16:00-24:00", order=2, webhook_url="http://127.0.0.1:9/hook", handoff_email="west@nimbus.example")
+    west = make_region(
+        "WEST",
+        hours="Mon-Fri 16:00-24:00",
+        order=2,
+        webhook_url="http://127.0.0.1:9/hook",
+        handoff_email="west@nimbus.example",
+    )
     return east, west
 
 
 def _ticket(subject="Help", **kw):
     return ticket_create(
-        requester_email="c@example.com", subject=subject, message="...", language="en", source="web", now=TUESDAY, **kw
+        requester_email="c@example.com",
+        subject=subject,
+        message="...",
+        language="en",
+        source="web",
+        now=TUESDAY,
+        **kw,
     ).ticket
 
 
@@ -42,7 +54,9 @@ def test_handoff_moves_waiting_tickets_to_the_next_region_on_shift(regions):
         ("EAST", datetime(2026, 11, 24, 17, 0, tzinfo=UTC), 1)
     ]
     assert {t.subject: t.region.code for t in Ticket.objects.select_related("region")} == {
-        "waiting": "WEST", "held by an agent": "EAST", "answered": "EAST"
+        "waiting": "WEST",
+        "held by an agent": "EAST",
+        "answered": "EAST",
     }
     assert waiting.events.filter(kind=EventKind.HANDED_OFF, detail="EAST → WEST").count() == 1
     handoff = results[0].handoff
@@ -103,6 +117,13 @@ def test_handoff_keeps_a_ticket_when_no_other_region_speaks_its_language(regions
     east, _west = regions
     east.languages = ["en", "de"]
     east.save()
-    ticket_create(requester_email="c@example.com", subject="Rechnung", message="...", language="de", source="web", now=TUESDAY)
+    ticket_create(
+        requester_email="c@example.com",
+        subject="Rechnung",
+        message="...",
+        language="de",
+        source="web",
+        now=TUESDAY,
+    )
     assert handoff_run(now=AFTER_EAST_SHIFT)[0].moved == 0
     assert Ticket.objects.get().region.code == "EAST"

@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core import mail
-from django.test import Client
 
 from support.models import EventKind, MessageKind, Ticket, TicketStatus
 from support.notifications import status_token
@@ -15,8 +14,12 @@ from tests.support.factories import make_demo_regions
 pytestmark = pytest.mark.django_db
 
 CONTACT = {
-    "name": "Marie", "email": "marie@example.com", "subject": "Facture", "message": "Débitée deux fois",
-    "timezone": "Europe/Paris", "submission": "0b4f6a52-61b2-4d1e-9d7a-7f0c8a4c2b11",
+    "name": "Marie",
+    "email": "marie@example.com",
+    "subject": "Facture",
+    "message": "Débitée deux fois",
+    "timezone": "Europe/Paris",
+    "submission": "0b4f6a52-61b2-4d1e-9d7a-7f0c8a4c2b11",
 }
 
 
@@ -28,8 +31,12 @@ def regions():
 @pytest.fixture
 def ticket(regions):
     return ticket_create(
-        requester_email="c@example.com", subject="Billing <b>question</b>", message="<script>alert(1)</script>",
-        language="fr", source="web", now=datetime(2026, 11, 28, 23, 0, tzinfo=UTC),
+        requester_email="c@example.com",
+        subject="Billing <b>question</b>",
+        message="<script>alert(1)</script>",
+        language="fr",
+        source="web",
+        now=datetime(2026, 11, 28, 23, 0, tzinfo=UTC),
     ).ticket
 
 
@@ -41,7 +48,9 @@ def agent(regions):
     return user
 
 
-def test_contact_form_creates_a_ticket_and_says_who_answers_when(client, regions, django_capture_on_commit_callbacks):
+def test_contact_form_creates_a_ticket_and_says_who_answers_when(
+    client, regions, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/fr/contact/", CONTACT)
     assert response.status_code == 200
@@ -81,7 +90,9 @@ def test_contact_form_unknown_time_zone_becomes_utc(client, regions):
 def test_contact_form_is_rate_limited(client, regions, settings):
     settings.HELPCENTER_CONTACT_RATE = "5/d"  # the default's minute window could roll over mid-test
     statuses = [
-        client.post("/en/contact/", {**CONTACT, "submission": f"0b4f6a52-61b2-4d1e-9d7a-7f0c8a4c2b{n:02d}"}).status_code
+        client.post(
+            "/en/contact/", {**CONTACT, "submission": f"0b4f6a52-61b2-4d1e-9d7a-7f0c8a4c2b{n:02d}"}
+        ).status_code
         for n in range(6)
     ]
     assert statuses == [200] * 5 + [429]
@@ -109,7 +120,9 @@ def test_status_page_customer_can_reply(client, ticket):
 
 def test_status_link_tampering_gives_404(client, ticket, regions):
     token = status_token(ticket)
-    other = ticket_create(requester_email="o@example.com", subject="x", message="y", language="en", source="web").ticket
+    other = ticket_create(
+        requester_email="o@example.com", subject="x", message="y", language="en", source="web"
+    ).ticket
     assert client.get(f"/fr/requests/{token[:-2]}xx/").status_code == 404
     assert client.get(f"/fr/requests/{ticket.reference}/").status_code == 404
     # Signed with another secret: rejected.
@@ -117,7 +130,9 @@ def test_status_link_tampering_gives_404(client, ticket, regions):
 
     from support.notifications import STATUS_LINK_SALT
 
-    foreign = signing.dumps({"t": other.pk, "k": other.access_key}, salt=STATUS_LINK_SALT, key="not-our-secret-key-0123456789")
+    foreign = signing.dumps(
+        {"t": other.pk, "k": other.access_key}, salt=STATUS_LINK_SALT, key="not-our-secret-key-0123456789"
+    )
     assert client.get(f"/fr/requests/{foreign}/").status_code == 404
     # Even correctly signed, naming another ticket needs that ticket's secret key too.
     mixed = signing.dumps({"t": other.pk, "k": ticket.access_key}, salt=STATUS_LINK_SALT, compress=True)
@@ -143,7 +158,9 @@ def test_staff_ticket_post_needs_change_permission(client, ticket, regions):
     viewer = get_user_model().objects.create_user("viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_ticket"))
     client.force_login(viewer)
-    response = client.post(f"/en/agents/tickets/{ticket.reference}/", {"action": "status", "status": "solved"})
+    response = client.post(
+        f"/en/agents/tickets/{ticket.reference}/", {"action": "status", "status": "solved"}
+    )
     assert response.status_code == 403
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.NEW
@@ -166,10 +183,15 @@ def test_queue_filters_by_language_and_overdue(client, ticket, agent):
     assert (ticket.reference in overdue) == (ticket.first_response_due < datetime.now(UTC))
 
 
-def test_agent_reply_emails_the_customer_and_records_first_response(client, ticket, agent, django_capture_on_commit_callbacks):
+def test_agent_reply_emails_the_customer_and_records_first_response(
+    client, ticket, agent, django_capture_on_commit_callbacks
+):
     client.force_login(agent)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/en/agents/tickets/{ticket.reference}/", {"action": "reply", "body": "Voici la réponse", "public": "1"})
+        response = client.post(
+            f"/en/agents/tickets/{ticket.reference}/",
+            {"action": "reply", "body": "Voici la réponse", "public": "1"},
+        )
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.first_responded_at is not None and ticket.status == TicketStatus.OPEN
@@ -186,7 +208,10 @@ def test_agent_note_status_assign_and_move_are_logged(client, ticket, agent, reg
     ticket.refresh_from_db()
     assert (ticket.status, ticket.region.code, ticket.assigned_to) == ("waiting", "APAC", None)
     assert list(ticket.events.values_list("kind", flat=True))[2:] == [
-        EventKind.NOTE, EventKind.STATUS, EventKind.ASSIGNED, EventKind.MOVED
+        EventKind.NOTE,
+        EventKind.STATUS,
+        EventKind.ASSIGNED,
+        EventKind.MOVED,
     ]
     assert not mail.outbox or all("internal" not in m.body for m in mail.outbox)
 
@@ -240,8 +265,12 @@ def test_agent_sees_the_chat_transcript_with_readable_speakers_and_times(client,
 def test_agent_sees_the_assistants_confidence_in_each_article_as_a_probability(client, ticket, agent):
     ticket.transcript = [
         {"role": "customer", "text": "forgot my password", "at": "2026-11-24T09:05:00+00:00"},
-        {"role": "bot", "text": "Here is what I found:", "at": "2026-11-24T09:05:01+00:00",
-         "articles": [{"slug": "reset-password", "title": "Reset your password", "confidence": 0.724}]},
+        {
+            "role": "bot",
+            "text": "Here is what I found:",
+            "at": "2026-11-24T09:05:01+00:00",
+            "articles": [{"slug": "reset-password", "title": "Reset your password", "confidence": 0.724}],
+        },
     ]
     ticket.save()
     client.force_login(agent)

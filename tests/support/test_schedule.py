@@ -22,13 +22,30 @@ from support.schedule import (
 )
 
 
-def region(code="EMEA", tz="Europe/Dublin", hours="Mon-Fri 08:00-17:00", languages=("en",), country="", closures=(), order=0):
-    return RegionSchedule(code, code, tz, frozenset(languages), parse_intervals(hours), country, "", tuple(closures), order)
+def region(
+    code="EMEA",
+    tz="Europe/Dublin",
+    hours="Mon-Fri 08:00-17:00",
+    languages=("en",),
+    country="",
+    closures=(),
+    order=0,
+):
+    return RegionSchedule(
+        code, code, tz, frozenset(languages), parse_intervals(hours), country, "", tuple(closures), order
+    )
 
 
 AMER = region("AMER", "America/Denver", languages=("en", "es"), country="US", order=1)
 EMEA = region("EMEA", "Europe/Dublin", languages=("en", "fr", "de"), country="IE", order=2)
-APAC = region("APAC", "Asia/Singapore", hours="Mon-Fri 09:00-18:00", languages=("en", "zh-hans", "ja"), country="SG", order=3)
+APAC = region(
+    "APAC",
+    "Asia/Singapore",
+    hours="Mon-Fri 09:00-18:00",
+    languages=("en", "zh-hans", "ja"),
+    country="SG",
+    order=3,
+)
 DEMO = [AMER, EMEA, APAC]
 
 
@@ -113,7 +130,11 @@ def test_ireland_st_patricks_day_and_singapore_chinese_new_year():
 
 
 def test_overnight_interval_runs_into_a_holiday_morning():
-    night = region(hours="Mon-Sun 22:00-06:00", tz="UTC", closures=[Closure(date(2026, 12, 1), date(2026, 12, 1), "offsite")])
+    night = region(
+        hours="Mon-Sun 22:00-06:00",
+        tz="UTC",
+        closures=[Closure(date(2026, 12, 1), date(2026, 12, 1), "offsite")],
+    )
     assert night.is_open(utc(2026, 12, 1, 3, 0))  # started on the 30th
     assert not night.is_open(utc(2026, 12, 1, 23, 0))
     assert night.holiday_name(date(2026, 12, 1)) == "offsite"
@@ -128,7 +149,11 @@ def test_next_region_for_language_spoken_by_one_region():
     at = utc(2026, 11, 28, 23, 0)  # Saturday night UTC: everyone closed
     assignment = next_region_for(DEMO, "fr", at)
     assert (assignment.region.code, assignment.opens_at, assignment.open_now, assignment.covers_language) == (
-        "EMEA", utc(2026, 11, 30, 8, 0), False, True)
+        "EMEA",
+        utc(2026, 11, 30, 8, 0),
+        False,
+        True,
+    )
 
 
 def test_next_region_for_language_spoken_by_several_takes_the_soonest():
@@ -183,7 +208,10 @@ def test_parse_and_format_intervals_round_trip():
     assert format_intervals(parsed) == text
     assert parse_intervals(format_intervals(parsed)) == parsed
     assert parse_intervals("Sat-Mon 00:00-24:00") == tuple(Interval(d, time(0), time(0)) for d in (0, 5, 6))
-    assert parse_intervals("mon,wed 09:00-12:00") == (Interval(0, time(9), time(12)), Interval(2, time(9), time(12)))
+    assert parse_intervals("mon,wed 09:00-12:00") == (
+        Interval(0, time(9), time(12)),
+        Interval(2, time(9), time(12)),
+    )
 
 
 @pytest.mark.parametrize(
@@ -210,7 +238,9 @@ def test_region_validation_errors():
         EMEA.is_open(datetime(2026, 11, 24, 9, 0))
 
 
-instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC))
+instants = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+)
 languages = st.sampled_from(["en", "fr", "de", "es", "zh-hans", "ja", "pt"])
 
 
@@ -248,10 +278,15 @@ def test_property_business_deadline_is_monotone_and_measures_open_time(at, a, b)
 
 
 def test_schedule_module_imports_nothing_from_django_or_the_project():
-    tree = ast.parse((Path(__file__).resolve().parents[2] / "support" / "schedule.py").read_text(encoding="utf-8"))
+    tree = ast.parse(
+        (Path(__file__).resolve().parents[2] / "support" / "schedule.py").read_text(encoding="utf-8")
+    )
     for node in ast.walk(tree):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-            [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        )
         for name in names:
             top = name.split(".")[0]
             assert top in sys.stdlib_module_names or top in {"holidays", "__future__"}, name

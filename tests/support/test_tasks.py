@@ -22,7 +22,11 @@ def test_customer_email_waits_in_the_database_queue_until_a_worker_runs(database
 
     make_demo_regions()
     ticket = ticket_create(
-        requester_email="c@example.com", subject="s", message="m", language="fr", source="web",
+        requester_email="c@example.com",
+        subject="s",
+        message="m",
+        language="fr",
+        source="web",
         now=datetime(2026, 11, 28, 23, 0, tzinfo=UTC),
     ).ticket
     assert DBTaskResult.objects.count() == 1

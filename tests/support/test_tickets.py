@@ -38,7 +38,9 @@ def test_ticket_create_routes_to_next_region_speaking_the_language(django_captur
     # 8 business hours from Monday 08:00 Dublin.
     assert ticket.first_response_due == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
     assert list(ticket.events.values_list("kind", flat=True)) == [EventKind.CREATED, EventKind.ROUTED]
-    assert list(ticket.messages.values_list("kind", "body")) == [(MessageKind.CUSTOMER, "J'ai été débitée deux fois.")]
+    assert list(ticket.messages.values_list("kind", "body")) == [
+        (MessageKind.CUSTOMER, "J'ai été débitée deux fois.")
+    ]
     assert len(mail.outbox) == 1
 
 
@@ -67,12 +69,17 @@ def test_ticket_create_without_regions_raises_and_saves_nothing():
 
 def test_ticket_create_keeps_the_chat_transcript():
     make_demo_regions()
-    transcript = [{"role": "customer", "text": "my invoice is wrong"}, {"role": "bot", "text": "I couldn't find an article about that."}]
+    transcript = [
+        {"role": "customer", "text": "my invoice is wrong"},
+        {"role": "bot", "text": "I couldn't find an article about that."},
+    ]
     ticket = _create(source="chat", transcript=transcript).ticket
     assert Ticket.objects.get(pk=ticket.pk).transcript == transcript
 
 
-def test_customer_email_in_french_gives_the_opening_time_in_their_time_zone(django_capture_on_commit_callbacks):
+def test_customer_email_in_french_gives_the_opening_time_in_their_time_zone(
+    django_capture_on_commit_callbacks,
+):
     make_demo_regions()
     with django_capture_on_commit_callbacks(execute=True):
         ticket = _create().ticket
@@ -80,18 +87,26 @@ def test_customer_email_in_french_gives_the_opening_time_in_their_time_zone(djan
     assert message.to == ["marie@example.com"]
     assert message.subject == f"[{ticket.reference}] Nous avons bien reçu votre demande : Facture en double"
     # EMEA opens Monday 08:00 UTC = 09:00 in Paris.
-    assert "Notre équipe Europe, Middle East & Africa commence à 09:00 à votre heure (lundi 30 novembre 2026, Europe/Paris), dans environ 1\xa0jour." in message.body
+    assert (
+        "Notre équipe Europe, Middle East & Africa commence à 09:00 à votre heure (lundi 30 novembre 2026, "
+        "Europe/Paris), dans environ 1\xa0jour." in message.body
+    )
     assert "Bonjour Marie," in message.body
     assert "/fr/requests/" in message.body
 
 
-def test_customer_email_in_chinese_gives_the_opening_time_in_their_time_zone(django_capture_on_commit_callbacks):
+def test_customer_email_in_chinese_gives_the_opening_time_in_their_time_zone(
+    django_capture_on_commit_callbacks,
+):
     make_demo_regions()
     with django_capture_on_commit_callbacks(execute=True):
         _create(language="zh-hans", customer_timezone="Asia/Shanghai", requester_name="", subject="发票问题")
     body = mail.outbox[0].body
     # APAC opens Monday 01:00 UTC = 09:00 in Shanghai.
-    assert "我们的 Asia-Pacific 团队将于您当地时间 09:00（星期一 2026年11月30日，Asia/Shanghai）开始工作，大约 1\xa0日后。" in body
+    assert (
+        "我们的 Asia-Pacific 团队将于您当地时间 09:00（星期一 2026年11月30日，Asia/Shanghai）开始工作，大约 "
+        "1\xa0日后。" in body
+    )
     assert "您好，" in body
     assert "/zh-hans/requests/" in body
 
@@ -105,7 +120,12 @@ def test_customer_email_when_a_region_is_on_shift_says_shortly(django_capture_on
 
 def test_mail_server_down_loses_no_ticket(django_capture_on_commit_callbacks, settings, caplog):
     make_demo_regions()
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {"host": "127.0.0.1", "port": 1}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 1},
+        }
+    }
     with django_capture_on_commit_callbacks(execute=True):
         result = _create()
     assert Ticket.objects.filter(pk=result.ticket.pk).exists()

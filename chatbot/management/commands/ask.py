@@ -14,7 +14,9 @@ from support.selectors import routing_assignment
 
 
 class Command(BaseCommand):
-    help = "Show what the chatbot would reply to a message (the chat API's own decision), with its confidence."
+    help = (
+        "Show what the chatbot would reply to a message (the chat API's own decision), with its confidence."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("text")
@@ -24,7 +26,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, text: str, language: str, at: str | None, json: bool = False, **options):
         if not is_site_language(language):
-            raise CommandError(f"unknown language {language!r} (this site has: {', '.join(site_languages())})")
+            raise CommandError(
+                f"unknown language {language!r} (this site has: {', '.join(site_languages())})"
+            )
         try:
             now = parse_instant(at)
         except ValueError as exc:
@@ -44,9 +48,15 @@ class Command(BaseCommand):
             "asks_for_person": round(turn.person, 3),
             "thresholds": {"answer": round(answer, 3), "suggest": round(suggest, 3)},
             "articles": [
-                {"slug": titles[item.id][0], "title": titles[item.id][1], "score": item.score,
-                 "confidence": item.confidence, "shown": item.id in shown}
-                for item in turn.ranked if item.id in titles
+                {
+                    "slug": titles[item.id][0],
+                    "title": titles[item.id][1],
+                    "score": item.score,
+                    "confidence": item.confidence,
+                    "shown": item.id in shown,
+                }
+                for item in turn.ranked
+                if item.id in titles
             ],
         }
         if turn.kind in (ReplyKind.CANNOT_HELP, ReplyKind.OFFER_PERSON):
@@ -54,20 +64,26 @@ class Command(BaseCommand):
             if found:
                 region, assignment = found
                 result["escalation"] = {
-                    "region": region.code, "opens_at": assignment.opens_at.isoformat(),
-                    "open_now": assignment.open_now, "covers_language": assignment.covers_language,
+                    "region": region.code,
+                    "opens_at": assignment.opens_at.isoformat(),
+                    "open_now": assignment.open_now,
+                    "covers_language": assignment.covers_language,
                 }
         if json:
             self.stdout.write(jsonlib.dumps(result, ensure_ascii=False))
             return
         self.stdout.write(
-            f"decision: {result['decision']}" + (f" ({result['reason']})" if result["reason"] else "")
+            f"decision: {result['decision']}"
+            + (f" ({result['reason']})" if result["reason"] else "")
             + (" + offer of a person" if turn.offer_person else "")
-            + f"   [answer at >= {answer:.0%}, suggest at >= {suggest:.0%}; asks for a person: {turn.person:.0%}]"
+            + f"   [answer at >= {answer:.0%}, suggest at >= {suggest:.0%}; asks for a person: "
+            f"{turn.person:.0%}]"
         )
         for item in result["articles"]:
             mark = "*" if item["shown"] else " "
-            self.stdout.write(f" {mark} {item['confidence']:6.1%}  {item['score']:.3f}  {item['slug']}: {item['title']}")
+            self.stdout.write(
+                f" {mark} {item['confidence']:6.1%}  {item['score']:.3f}  {item['slug']}: {item['title']}"
+            )
         if "escalation" in result:
             esc = result["escalation"]
             when = "now" if esc["open_now"] else esc["opens_at"]

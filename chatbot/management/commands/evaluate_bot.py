@@ -65,7 +65,10 @@ def load_documents(path: Path, languages=()) -> dict[str, list[Document]]:
 def engines_for(documents: dict[str, list[Document]], encoder) -> dict:
     source = source_language()
     sources = [replace(doc, language=source) for doc in documents.get(source, [])]
-    return {language: engine_build(docs, language, sources, encoder=encoder) for language, docs in documents.items()}
+    return {
+        language: engine_build(docs, language, sources, encoder=encoder)
+        for language, docs in documents.items()
+    }
 
 
 def offline_encoder(cache_file: str | None):
@@ -82,22 +85,40 @@ OUTCOMES = ("answered_right", "suggested_right", "suggested_wrong", "answered_wr
 
 
 class Command(BaseCommand):
-    help = "Measure the chatbot (the same engine and decision as the chat API) on an article file and a query file."
+    help = (
+        "Measure the chatbot (the same engine and decision as the chat API) on an article file and "
+        "a query file."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--articles", required=True)
         parser.add_argument("--queries", required=True)
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
-        parser.add_argument("--show", action="store_true", help="Print every query that was not answered right.")
-        parser.add_argument("--embedding-cache", help="A file that keeps the article and query embeddings between runs.")
+        parser.add_argument(
+            "--show", action="store_true", help="Print every query that was not answered right."
+        )
+        parser.add_argument(
+            "--embedding-cache", help="A file that keeps the article and query embeddings between runs."
+        )
 
     def handle(
-        self, *args, articles: str, queries: str, json: bool = False, show: bool = False, embedding_cache=None, **options
+        self,
+        *args,
+        articles: str,
+        queries: str,
+        json: bool = False,
+        show: bool = False,
+        embedding_cache=None,
+        **options,
     ):
         import json as jsonlib
 
         try:
-            rows = [jsonlib.loads(line) for line in Path(queries).read_text(encoding="utf-8").splitlines() if line.strip()]
+            rows = [
+                jsonlib.loads(line)
+                for line in Path(queries).read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
         except (OSError, UnicodeDecodeError, jsonlib.JSONDecodeError) as exc:
             raise CommandError(f"{queries}: cannot read queries ({exc})") from None
         site = site_languages()
@@ -143,7 +164,10 @@ class Command(BaseCommand):
             counts = outcomes.setdefault(group, dict.fromkeys(OUTCOMES, 0))
             counts[outcome] += 1
             if show and outcome != "answered_right" and not (expected is None and outcome == "refused"):
-                self.stdout.write(f"{outcome:16} {row.get('id', '')} {turn.kind} {ids[:3]} expected={expected}: {row['text'][:90]}")
+                self.stdout.write(
+                    f"{outcome:16} {row.get('id', '')} {turn.kind} {ids[:3]} expected={expected}: "
+                    f"{row['text'][:90]}"
+                )
         latencies.sort()
         metrics = {
             "queries": len(rows),
@@ -154,7 +178,9 @@ class Command(BaseCommand):
             "p50_ms": round(statistics.median(latencies), 3) if latencies else None,
             "p95_ms": round(latencies[int(len(latencies) * 0.95)], 3) if latencies else None,
             "index_build_s": round(build_seconds, 3),
-            "thresholds": {language: [round(t, 4) for t in engine.thresholds] for language, engine in engines.items()},
+            "thresholds": {
+                language: [round(t, 4) for t in engine.thresholds] for language, engine in engines.items()
+            },
             "outcomes": outcomes,
         }
         if json:

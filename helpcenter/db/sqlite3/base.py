@@ -41,7 +41,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _queued(self) -> bool:
         # transaction_mode is read from OPTIONS when the connection opens, before any transaction.
-        return fcntl is not None and getattr(self, "transaction_mode", None) == "IMMEDIATE" and not self.is_in_memory_db()
+        return (
+            fcntl is not None
+            and getattr(self, "transaction_mode", None) == "IMMEDIATE"
+            and not self.is_in_memory_db()
+        )
 
     def _writers_path(self) -> str:
         return f"{self.settings_dict['NAME']}-writers"

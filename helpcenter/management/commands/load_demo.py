@@ -24,5 +24,7 @@ class Command(BaseCommand):
             agents_page = reverse("support:overview")
         self.stdout.write(f"Editor account: {EDITOR_USERNAME} / {EDITOR_PASSWORD} at {admin}")
         if kb.translators:
-            self.stdout.write(f"Translator accounts: {', '.join(kb.translators)} / {TRANSLATOR_PASSWORD} at {admin}")
+            self.stdout.write(
+                f"Translator accounts: {', '.join(kb.translators)} / {TRANSLATOR_PASSWORD} at {admin}"
+            )
         self.stdout.write(f"Agent accounts: {', '.join(agents)} / {AGENT_PASSWORD} at {agents_page}")

@@ -11,7 +11,8 @@ from kb.translations.selectors import translations_export
 class Command(BaseCommand):
     help = (
         "Write one language's translations of every article and category (source text, current "
-        "translation, state, source revision) to an XLIFF 1.2 or PO file for translators; '-' for standard output."
+        "translation, state, source revision) to an XLIFF 1.2 or PO file for translators; '-' for standard "
+        "output."
     )
 
     def add_arguments(self, parser):

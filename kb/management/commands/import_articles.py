@@ -2,7 +2,6 @@ from collections import Counter
 from pathlib import Path
 
 from django.conf.locale import LANG_INFO
-
 from django.core.management.base import BaseCommand, CommandError
 
 from kb.conf import helpcenter_settings

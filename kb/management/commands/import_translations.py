@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--format", choices=sorted(formats.FORMATS), dest="fmt", help="Default: from the file name.")
+        parser.add_argument(
+            "--format", choices=sorted(formats.FORMATS), dest="fmt", help="Default: from the file name."
+        )
 
     def handle(self, *args, file: str, fmt: str | None, **options):
         try:
@@ -28,5 +30,6 @@ class Command(BaseCommand):
         except formats.ExchangeError as exc:
             raise CommandError(f"{file}: {exc}") from None
         self.stdout.write(
-            f"Imported {file} ({summary.language}): {len(summary.updated)} updated, {summary.unchanged} unchanged."
+            f"Imported {file} ({summary.language}): {len(summary.updated)} updated, {summary.unchanged} "
+            "unchanged."
         )
