@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import (
+    AgentProfile,
     Handoff,
     HandoffDelivery,
     OutgoingEmail,
@@ -150,3 +151,10 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "user")
+    search_fields = ("display_name", "user__username")
+    autocomplete_fields = ("user",)

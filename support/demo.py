@@ -4,7 +4,7 @@ for each."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
-from .models import Region
+from .models import AgentProfile, Region
 
 DEMO_REGIONS = [
     # code, name, time zone, languages, hours, holidays, order
@@ -21,6 +21,8 @@ DEMO_REGIONS = [
     ("APAC", "Asia-Pacific", "Asia/Singapore", ["en", "zh-hans", "ja"], "Mon-Fri 09:00-18:00", "SG", 3),
 ]
 AGENT_PASSWORD = "nimbus-agent"
+# What customers read in replies signed by each demo agent (never the login).
+DEMO_AGENT_NAMES = {"amer": "Jordan", "emea": "Camille", "apac": "Mei"}
 
 
 def regions_load_demo() -> list[Region]:
@@ -59,5 +61,6 @@ def agents_load_demo(regions: list[Region]) -> list[str]:
         agent.save()
         agent.groups.add(agents)
         region.agents.add(agent)
+        AgentProfile.objects.update_or_create(user=agent, defaults={"display_name": DEMO_AGENT_NAMES[code]})
         usernames.append(agent.username)
     return usernames

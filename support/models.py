@@ -324,3 +324,27 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} → {self.to}: {self.subject}"
+
+
+class AgentProfile(models.Model):
+    """What customers see of an agent. Logins are internal: a reply signed "agent-emea" tells the
+    customer nothing and leaks an account name, so public text uses `display_name` only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agent_profile",
+        verbose_name=_("user"),
+    )
+    display_name = models.CharField(
+        _("public display name"),
+        max_length=80,
+        help_text=_('How customers see this agent in replies and e-mails, e.g. "Camille".'),
+    )
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self) -> str:
+        return self.display_name

@@ -159,3 +159,15 @@ def emails_failing(*, limit: int = 20):
         .select_related("ticket")
         .order_by("-created_at")[:limit]
     )
+
+
+def agent_public_name(user) -> str:
+    """The name a customer may read for `user`: the profile's display name, else the first name;
+    never the login. Empty when there is nothing public, so callers say "our support team"."""
+    if user is None:
+        return ""
+    try:
+        name = user.agent_profile.display_name
+    except AttributeError:  # not a saved user, or no profile (RelatedObjectDoesNotExist)
+        name = ""
+    return (name or user.first_name or "").strip()
