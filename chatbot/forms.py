@@ -33,7 +33,13 @@ class FeedbackForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
-    email = forms.EmailField(max_length=254)
+    email = forms.EmailField(
+        max_length=254,
+        error_messages={
+            "required": _("Enter your e-mail address, so that our team can answer you."),
+            "invalid": _("This e-mail address is not valid. Check it, for example name@example.com."),
+        },
+    )
     name = forms.CharField(max_length=120, required=False)
 
     def clean_name(self):

@@ -62,6 +62,8 @@ class Message(models.Model):
         _("decision"), max_length=32, blank=True, choices=[(kind.value, kind.value) for kind in ReplyKind]
     )
     articles = models.JSONField(_("articles shown"), default=list, blank=True)
+    # What the bot says below the articles it shows ("Did this answer your question?").
+    follow_up = models.TextField(_("follow-up"), blank=True, default="")
     helpful = models.BooleanField(_("helpful"), null=True, blank=True)
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
 

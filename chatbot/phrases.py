@@ -1,12 +1,20 @@
 """Every sentence the bot can say, in one place for translators."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+# A reply that shows articles is said in two parts: the introduction above the article cards and the
+# question below them ("Here is what I found:" [card] "Did this answer your question?"), so that the
+# customer is never asked about a card they have not seen yet. Counted texts take {"count": n}.
 
 GREETING = _(
     "Hi! I'm the Nimbus Cloud assistant. Ask me a question and I'll look for the answer in our help center."
 )
 ANSWER = _("Here is what I found:")
-SUGGESTIONS = _("I'm not sure which of these you need. Do any of these articles help?")
+SUGGESTIONS = ngettext_lazy(
+    "I'm not sure this is what you need:", "I'm not sure which of these you need:", "count"
+)
+DID_THEY_HELP = ngettext_lazy("Does this article help?", "Do any of these articles help?", "count")
 CANNOT_HELP = _("I couldn't find an article about that.")
 OFFER_PERSON = _(
     "I can pass your question to a person. Leave your e-mail address and our next team on shift that "
@@ -15,13 +23,17 @@ OFFER_PERSON = _(
 ASKED_PERSON = _("Of course. Leave your e-mail address and a person from our support team will answer you.")
 DID_IT_HELP = _("Did this answer your question?")
 OFFER_PERSON_TOO = _("If you would rather talk to a person, I can pass your question on.")
-MEANWHILE = _("Meanwhile, these articles may help:")
+MEANWHILE = ngettext_lazy("Meanwhile, this article may help:", "Meanwhile, these articles may help:", "count")
 # Translators: what the transcript shows when the customer pressed the "talk to a person" button.
 PERSON_REQUESTED = _("(asked to talk to a person)")
 THANKS_HELPFUL = _("Great, glad it helped! Anything else?")
-NEXT_SUGGESTIONS = _("Sorry about that. Maybe one of these helps?")
+NEXT_SUGGESTIONS = ngettext_lazy(
+    "Sorry about that. Here is another article that may help:",
+    "Sorry about that. Here are other articles that may help:",
+    "count",
+)
 LANGUAGE_SWITCHED = _("I'll continue in %(language)s.")
-# Translators: %(languages)s is a list of language names.
+# Translators: %(languages)s is a list of language names, joined as your language writes a list.
 UNSUPPORTED_LANGUAGE = _("Sorry, I can only help in these languages: %(languages)s.")
 ALREADY_ESCALATED = _(
     "Your request %(reference)s is with our support team; they will answer by e-mail. You can add details "

@@ -6,11 +6,10 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.text import get_text_list
-from django.utils.translation import get_language_info
 
 from core.languages import site_languages
 from kb.indexes import article_links
+from kb.languages import name_in_sentence, names_list
 from kb.services import article_shown_record
 from support.models import TicketSource
 from support.selectors import ticket_opening_phrase
@@ -31,6 +30,7 @@ class Reply:
     articles: list[dict] = field(default_factory=list)
     message: Message | None = None
     language: str = ""
+    follow_up: str = ""  # said below the articles
 
 
 def _join(language: str, *parts) -> str:
@@ -88,6 +88,7 @@ def _bot_message(conversation: Conversation, plan: "_Plan") -> Message:
         conversation=conversation,
         role=Role.BOT,
         text=str(plan.text),
+        follow_up=str(plan.follow_up),
         decision=plan.kind,
         articles=plan.articles,
         language=conversation.language,
@@ -107,6 +108,7 @@ def _reply(conversation: Conversation, message: Message) -> Reply:
         articles=message.articles,
         message=message,
         language=conversation.language,
+        follow_up=message.follow_up,
     )
 
 
@@ -120,6 +122,7 @@ class _Plan:
     articles: list[dict] = field(default_factory=list)
     updates: dict = field(default_factory=dict)  # conversation fields to change
     detected: str = ""  # the site language the customer's message is clearly in, if any
+    follow_up: str = ""  # said below the articles
 
 
 def _update(conversation: Conversation, updates: dict) -> None:
@@ -151,30 +154,38 @@ def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
     if turn.switched:
         updates["language"] = language
         with translation.override(language):
-            prefix = phrases.LANGUAGE_SWITCHED % {"language": get_language_info(language)["name_local"]}
+            prefix = phrases.LANGUAGE_SWITCHED % {"language": name_in_sentence(language, language)}
     if turn.reason is not None:
         updates["handoff_reason"] = turn.reason.value
     with translation.override(language):
         if turn.kind == ReplyKind.UNSUPPORTED_LANGUAGE:
-            names = get_text_list([get_language_info(code)["name_local"] for code in site_languages()], ", ")
+            names = names_list(site_languages(), language)
             return _Plan(turn.kind, phrases.UNSUPPORTED_LANGUAGE % {"languages": names})
         cards = _article_cards(turn.articles, language)
         offer = (phrases.OFFER_PERSON_TOO,) if turn.offer_person else ()
+        count = {"count": len(cards)}
         if turn.kind == ReplyKind.ANSWER:
             return _Plan(
                 turn.kind,
-                _join(language, prefix, phrases.ANSWER, phrases.DID_IT_HELP, *offer),
+                _join(language, prefix, phrases.ANSWER),
                 cards,
                 updates,
+                follow_up=_join(language, phrases.DID_IT_HELP, *offer),
             )
         if turn.kind == ReplyKind.SUGGESTIONS:
-            return _Plan(turn.kind, _join(language, prefix, phrases.SUGGESTIONS, *offer), cards, updates)
+            return _Plan(
+                turn.kind,
+                _join(language, prefix, phrases.SUGGESTIONS % count),
+                cards,
+                updates,
+                follow_up=_join(language, phrases.DID_THEY_HELP % count, *offer),
+            )
         if turn.kind == ReplyKind.OFFER_PERSON:
             if turn.reason == Reason.NEGATIVE_FEEDBACK:
                 return _Plan(
                     turn.kind, _join(language, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates
                 )
-            meanwhile = (phrases.MEANWHILE,) if cards else ()
+            meanwhile = (phrases.MEANWHILE % count,) if cards else ()
             return _Plan(turn.kind, _join(language, prefix, phrases.ASKED_PERSON, *meanwhile), cards, updates)
         return _Plan(
             turn.kind, _join(language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates
@@ -233,7 +244,7 @@ def conversation_feedback(*, conversation: Conversation, message: Message, helpf
         plan = _plan_turn(turn, conversation)
         if turn.kind == ReplyKind.SUGGESTIONS:
             with translation.override(conversation.language):
-                plan.text = str(phrases.NEXT_SUGGESTIONS)
+                plan.text = str(phrases.NEXT_SUGGESTIONS % {"count": len(plan.articles)})
     with transaction.atomic():
         message.helpful = helpful
         message.save(update_fields=["helpful"])
@@ -248,7 +259,7 @@ def _transcript(conversation: Conversation) -> list[dict]:
     return [
         {
             "role": m.role,
-            "text": m.text,
+            "text": _join(m.language, m.text, m.follow_up),
             "at": m.created_at.isoformat(timespec="seconds"),
             "decision": m.decision,
             "articles": [
@@ -287,6 +298,19 @@ def conversation_escalate(
             idempotency_key=f"chat:{conversation.id}",
             now=now,
         )
+        # Read afresh, not from `conversation`: a second request may have loaded it before the
+        # first one committed (its write transaction orders the two).
+        if (
+            not created.created
+            and Conversation.objects.select_for_update()
+            .filter(pk=conversation.pk, ticket=created.ticket)
+            .exists()
+        ):
+            # The same hand-off sent again (a double click, a retried request): one ticket, and one
+            # confirmation in the conversation; the customer gets the one already given.
+            given = conversation.messages.filter(role=Role.BOT, decision=ReplyKind.ESCALATED).last()
+            if given is not None:
+                return Escalation(created=created, text=given.text)
         conversation.ticket = created.ticket
         conversation.status = ConversationStatus.ESCALATED
         conversation.handoff_reason = conversation.handoff_reason or Reason.ASKED_FOR_PERSON.value

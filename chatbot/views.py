@@ -11,13 +11,14 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from modeltranslation.utils import build_localized_fieldname
 
+from core.compression import compressed_public_page
 from core.languages import is_site_language
 from core.ratelimits import rate_limited
 from kb.languages import written_in_notice
@@ -100,7 +101,12 @@ def _conversation(request: HttpRequest, conversation_id) -> Conversation | None:
     if token is None:
         return None
     # No join with the ticket: only escalated conversations need it, and they load it when they do.
-    return Conversation.objects.filter(pk=conversation_id, owner=_owner(token)).first()
+    conversation = Conversation.objects.filter(pk=conversation_id, owner=_owner(token)).first()
+    if conversation is not None:
+        # The API lives outside the language prefixes: its messages (form errors included) follow
+        # the conversation's language, the page's, not the browser's Accept-Language.
+        translation.activate(conversation.language)
+    return conversation
 
 
 def _card(article: dict, language: str) -> dict:
@@ -118,6 +124,7 @@ def _reply_json(reply: services.Reply) -> dict:
             "id": reply.message.pk if reply.message else None,
             "kind": reply.kind,
             "text": reply.text,
+            "follow_up": reply.follow_up,
             "language": reply.language,
             "articles": [_card(a, reply.language) for a in reply.articles],
         }
@@ -125,9 +132,11 @@ def _reply_json(reply: services.Reply) -> dict:
 
 
 def _form_errors(form) -> JsonResponse:
-    return _error(
-        400, _("Please check what you sent."), {k: [str(e) for e in v] for k, v in form.errors.items()}
-    )
+    """400 with every field's errors and, as the message to show, the first of them (what to fix,
+    not only that something is wrong)."""
+    fields = {k: [str(e) for e in v] for k, v in form.errors.items()}
+    first = next((errors[0] for errors in fields.values() if errors), "")
+    return _error(400, first or _("Please check what you sent."), fields)
 
 
 @require_POST
@@ -174,6 +183,7 @@ def detail(request: HttpRequest, conversation_id) -> JsonResponse:
                     "id": m.pk,
                     "role": m.role,
                     "text": m.text,
+                    "follow_up": m.follow_up,
                     "kind": m.decision,
                     "articles": [_card(a, m.language or conversation.language) for a in m.articles],
                 }
@@ -294,5 +304,6 @@ def confidence_report(request: HttpRequest) -> HttpResponse:
     return render(request, "chatbot/confidence.html", {"rows": selectors.confidence_rows()})
 
 
+@compressed_public_page
 def chat_page(request: HttpRequest) -> HttpResponse:
     return render(request, "chatbot/chat.html")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from core.languages import source_language, target_languages
 
 from .forms import TranslationEditForm, TranslationImportForm
+from .languages import name_in_sentence
 from .machine import configured_translator
 from .models import Article
 from .translations import permissions, selectors, services
@@ -194,7 +195,7 @@ class TranslatorAccessMixin:
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("%(object)s — translation into %(language)s")
-            % {"object": obj, "language": status.language_name},
+            % {"object": obj, "language": name_in_sentence(language, translation.get_language())},
             "object": obj,
             "language": language,
             "status": status,
@@ -202,7 +203,8 @@ class TranslatorAccessMixin:
             "form": form,
             "diff": diff,
             "source": [
-                (name, selectors.text_in(obj, source_language(), [name])[name])
+                # The field's translated label ("Titre"), not its name ("title").
+                (form.fields[name].label, selectors.text_in(obj, source_language(), [name])[name])
                 for name in EXCHANGED_FIELDS[kind]
             ],
             "may_translate": may_translate,

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -68,4 +69,6 @@ class TranslationEditForm(forms.Form):
             else ("name", "slug", "description")
         )
         for name in reversed(names):
+            # Labels as headings: "Titre", "Corps", like the admin's own forms (verbose names are lower case).
+            fields[name].label = capfirst(fields[name].label)
             self.fields = {name: fields[name], **self.fields}

@@ -36,6 +36,18 @@ def popular_articles(*, limit: int) -> list[Article]:
     )
 
 
+def with_language_marks(articles, *, language: str) -> list[Article]:
+    """The articles, each with `shown_language` (the language its title is written in, "" when it is
+    the page's) and `language_notice` ("In English"), so that a list in Japanese marks the English
+    titles of articles not translated yet instead of mixing them in unmarked."""
+    marked = list(articles)
+    for article in marked:
+        translated = article.has_translation(language)
+        article.shown_language = "" if translated else source_language()
+        article.language_notice = _language_notice(article, language)
+    return marked
+
+
 def category_articles(*, category: Category) -> QuerySet[Article]:
     return Article.objects.published().filter(category=category).select_related("category")
 

@@ -3,16 +3,18 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.crypto import salted_hmac
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_POST, require_safe
 
+from core.compression import compressed_public_page
 from core.ratelimits import rate_limited
 
 from . import selectors, services
 from .conditional import public_page_etag, public_page_last_modified
 from .conf import helpcenter_settings
 from .forms import FeedbackForm, SearchForm
+from .languages import name_in_sentence
 from .models import Article
 from .pagecache import cached_public_page
 from .rendering import cached_markdown_to_html
@@ -21,9 +23,11 @@ from .translations.selectors import translation_status
 
 
 def _language_name(code: str) -> str:
-    return get_language_info(code)["name_local"]
+    """A language's name inside a sentence of the page's language ("en anglais", "auf Englisch")."""
+    return name_in_sentence(code, get_language())
 
 
+@compressed_public_page
 @require_safe
 @condition(etag_func=public_page_etag, last_modified_func=public_page_last_modified)
 @cached_public_page
@@ -33,12 +37,16 @@ def home(request: HttpRequest) -> HttpResponse:
         "kb/home.html",
         {
             "categories": selectors.categories_with_counts(),
-            "popular": selectors.popular_articles(limit=helpcenter_settings().popular_articles),
+            "popular": selectors.with_language_marks(
+                selectors.popular_articles(limit=helpcenter_settings().popular_articles),
+                language=get_language(),
+            ),
             "search_form": SearchForm(),
         },
     )
 
 
+@compressed_public_page
 @require_safe
 @condition(etag_func=public_page_etag, last_modified_func=public_page_last_modified)
 @cached_public_page
@@ -54,7 +62,12 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "kb/category.html",
-        {"category": category, "articles": selectors.category_articles(category=category)},
+        {
+            "category": category,
+            "articles": selectors.with_language_marks(
+                selectors.category_articles(category=category), language=get_language()
+            ),
+        },
     )
 
 
@@ -84,6 +97,11 @@ def _alternates(request: HttpRequest, article: Article, source_language: str) ->
         unprefixed = article.get_absolute_url().replace(f"/{source_language}/", "/", 1)
     links.append(("x-default", request.build_absolute_uri(unprefixed)))
     return links
+
+
+def _canonical(request: HttpRequest, article: Article, shown_language: str) -> str:
+    with translation.override(shown_language):
+        return request.build_absolute_uri(article.get_absolute_url())
 
 
 def _article_page(
@@ -120,11 +138,16 @@ def _article_page(
                 else ""
             ),
             "alternates": _alternates(request, article, conf.source_language),
+            # A page shown in another language than its address's (German falling back to English)
+            # duplicates that page: search engines are sent to it. Real translations are their own.
+            "canonical": _canonical(request, article, shown_language),
             "translation_notice": translation_notice,
             "source_url": source_url,
             "source_language": conf.source_language,
             "source_language_name": _language_name(conf.source_language),
-            "related": selectors.related_articles(article=article, limit=conf.related_articles),
+            "related": selectors.with_language_marks(
+                selectors.related_articles(article=article, limit=conf.related_articles), language=language
+            ),
             "feedback_form": feedback_form,
             "voted": request.session.get(f"kb.voted.{article.pk}"),
         },
@@ -132,6 +155,7 @@ def _article_page(
     )
 
 
+@compressed_public_page
 @require_safe
 @condition(etag_func=public_page_etag, last_modified_func=public_page_last_modified)
 @cached_public_page
@@ -174,6 +198,7 @@ def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponseRedirect(article.get_absolute_url() + "#feedback")
 
 
+@compressed_public_page
 @require_safe
 @rate_limited(lambda: helpcenter_settings().search_rate)
 def search(request: HttpRequest) -> HttpResponse:

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.compression import compressed_public_page
 from core.ratelimits import rate_limited
 
 from . import notifications, selectors, services
@@ -35,6 +36,7 @@ def _arrival_context(ticket: Ticket, created: services.TicketCreated) -> dict:
     }
 
 
+@compressed_public_page
 @require_http_methods(["GET", "POST"])
 @rate_limited(lambda: support_settings().contact_rate, methods=["POST"])
 def contact(request: HttpRequest) -> HttpResponse:

@@ -112,7 +112,9 @@ def test_confident_question_gets_an_answer_with_snippet_and_link(client, site):
             "notice": "",
         }
     ]
-    assert "Did this answer your question?" in reply["text"]
+    # The question comes below the card it asks about, not before it.
+    assert reply["text"] == "Here is what I found:"
+    assert reply["follow_up"].startswith("Did this answer your question?")
 
 
 def test_the_articles_the_bot_shows_are_counted_for_the_translators_per_language(client, site):
@@ -157,7 +159,8 @@ def test_chinese_question_is_answered_in_chinese(client, site):
 def test_unsupported_language_gets_an_honest_list_of_supported_ones(client, site):
     reply = say(client, start(client), "비밀번호를 잊어버렸어요")
     assert reply["kind"] == "unsupported_language"
-    assert "English" in reply["text"] and "français" in reply["text"] and "日本語" in reply["text"]
+    # In the conversation's language, as a list is written in it.
+    assert "English, French, Simplified Chinese, Spanish, German and Japanese." in reply["text"]
 
 
 def test_negative_feedback_brings_next_suggestions_then_a_person(client, site):
@@ -206,6 +209,9 @@ def test_escalation_creates_exactly_one_ticket_with_the_transcript(
     conversation = Conversation.objects.get()
     assert (conversation.status, conversation.ticket) == (ConversationStatus.ESCALATED, ticket)
     assert len(mail.outbox) == 1
+    # Sent twice, confirmed once: the second answer repeats the first confirmation, stored once.
+    assert again.json()["text"] == first.json()["text"]
+    assert conversation.messages.filter(decision="escalated").count() == 1
 
 
 def _escalate(cid, email, *, now):
@@ -247,8 +253,8 @@ def test_escalation_when_a_team_is_on_shift_says_shortly(client, site):
         ("{not json", "application/json", 400, "The request body is not valid JSON."),
         ('["a list"]', "application/json", 400, "The request body must be a JSON object."),
         ("text=hi", "application/x-www-form-urlencoded", 415, "Send JSON"),
-        (json.dumps({"text": "x" * 2001}), "application/json", 400, "Please check what you sent."),
-        (json.dumps({"text": "   "}), "application/json", 400, "Please check what you sent."),
+        (json.dumps({"text": "x" * 2001}), "application/json", 400, "Ensure this value has at most 2000"),
+        (json.dumps({"text": "   "}), "application/json", 400, "Type a message."),
         (json.dumps({"text": "x" * 20000}), "application/json", 413, "The request is too large."),
         (b'{"text": "\xff\xfe"}', "application/json", 400, "The request body is not valid JSON."),
     ],
@@ -436,3 +442,27 @@ def test_a_repeated_cannot_help_does_not_rewrite_the_conversation(client, site, 
         assert say(client, cid, "what is the weather like in Porto tomorrow")["kind"] == "cannot_help"
     assert _statements(queries) == ["SELECT", "INSERT"]
     assert Conversation.objects.get().handoff_reason == reason
+
+
+def test_escalate_bad_email_says_what_is_wrong_in_the_conversations_language(client, site):
+    cid = start(client, "zh-hans")
+    # The browser asks for English; the page (and so the conversation) is Chinese.
+    response = post(
+        client, f"/api/chat/conversations/{cid}/escalate", {"email": "nope"}, headers={"accept-language": "en"}
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == body["fields"]["email"][0]
+    assert "name@example.com" in body["error"] and "电子邮件" in body["error"]
+
+
+def test_one_suggestion_is_introduced_in_the_singular():
+    from django.utils import translation
+
+    from chatbot import phrases
+
+    with translation.override("en"):
+        assert str(phrases.DID_THEY_HELP % {"count": 1}) == "Does this article help?"
+        assert str(phrases.DID_THEY_HELP % {"count": 2}) == "Do any of these articles help?"
+    with translation.override("fr"):
+        assert str(phrases.DID_THEY_HELP % {"count": 1}) != str(phrases.DID_THEY_HELP % {"count": 2})

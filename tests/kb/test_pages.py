@@ -52,7 +52,7 @@ def test_article_missing_translation_falls_back_to_source_with_notice(client):
     assert response.status_code == 200
     assert "Reset your password" in content
     assert "<strong>Settings</strong>" in content
-    assert "Dieser Artikel ist noch nicht auf Deutsch verfügbar; hier ist er auf English." in content
+    assert "Dieser Artikel ist noch nicht auf Deutsch verfügbar; hier ist er auf Englisch." in content
     assert '<article class="article" lang="en">' in content
 
 
@@ -179,3 +179,53 @@ def test_public_pages_answer_head_requests(client, url):
     make_article(slug="reset-password", translations=FR_AND_EN)
     response = client.head(url)
     assert response.status_code == 200 and response.content == b""
+
+
+def test_fallback_page_is_canonical_to_the_source_page_and_shares_its_hreflang_set(client):
+    make_article(slug="reset-password", translations=FR_AND_EN)
+    content = client.get("/de/articles/reset-password/").content.decode()
+    # German shows the English text: the English page is the one to index, and the German address
+    # lists the same alternates as the English page (which include that page itself), not itself.
+    assert '<link rel="canonical" href="http://testserver/en/articles/reset-password/">' in content
+    assert '<link rel="alternate" hreflang="en" href="http://testserver/en/articles/reset-password/">' in content
+    assert 'hreflang="de"' not in content.split("</head>")[0]
+
+
+def test_translated_page_is_its_own_canonical_and_in_its_own_hreflang_set(client):
+    make_article(slug="reset-password", translations=FR_AND_EN)
+    content = client.get("/fr/articles/reinitialiser-mot-de-passe/").content.decode()
+    own = "http://testserver/fr/articles/reinitialiser-mot-de-passe/"
+    assert f'<link rel="canonical" href="{own}">' in content
+    assert f'<link rel="alternate" hreflang="fr" href="{own}">' in content
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("fr", "Cet article n’est pas encore disponible en français ; le voici en anglais."),
+        ("es", "en español"),
+        ("zh-hans", "英语"),
+        ("ja", "英語"),
+    ],
+)
+def test_fallback_notice_names_languages_in_the_readers_language(client, language, sentence):
+    make_article(slug="dns", translations={"en": {"title": "DNS records", "slug": "dns"}})
+    content = client.get(f"/{language}/articles/dns/").content.decode()
+    assert sentence in content
+    assert "English" not in content.split('<p class="notice" role="note">')[1].split("</p>")[0]
+
+
+def test_lists_mark_articles_not_translated_yet(client):
+    category = make_category(slug="billing", names={"en": "Billing", "ja": "請求"})
+    make_article(category=category, translations={"en": {"title": "Update your card"}})
+    make_article(category=category, translations={"en": {"title": "Invoices"}, "ja": {"title": "請求書"}})
+    content = client.get("/ja/categories/billing/").content.decode()
+    assert 'lang="en" hreflang="en">Update your card</a> <span class="muted language-notice">(英語の記事)</span>' in content
+    assert ">請求書</a>" in content
+    assert '>請求書</a> <span class="muted language-notice">' not in content
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")

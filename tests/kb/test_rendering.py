@@ -26,7 +26,9 @@ def test_markdown_renders_lists_code_and_tables():
     )
     assert "<h2>Steps</h2>" in html
     assert "<ol>" in html and "<li>Open</li>" in html
-    assert "<pre><code>nimbus login\n</code></pre>" in html
+    # Code and tables scroll in their own box on a phone, which the keyboard can reach.
+    assert '<pre tabindex="0"><code>nimbus login\n</code></pre>' in html
+    assert '<div class="table-scroll" tabindex="0"><table>' in html
     assert "<td>1</td>" in html
 
 

@@ -39,6 +39,7 @@
         if (!response.ok) {
           var error = new Error(data.error || strings.error);
           error.status = response.status;
+          error.fields = data.fields || {};
           throw error;
         }
         return data;
@@ -71,12 +72,19 @@
     item.appendChild(list);
   }
 
+  function addFollowUp(item, text) {
+    // Said below the cards: the customer is asked about articles they can already see.
+    if (text) { item.appendChild(el("p", "chat-text chat-follow-up", text)); }
+  }
+
   function addFeedback(item, messageId) {
     var row = el("div", "chat-feedback");
     [[true, strings.yes], [false, strings.no]].forEach(function (choice) {
       var button = el("button", "chat-small", choice[1]);
       button.type = "button";
       button.addEventListener("click", function () {
+        // One answer per question, however many clicks: the row goes at the first one.
+        if (busy || !row.isConnected) { return; }
         row.remove();
         send("/" + conversationId + "/feedback", { message: messageId, helpful: choice[0] });
       });
@@ -93,13 +101,29 @@
     email.placeholder = strings.email; email.setAttribute("aria-label", strings.email);
     var name = el("input"); name.type = "text"; name.autocomplete = "name";
     name.placeholder = strings.name; name.setAttribute("aria-label", strings.name);
+    var problem = el("p", "chat-field-error");
+    problem.id = "chat-email-error"; problem.hidden = true;
     var submit = el("button", "", strings.send_to_person); submit.type = "submit";
-    box.appendChild(email); box.appendChild(name); box.appendChild(submit);
+    box.appendChild(email); box.appendChild(problem); box.appendChild(name); box.appendChild(submit);
+    var sending = false;
     box.addEventListener("submit", function (event) {
       event.preventDefault();
+      // One hand-off per form: a second click while the first is on its way does nothing.
+      if (sending) { return; }
+      sending = true; submit.disabled = true; box.setAttribute("aria-busy", "true");
       call("/" + conversationId + "/escalate", { email: email.value, name: name.value })
         .then(function (data) { box.remove(); addMessage("bot", data.text); personButton.hidden = true; })
-        .catch(function (error) { addMessage("error", error.message); });
+        .catch(function (error) {
+          sending = false; submit.disabled = false; box.removeAttribute("aria-busy");
+          if (error.fields && error.fields.email) {
+            // What is wrong with the address, next to it, in the page's language.
+            problem.textContent = error.fields.email[0]; problem.hidden = false;
+            email.setAttribute("aria-invalid", "true"); email.setAttribute("aria-describedby", problem.id);
+            email.focus();
+          } else {
+            addMessage("error", error.message);
+          }
+        });
     });
     log.appendChild(el("li", "chat-msg chat-bot")).appendChild(box);
     log.scrollTop = log.scrollHeight;
@@ -109,12 +133,14 @@
   function showReply(reply) {
     var item = addMessage("bot", reply.text);
     addArticles(item, reply.articles);
+    addFollowUp(item, reply.follow_up);
     if (kinds.feedback.indexOf(reply.kind) !== -1) { addFeedback(item, reply.id); }
     if (kinds.person.indexOf(reply.kind) !== -1) { addEscalationForm(); }
   }
 
   function send(path, body) {
     busy = true;
+    personButton.disabled = true;
     form.setAttribute("aria-busy", "true");
     return call(path, body)
       .then(function (data) { showReply(data.reply); })
@@ -122,7 +148,7 @@
         if (error.status === 404) { sessionStorage.removeItem(storageKey); conversationId = null; }
         addMessage("error", error.message);
       })
-      .then(function () { busy = false; form.removeAttribute("aria-busy"); });
+      .then(function () { busy = false; personButton.disabled = false; form.removeAttribute("aria-busy"); });
   }
 
   function ensureConversation() {
@@ -134,6 +160,7 @@
         data.messages.forEach(function (m) {
           var item = addMessage(m.role === "customer" ? "customer" : "bot", m.text);
           addArticles(item, m.articles);
+          addFollowUp(item, m.follow_up);
         });
       }).catch(function () { sessionStorage.removeItem(storageKey); return ensureConversation(); });
     }
@@ -172,18 +199,23 @@
     var text = input.value.trim();
     if (!text || busy) { return; }
     input.value = "";
+    busy = true;  // at once: the conversation may still be starting when a second Enter comes
     ensureConversation().then(function () {
       addMessage("customer", text);
       return send("/" + conversationId + "/messages", { text: text });
-    });
+    }, function () { busy = false; });
   });
   personButton.addEventListener("click", function () {
+    // One request per click: busy is set before anything asynchronous, so a double click (the
+    // second click arriving while the conversation starts or the first request runs) is ignored.
     if (busy) { return; }
+    busy = true;
+    personButton.disabled = true;
     ensureConversation().then(function () {
       addMessage("customer", strings.talk_to_person);
       // A structured request: the server never has to recognise the button's label as text.
       return send("/" + conversationId + "/messages", { action: "person" });
-    });
+    }, function () { busy = false; personButton.disabled = false; });
   });
   if (root.hasAttribute("data-inline")) { open(); }
 })();
