@@ -36,8 +36,8 @@ class EscalateForm(forms.Form):
     email = forms.EmailField(
         max_length=254,
         error_messages={
-            "required": _("Enter your e-mail address, so that our team can answer you."),
-            "invalid": _("This e-mail address is not valid. Check it, for example name@example.com."),
+            "required": _("Enter your e-mail address so that our team can answer you."),
+            "invalid": _("Please check your e-mail address: it should look like name@example.com."),
         },
     )
     name = forms.CharField(max_length=120, required=False)

@@ -166,10 +166,16 @@ def test_staff_ticket_post_needs_change_permission(client, ticket, regions):
     assert ticket.status == TicketStatus.NEW
 
 
-def test_overview_shows_regions_and_refreshes_itself(client, ticket, agent):
+def test_overview_shows_regions_and_refreshes_its_figures_in_place(client, ticket, agent):
     client.force_login(agent)
     content = client.get("/en/agents/").content.decode()
-    assert '<meta http-equiv="refresh" content="60">' in content
+    # No <meta refresh> (it reset focus and scroll): the figures are fetched again in place
+    # (support/overview.js, tested in the browser), with a pause button; no customer chat widget.
+    assert "http-equiv" not in content
+    assert 'id="overview-live" data-refresh-seconds="60"' in content
+    assert 'data-refresh-pause aria-pressed="false"' in content
+    assert "chat-widget" not in content and "/en/contact/" not in content
+    assert '<a href="/en/agents/" aria-current="page">' in content
     for code in ("AMER", "EMEA", "APAC"):
         assert f'href="/en/agents/regions/{code}/"' in content
 
