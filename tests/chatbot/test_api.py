@@ -447,9 +447,8 @@ def test_a_repeated_cannot_help_does_not_rewrite_the_conversation(client, site, 
 def test_escalate_bad_email_says_what_is_wrong_in_the_conversations_language(client, site):
     cid = start(client, "zh-hans")
     # The browser asks for English; the page (and so the conversation) is Chinese.
-    response = post(
-        client, f"/api/chat/conversations/{cid}/escalate", {"email": "nope"}, headers={"accept-language": "en"}
-    )
+    url = f"/api/chat/conversations/{cid}/escalate"
+    response = post(client, url, {"email": "nope"}, headers={"accept-language": "en"})
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == body["fields"]["email"][0]

@@ -187,7 +187,8 @@ def test_fallback_page_is_canonical_to_the_source_page_and_shares_its_hreflang_s
     # German shows the English text: the English page is the one to index, and the German address
     # lists the same alternates as the English page (which include that page itself), not itself.
     assert '<link rel="canonical" href="http://testserver/en/articles/reset-password/">' in content
-    assert '<link rel="alternate" hreflang="en" href="http://testserver/en/articles/reset-password/">' in content
+    english = "http://testserver/en/articles/reset-password/"
+    assert f'<link rel="alternate" hreflang="en" href="{english}">' in content
     assert 'hreflang="de"' not in content.split("</head>")[0]
 
 
@@ -220,7 +221,8 @@ def test_lists_mark_articles_not_translated_yet(client):
     make_article(category=category, translations={"en": {"title": "Update your card"}})
     make_article(category=category, translations={"en": {"title": "Invoices"}, "ja": {"title": "請求書"}})
     content = client.get("/ja/categories/billing/").content.decode()
-    assert 'lang="en" hreflang="en">Update your card</a> <span class="muted language-notice">(英語の記事)</span>' in content
+    marked = '<span class="muted language-notice">(英語の記事)</span>'
+    assert f'lang="en" hreflang="en">Update your card</a> {marked}' in content
     assert ">請求書</a>" in content
     assert '>請求書</a> <span class="muted language-notice">' not in content
 
