@@ -186,6 +186,17 @@
     launcher.focus();
   }
 
+  // The launcher floats over the page's bottom right corner. The stylesheet's scroll-padding keeps
+  // an element that focus scrolls to above it, but the browser does not scroll an element that is
+  // already partly on screen: lift that one clear of the launcher (WCAG 2.4.11, focus not obscured).
+  document.addEventListener("focusin", function (event) {
+    var target = event.target;
+    if (root.contains(target) || !launcher.offsetParent || !target.getBoundingClientRect) { return; }
+    var box = target.getBoundingClientRect();
+    var cover = launcher.getBoundingClientRect();
+    var overlaps = box.right > cover.left && box.left < cover.right && box.bottom > cover.top && box.top < cover.bottom;
+    if (overlaps) { window.scrollBy(0, Math.min(box.bottom - cover.top + 8, Math.max(box.top - 8, 0))); }
+  });
   launcher.addEventListener("click", function () { if (panel.hidden) { open(); } else { close(); } });
   root.querySelector(".chat-close").addEventListener("click", close);
   document.addEventListener("keydown", function (event) {
