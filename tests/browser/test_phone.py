@@ -142,7 +142,8 @@ def chat_site():
     make_article(
         slug="reset-password",
         translations={
-            "en": {"title": "Reset your password", "body": "Use Forgot password.", "questions": ["I forgot my password"]},
+            "en": {"title": "Reset your password", "body": "Use Forgot password.",
+                   "questions": ["I forgot my password"]},
             "zh-hans": {"title": "重置密码", "body": "在登录页面点击忘记密码。", "questions": ["忘记密码了"]},
         },
     )  # fmt: skip
@@ -258,8 +259,9 @@ def test_agents_pages_pass_axe_and_the_overview_updates_in_place_until_paused(li
     page.evaluate("window.scrollTo(0, 40)")
     pause.click()
     assert pause.get_attribute("aria-pressed") == "false"
+    code = ticket.region.code
     page.wait_for_function(
-        f"[...document.querySelectorAll('#overview-live tr')].some(r => r.textContent.includes('{ticket.region.code}')"
+        f"[...document.querySelectorAll('#overview-live tr')].some(r => r.textContent.includes('{code}')"
         " && r.querySelectorAll('td')[4].textContent.trim() === '2')"
     )
     # In place: no reload, the pause button keeps the focus.
