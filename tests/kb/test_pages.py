@@ -221,10 +221,10 @@ def test_lists_mark_articles_not_translated_yet(client):
     make_article(category=category, translations={"en": {"title": "Update your card"}})
     make_article(category=category, translations={"en": {"title": "Invoices"}, "ja": {"title": "請求書"}})
     content = client.get("/ja/categories/billing/").content.decode()
-    marked = '<span class="muted language-notice">(英語の記事)</span>'
+    marked = '<span class="pill language-notice">英語の記事</span>'
     assert f'lang="en" hreflang="en">Update your card</a> {marked}' in content
     assert ">請求書</a>" in content
-    assert '>請求書</a> <span class="muted language-notice">' not in content
+    assert '>請求書</a> <span class="pill language-notice">' not in content
 
 
 def test_favicon_ico_leads_to_the_icon(client):

@@ -136,6 +136,8 @@
     addFollowUp(item, reply.follow_up);
     if (kinds.feedback.indexOf(reply.kind) !== -1) { addFeedback(item, reply.id); }
     if (kinds.person.indexOf(reply.kind) !== -1) { addEscalationForm(); }
+    // The cards and the question below them were added after the text: show the reply's end.
+    log.scrollTop = log.scrollHeight;
   }
 
   function send(path, body) {
