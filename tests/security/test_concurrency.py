@@ -11,7 +11,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from chatbot import services as chat
-from chatbot.models import Conversation
+from chatbot.models import Conversation, Message
 from kb.models import Article
 from support.models import EventKind, Handoff, Ticket, TicketEvent
 from support.services import handoff_run, ticket_create
@@ -64,6 +64,8 @@ def test_fifty_parallel_escalations_of_one_conversation_make_one_ticket(regions)
     assert len(set(ids)) == 1
     assert Ticket.objects.count() == 1
     assert Conversation.objects.get(pk=conversation.pk).ticket_id == ids[0]
+    # ... and one confirmation in the conversation, however many requests raced.
+    assert Message.objects.filter(conversation=conversation, decision="escalated").count() == 1
 
 
 @postgres_only
