@@ -103,16 +103,25 @@ def source_revision_record(*, obj: Model, author=None) -> int:
 
 
 @transaction.atomic
-def translation_mark_up_to_date(*, obj: Model, language: str, user) -> TranslationStatus:
-    """The translator checked the translation against the current source."""
+def translation_mark_up_to_date(
+    *, obj: Model, language: str, user, revision: int | None = None
+) -> TranslationStatus:
+    """The translator checked the translation against source revision `revision` (the current one
+    when None): records that revision as the one it was made from. A translator who answered about
+    revision 3 while someone saved revision 4 meanwhile leaves it outdated, as it is."""
     if not can_translate(user, language):
         raise WorkflowError("You may not translate into this language.")
     if not has_text(obj, language):
         raise WorkflowError("There is no translation to mark as up to date.")
+    current = current_revision(obj)
+    if revision is None:
+        revision = current
+    elif not 1 <= revision <= current:
+        raise WorkflowError(f"There is no source revision {revision}.")
     TranslationRecord.objects.update_or_create(
         **owner_filter(obj),
         language=language,
-        defaults={"source_revision": current_revision(obj), "updated_by": user},
+        defaults={"source_revision": revision, "updated_by": user},
     )
     return translation_status(obj=obj, language=language)
 
