@@ -104,8 +104,9 @@ class TranslatorAccessMixin:
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.source_revision_record(obj=obj, author=request.user)
+        # The answers first: the translation versions recorded next keep the state they set.
         self._answer_up_to_date_questions(request, obj, form)
+        services.source_revision_record(obj=obj, author=request.user)
 
     # --- "Up to date with source revision N?" in the admin form --------------------------------
 

@@ -22,14 +22,16 @@ from modeltranslation.utils import build_localized_fieldname
 from core.languages import source_language, target_languages
 
 from ..machine import configured_translator
-from ..models import Article, Category, SourceRevision, TranslationRecord
+from ..models import Article, Category, SourceRevision, TranslationRecord, TranslationRevision
 from . import formats
-from .permissions import can_review, can_translate
+from .permissions import can_restore, can_review, can_translate
 from .rules import EXCHANGED_FIELDS, SOURCE_FIELDS
 from .selectors import (
     TranslationStatus,
+    content_version,
     current_revision,
     has_text,
+    history_fields,
     kind_of,
     owner_filter,
     source_text,
@@ -96,7 +98,42 @@ def source_revision_record(*, obj: Model, author=None) -> int:
                 language=language,
                 defaults={"source_revision": number, "updated_by": author},
             )
+    _translation_revisions_record(obj, author)
     return number
+
+
+def _translation_revisions_record(obj: Model, author) -> None:
+    """A new version of each language whose translated text differs from its latest version (a
+    translation that was emptied too: that is a version a translator may want back). The version
+    keeps the translation record's state as it is now, so callers update the record first."""
+    fields = EXCHANGED_FIELDS[kind_of(obj)]
+    versions = TranslationRevision.objects.filter(**owner_filter(obj))
+    latest_numbers = dict(versions.values_list("language").annotate(n=Max("number")))
+    latest = {
+        version.language: version
+        for version in versions.filter(
+            number__in=set(latest_numbers.values()), language__in=list(latest_numbers)
+        )
+        if latest_numbers[version.language] == version.number
+    }
+    records = {record.language: record for record in TranslationRecord.objects.filter(**owner_filter(obj))}
+    for language in target_languages():
+        text = text_in(obj, language, fields)
+        previous = latest.get(language)
+        if previous is None and not has_text(obj, language):
+            continue
+        if previous is not None and previous.text == text:
+            continue
+        record = records.get(language)
+        TranslationRevision.objects.create(
+            **owner_filter(obj),
+            language=language,
+            number=(previous.number if previous else 0) + 1,
+            text=text,
+            made_from=record.source_revision if record else None,
+            machine=bool(record and record.machine),
+            author=author,
+        )
 
 
 # --- The translator's page ----------------------------------------------------------------------
@@ -154,9 +191,10 @@ def translation_save(
             raise WorkflowError(f"{name} is not a translated field.")
         setattr(obj, build_localized_fieldname(name, language), value if (value or name != "slug") else None)
     obj.save()
-    source_revision_record(obj=obj, author=user)
     if up_to_date and has_text(obj, language):
-        return translation_mark_up_to_date(obj=obj, language=language, user=user)
+        # Before the versions are recorded, so that this version says it is up to date.
+        translation_mark_up_to_date(obj=obj, language=language, user=user)
+    source_revision_record(obj=obj, author=user)
     return translation_status(obj=obj, language=language)
 
 
@@ -180,9 +218,7 @@ def translation_machine_translate(*, obj: Model, language: str, user=None) -> Tr
     translated = translator.translate(texts, source=source_language(), target=language)
     if len(translated) != len(texts):
         raise WorkflowError("The machine translation service returned the wrong number of texts.")
-    for name, text in zip(fields, translated, strict=True):
-        setattr(obj, build_localized_fieldname(name, language), text)
-    obj.save()
+    # The record first, then the text: the version recorded with the text says it is a machine's.
     current = source_revision_record(obj=obj, author=user)
     TranslationRecord.objects.update_or_create(
         **owner_filter(obj),
@@ -195,6 +231,10 @@ def translation_machine_translate(*, obj: Model, language: str, user=None) -> Tr
             "reviewed_at": None,
         },
     )
+    for name, text in zip(fields, translated, strict=True):
+        setattr(obj, build_localized_fieldname(name, language), text)
+    obj.save()
+    source_revision_record(obj=obj, author=user)
     return translation_status(obj=obj, language=language)
 
 
@@ -222,15 +262,15 @@ def translations_import(*, bundle: formats.Bundle, user=None) -> ImportSummary:
             if not changed:
                 summary.unchanged += 1
                 continue
-            for name, value in changed.items():
-                setattr(obj, build_localized_fieldname(name, language), value)
-            obj.save()
-            source_revision_record(obj=obj, author=author)
             TranslationRecord.objects.update_or_create(
                 **owner_filter(obj),
                 language=language,
                 defaults={"source_revision": item.revision, "machine": False, "updated_by": author},
             )
+            for name, value in changed.items():
+                setattr(obj, build_localized_fieldname(name, language), value)
+            obj.save()
+            source_revision_record(obj=obj, author=author)
             summary.updated.append(f"{item.kind}:{item.key}")
     return summary
 
@@ -319,3 +359,53 @@ def _field_errors(plan: list, language: str) -> list[str]:
             if name == "slug" and type(obj).objects.filter(**{localized: value}).exclude(pk=obj.pk).exists():
                 errors.append(f"{item.kind} {item.key!r}: the slug {value!r} is already used in {language}")
     return errors
+
+
+# --- History ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def version_restore(*, obj: Model, language: str, number: int, user) -> int:
+    """Save version `number` of `obj`'s text in `language` again, as a new version, through the same
+    writes as an edit: restoring the source records a new source revision (so the translations made
+    from earlier ones become outdated, as after any edit); restoring a translation records a new
+    version of it, in the state that version had (made from the source revision it was made from,
+    by a machine or not). Editors restore the source; translators their own languages only.
+    Returns the new version's number."""
+    if not can_restore(user, language):
+        raise WorkflowError("You may not restore versions in this language.")
+    fields = history_fields(obj, language)
+    version = content_version(obj=obj, language=language, number=number)
+    if version is None:
+        raise WorkflowError(f"There is no version {number}.")
+    if version.text == text_in(obj, language, fields):
+        raise WorkflowError("This version is the current text already.")
+    if language == source_language():
+        for name in fields:
+            setattr(obj, build_localized_fieldname(name, language), version.text[name])
+        obj.save()
+        return source_revision_record(obj=obj, author=user)
+    slug = version.text.get("slug") or None
+    slug_field = build_localized_fieldname("slug", language)
+    if slug and type(obj).objects.filter(**{slug_field: slug}).exclude(pk=obj.pk).exists():
+        raise WorkflowError(f"The slug {slug!r} is used by another page in this language now.")
+    if version.made_from is not None and version.made_from <= current_revision(obj):
+        TranslationRecord.objects.update_or_create(
+            **owner_filter(obj),
+            language=language,
+            defaults={
+                "source_revision": version.made_from,
+                "machine": version.machine,
+                "updated_by": _person(user),
+                "reviewed_by": None,
+                "reviewed_at": None,
+            },
+        )
+    for name in fields:
+        value = version.text[name]
+        setattr(obj, build_localized_fieldname(name, language), (value or None) if name == "slug" else value)
+    obj.save()
+    source_revision_record(obj=obj, author=user)
+    return TranslationRevision.objects.filter(**owner_filter(obj), language=language).aggregate(
+        n=Max("number")
+    )["n"]
