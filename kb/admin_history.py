@@ -90,7 +90,7 @@ class VersionHistoryMixin:
             "object": obj,
             "title": title,
             "language": language,
-            "language_name": get_language_info(language)["name_local"],
+            "language_name": get_language_info(language)["name_translated"],
             "is_source": language == source_language(),
             "change_url": self._url("change", obj.pk),
             "versions_url": self._url("versions", obj.pk) + f"?language={language}",

@@ -13,8 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.html import format_html_join
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.languages import source_language, target_languages
 
@@ -124,7 +124,7 @@ class TranslatorAccessMixin:
             asked[key] = [
                 UpToDateQuestion(
                     language=language,
-                    language_name=status.language_name,
+                    language_name=str(get_language_info(language)["name_translated"]),
                     made_from=status.made_from,
                     current=status.current,
                     diff_url=reverse(f"admin:{info[0]}_{info[1]}_translate", args=[obj.pk, language]),

@@ -70,7 +70,7 @@ NEW_BODY = "Ouvrez la page de connexion.\n\nCliquez sur *Réinitialiser mon mot 
 def test_form_asks_about_an_outdated_translation_and_links_the_translators_page():
     article = _outdated_article()
     page = _client(_translator()).get(f"/admin/kb/article/{article.pk}/change/").content.decode()
-    assert "Is the français translation up to date with source revision 2?" in page
+    assert "Is the French translation up to date with source revision 2?" in page
     assert 'name="up_to_date_fr"' in page
     assert "Made from source revision 1; the source is now at revision 2." in page
     assert f'href="/admin/kb/article/{article.pk}/translate/fr/#diff-title"' in page
@@ -94,7 +94,7 @@ def test_answering_yes_records_the_revision_asked_about():
         _french_form(article, body_fr=NEW_BODY, up_to_date_fr="yes"),
         follow=True,
     )
-    assert "The français translation is up to date with source revision 2." in response.content.decode()
+    assert "The French translation is up to date with source revision 2." in response.content.decode()
     article.refresh_from_db()
     assert article.body_fr == NEW_BODY
     record = TranslationRecord.objects.get(article=article, language="fr")
@@ -115,7 +115,7 @@ def test_answering_no_keeps_it_outdated_and_says_why():
         follow=True,
     )
     content = response.content.decode()
-    assert "The français translation stays outdated: it was made from source revision 1" in content
+    assert "The French translation stays outdated: it was made from source revision 1" in content
     assert "the source is at revision 2" in content
     article.refresh_from_db()
     assert article.body_fr == NEW_BODY
