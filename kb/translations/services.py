@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Model
+from django.db.models import Max, Model, OuterRef, Subquery
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
@@ -90,33 +90,26 @@ def source_revision_record(*, obj: Model, author=None) -> int:
             # Two saves at once: the other one recorded this number; ours is the next.
             number = current_revision(obj) + 1
             SourceRevision.objects.create(**owner_filter(obj), number=number, text=text, author=author)
-    known = set(TranslationRecord.objects.filter(**owner_filter(obj)).values_list("language", flat=True))
+    records = {record.language: record for record in TranslationRecord.objects.filter(**owner_filter(obj))}
     for language in target_languages():
-        if language not in known and has_text(obj, language):
-            TranslationRecord.objects.get_or_create(
+        if language not in records and has_text(obj, language):
+            records[language], _created = TranslationRecord.objects.get_or_create(
                 **owner_filter(obj),
                 language=language,
                 defaults={"source_revision": number, "updated_by": author},
             )
-    _translation_revisions_record(obj, author)
+    _translation_revisions_record(obj, author, records)
     return number
 
 
-def _translation_revisions_record(obj: Model, author) -> None:
+def _translation_revisions_record(obj: Model, author, records: dict[str, TranslationRecord]) -> None:
     """A new version of each language whose translated text differs from its latest version (a
     translation that was emptied too: that is a version a translator may want back). The version
     keeps the translation record's state as it is now, so callers update the record first."""
     fields = EXCHANGED_FIELDS[kind_of(obj)]
     versions = TranslationRevision.objects.filter(**owner_filter(obj))
-    latest_numbers = dict(versions.values_list("language").annotate(n=Max("number")))
-    latest = {
-        version.language: version
-        for version in versions.filter(
-            number__in=set(latest_numbers.values()), language__in=list(latest_numbers)
-        )
-        if latest_numbers[version.language] == version.number
-    }
-    records = {record.language: record for record in TranslationRecord.objects.filter(**owner_filter(obj))}
+    newest = versions.filter(language=OuterRef("language")).order_by("-number").values("number")[:1]
+    latest = {version.language: version for version in versions.filter(number=Subquery(newest))}
     for language in target_languages():
         text = text_in(obj, language, fields)
         previous = latest.get(language)
@@ -146,6 +139,11 @@ def translation_mark_up_to_date(
     """The translator checked the translation against source revision `revision` (the current one
     when None): records that revision as the one it was made from. A translator who answered about
     revision 3 while someone saved revision 4 meanwhile leaves it outdated, as it is."""
+    _mark_up_to_date(obj, language, user, revision)
+    return translation_status(obj=obj, language=language)
+
+
+def _mark_up_to_date(obj: Model, language: str, user, revision: int | None) -> None:
     if not can_translate(user, language):
         raise WorkflowError("You may not translate into this language.")
     if not has_text(obj, language):
@@ -155,12 +153,14 @@ def translation_mark_up_to_date(
         revision = current
     elif not 1 <= revision <= current:
         raise WorkflowError(f"There is no source revision {revision}.")
-    TranslationRecord.objects.update_or_create(
-        **owner_filter(obj),
-        language=language,
-        defaults={"source_revision": revision, "updated_by": user},
-    )
-    return translation_status(obj=obj, language=language)
+    record = translation_record(obj, language)
+    if record is None:
+        TranslationRecord.objects.create(
+            **owner_filter(obj), language=language, source_revision=revision, updated_by=user
+        )
+    elif (record.source_revision, record.updated_by_id) != (revision, user.pk):
+        record.source_revision, record.updated_by = revision, user
+        record.save(update_fields=["source_revision", "updated_by", "updated_at"])
 
 
 @transaction.atomic
@@ -193,7 +193,7 @@ def translation_save(
     obj.save()
     if up_to_date and has_text(obj, language):
         # Before the versions are recorded, so that this version says it is up to date.
-        translation_mark_up_to_date(obj=obj, language=language, user=user)
+        _mark_up_to_date(obj, language, user, None)
     source_revision_record(obj=obj, author=user)
     return translation_status(obj=obj, language=language)
 
