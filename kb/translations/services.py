@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Model, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
 from core.languages import source_language, target_languages
@@ -145,14 +146,14 @@ def translation_mark_up_to_date(
 
 def _mark_up_to_date(obj: Model, language: str, user, revision: int | None) -> None:
     if not can_translate(user, language):
-        raise WorkflowError("You may not translate into this language.")
+        raise WorkflowError(_("You may not translate into this language."))
     if not has_text(obj, language):
-        raise WorkflowError("There is no translation to mark as up to date.")
+        raise WorkflowError(_("There is no translation to mark as up to date."))
     current = current_revision(obj)
     if revision is None:
         revision = current
     elif not 1 <= revision <= current:
-        raise WorkflowError(f"There is no source revision {revision}.")
+        raise WorkflowError(_("There is no source revision %(number)s.") % {"number": revision})
     record = translation_record(obj, language)
     if record is None:
         TranslationRecord.objects.create(
@@ -167,10 +168,10 @@ def _mark_up_to_date(obj: Model, language: str, user, revision: int | None) -> N
 def translation_approve(*, obj: Model, language: str, user) -> TranslationStatus:
     """A reviewer approves a machine translation: customers no longer see the notice."""
     if not can_review(user, language):
-        raise WorkflowError("You may not review translations into this language.")
+        raise WorkflowError(_("You may not review translations into this language."))
     record = translation_record(obj, language)
     if record is None or not record.machine:
-        raise WorkflowError("This translation is not waiting for a review.")
+        raise WorkflowError(_("This translation is not waiting for a review."))
     record.machine = False
     record.reviewed_by = user
     record.reviewed_at = timezone.now()
@@ -184,11 +185,11 @@ def translation_save(
 ) -> TranslationStatus:
     """Save one language's fields of an article or category as `user`; nothing else changes."""
     if not can_translate(user, language):
-        raise WorkflowError("You may not translate into this language.")
+        raise WorkflowError(_("You may not translate into this language."))
     kind = kind_of(obj)
     for name, value in values.items():
         if name not in EXCHANGED_FIELDS[kind]:
-            raise WorkflowError(f"{name} is not a translated field.")
+            raise WorkflowError(_("%(field)s is not a translated field.") % {"field": name})
         setattr(obj, build_localized_fieldname(name, language), value if (value or name != "slug") else None)
     obj.save()
     if up_to_date and has_text(obj, language):
@@ -202,22 +203,23 @@ def translation_save(
 def translation_machine_translate(*, obj: Model, language: str, user=None) -> TranslationStatus:
     """Fill one language from the source with the machine translator; stored as "needs review"."""
     if user is not None and not can_translate(user, language):
-        raise WorkflowError("You may not translate into this language.")
+        raise WorkflowError(_("You may not translate into this language."))
     record = translation_record(obj, language)
     if has_text(obj, language) and not (record and record.machine):
         # A person's translation is never overwritten by a machine's.
-        raise WorkflowError("This language already has a translation made by a person.")
+        raise WorkflowError(_("This language already has a translation made by a person."))
     translator = configured_translator()
     if translator is None:
         raise MachineTranslationUnavailable(
-            "No machine translation service is configured (HELPCENTER_MACHINE_TRANSLATOR)."
+            _("No machine translation service is configured (%(setting)s).")
+            % {"setting": "HELPCENTER_MACHINE_TRANSLATOR"}
         )
     source = text_in(obj, source_language(), SOURCE_FIELDS[kind_of(obj)])
     fields = [name for name, text in source.items() if text.strip()]
     texts = [source[name] for name in fields]
     translated = translator.translate(texts, source=source_language(), target=language)
     if len(translated) != len(texts):
-        raise WorkflowError("The machine translation service returned the wrong number of texts.")
+        raise WorkflowError(_("The machine translation service returned the wrong number of texts."))
     # The record first, then the text: the version recorded with the text says it is a machine's.
     current = source_revision_record(obj=obj, author=user)
     TranslationRecord.objects.update_or_create(
@@ -373,13 +375,13 @@ def version_restore(*, obj: Model, language: str, number: int, user) -> int:
     by a machine or not). Editors restore the source; translators their own languages only.
     Returns the new version's number."""
     if not can_restore(user, language):
-        raise WorkflowError("You may not restore versions in this language.")
+        raise WorkflowError(_("You may not restore versions in this language."))
     fields = history_fields(obj, language)
     version = content_version(obj=obj, language=language, number=number)
     if version is None:
-        raise WorkflowError(f"There is no version {number}.")
+        raise WorkflowError(_("There is no version %(number)s.") % {"number": number})
     if version.text == text_in(obj, language, fields):
-        raise WorkflowError("This version is the current text already.")
+        raise WorkflowError(_("This version is the current text already."))
     if language == source_language():
         for name in fields:
             setattr(obj, build_localized_fieldname(name, language), version.text[name])
@@ -388,7 +390,9 @@ def version_restore(*, obj: Model, language: str, number: int, user) -> int:
     slug = version.text.get("slug") or None
     slug_field = build_localized_fieldname("slug", language)
     if slug and type(obj).objects.filter(**{slug_field: slug}).exclude(pk=obj.pk).exists():
-        raise WorkflowError(f"The slug {slug!r} is used by another page in this language now.")
+        raise WorkflowError(
+            _("The slug “%(slug)s” is used by another page in this language now.") % {"slug": slug}
+        )
     if version.made_from is not None and version.made_from <= current_revision(obj):
         TranslationRecord.objects.update_or_create(
             **owner_filter(obj),
