@@ -119,15 +119,24 @@ def _translation_revisions_record(obj: Model, author, records: dict[str, Transla
         if previous is not None and previous.text == text:
             continue
         record = records.get(language)
-        TranslationRevision.objects.create(
-            **owner_filter(obj),
-            language=language,
-            number=(previous.number if previous else 0) + 1,
-            text=text,
-            made_from=record.source_revision if record else None,
-            machine=bool(record and record.machine),
-            author=author,
-        )
+        version = {
+            "text": text,
+            "made_from": record.source_revision if record else None,
+            "machine": bool(record and record.machine),
+            "author": author,
+        }
+        number = (previous.number if previous else 0) + 1
+        try:
+            with transaction.atomic():
+                TranslationRevision.objects.create(
+                    **owner_filter(obj), language=language, number=number, **version
+                )
+        except IntegrityError:
+            # Two saves at once: the other one recorded this number; ours is the next.
+            newest_number = versions.filter(language=language).aggregate(n=Max("number"))["n"] or 0
+            TranslationRevision.objects.create(
+                **owner_filter(obj), language=language, number=newest_number + 1, **version
+            )
 
 
 # --- The translator's page ----------------------------------------------------------------------
