@@ -44,3 +44,28 @@ class EscalateForm(forms.Form):
 
     def clean_name(self):
         return single_line(self.cleaned_data["name"])
+
+
+class ProposalDecisionForm(forms.Form):
+    """An editor's click on a group of "customers also ask" phrasings: accept one wording, or dismiss."""
+
+    action = forms.ChoiceField(choices=[("accept", _("Accept")), ("dismiss", _("Dismiss"))])
+    ids = forms.CharField(max_length=4000)
+    text = forms.CharField(max_length=300, required=False, strip=True)
+
+    MAX_IDS = 500
+
+    def clean_ids(self) -> list[int]:
+        try:
+            ids = [int(part) for part in self.cleaned_data["ids"].split(",") if part.strip()]
+        except ValueError:
+            raise forms.ValidationError(_("Unknown phrasings."), code="invalid") from None
+        if not ids or len(ids) > self.MAX_IDS or min(ids) < 1:
+            raise forms.ValidationError(_("Unknown phrasings."), code="invalid")
+        return ids
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "accept" and not data.get("text"):
+            raise forms.ValidationError(_("Choose the wording to add."), code="no_text")
+        return data

@@ -74,3 +74,72 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.text[:40]}"
+
+
+class ProposalSource(models.TextChoices):
+    CHAT = "chat", _("confirmed chat answer")
+    TICKET = "ticket", _("agent's reply linking the article")
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for an editor")
+    ACCEPTED = "accepted", _("accepted")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+class PhrasingProposal(models.Model):
+    """A customer's question in their own words, offered to editors as a new sample phrasing of the
+    article that answered it ("customers also ask"). It is customer text: the links to where it was
+    written (the chat message, the ticket) are what chatbot/privacy.py exports and erases by."""
+
+    article = models.ForeignKey(
+        "kb.Article", on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+    text = models.CharField(_("phrasing"), max_length=300)
+    source = models.CharField(_("source"), max_length=16, choices=ProposalSource.choices)
+    # One proposal per article and origin ("chat:<message id>", "ticket:<reply id>"): collecting again
+    # finds the same ones.
+    origin = models.CharField(max_length=40, editable=False)
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chat message"),
+    )
+    ticket = models.ForeignKey(
+        "support.Ticket",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ticket"),
+    )
+    asked_at = models.DateTimeField(_("asked"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("collected"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-asked_at"]
+        verbose_name = _("phrasing proposal")
+        verbose_name_plural = _("phrasing proposals")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "origin"], name="chatbot_proposal_once_per_origin")
+        ]
+        indexes = [models.Index(fields=["status", "language"])]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} [{self.language}] {self.text[:40]}"

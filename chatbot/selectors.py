@@ -1,13 +1,15 @@
 """Reads for editors: what customers asked that the help center could not answer."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from core.languages import site_languages
-from kb.models import SearchLog
+from core.languages import site_languages, source_language
+from kb.models import Article, SearchLog
 
 from .gaps import Gap, group_questions
 from .kinds import ReplyKind
-from .models import Message, Role
+from .models import Message, PhrasingProposal, ProposalStatus, Role
+from .proposals import Candidate, Group, group_phrasings
 
 UNANSWERED = (ReplyKind.CANNOT_HELP, ReplyKind.SUGGESTIONS)
 
@@ -74,3 +76,41 @@ def confidence_rows() -> list[dict]:
             }
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ArticlePhrasings:
+    """The pending "customers also ask" proposals of one article in one language, grouped."""
+
+    article: Article
+    title: str
+    groups: list[Group]
+
+    @property
+    def count(self) -> int:
+        return sum(group.count for group in self.groups)
+
+
+def phrasing_proposal_groups(*, language: str, article_id: int | None = None) -> list[ArticlePhrasings]:
+    """Per article, the pending proposals in `language` grouped by near-duplicates (those that say
+    what a sample question of the article already says are left out), the most asked first."""
+    pending = PhrasingProposal.objects.filter(status=ProposalStatus.PENDING, language=language)
+    if article_id is not None:
+        pending = pending.filter(article_id=article_id)
+    by_article: dict[int, list[Candidate]] = {}
+    for pk, article, text, source in pending.order_by("asked_at", "id").values_list(
+        "id", "article_id", "text", "source"
+    ):
+        by_article.setdefault(article, []).append(Candidate(pk, text, source))
+    articles = Article.objects.in_bulk(list(by_article))
+    result = []
+    for pk, candidates in by_article.items():
+        article = articles.get(pk)
+        if article is None:
+            continue
+        groups, _redundant = group_phrasings(candidates, language, known=article.question_list(language))
+        if groups:
+            title = article.field_in(language, "title") or article.field_in(source_language(), "title")
+            result.append(ArticlePhrasings(article, title, groups))
+    result.sort(key=lambda item: (-item.count, item.title))
+    return result

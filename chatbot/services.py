@@ -6,12 +6,15 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from core.languages import site_languages
-from kb.indexes import article_links
+from core.languages import is_site_language, site_languages, source_language
+from kb.indexes import article_links as article_cards_links
 from kb.languages import name_in_sentence, names_list
-from kb.services import article_shown_record
-from support.models import TicketSource
+from kb.models import Article
+from kb.selectors import article_by_slug
+from kb.services import article_questions_add, article_shown_record
+from support.models import MessageKind, TicketMessage, TicketSource
 from support.selectors import ticket_opening_phrase
 from support.services import NoRegionError, TicketCreated, ticket_create  # noqa: F401 - re-exported for views
 
@@ -19,8 +22,17 @@ from . import phrases
 from .answering import ReplyKind, Turn, after_no, person_requested, respond
 from .conf import chat_bot
 from .language import detect
-from .models import Conversation, ConversationStatus, Message, Role
+from .models import (
+    Conversation,
+    ConversationStatus,
+    Message,
+    PhrasingProposal,
+    ProposalSource,
+    ProposalStatus,
+    Role,
+)
 from .policy import Reason
+from .proposals import article_links, phrasing_text
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,7 @@ def _shown_ids(conversation: Conversation) -> set[int]:
 def _article_cards(ranked, language: str) -> list[dict]:
     # Only what a card shows: the title and address in the language, else in the source language
     # (the fallback the pages use), held beside the engine (kb.indexes.article_links).
-    links = article_links(language, [item.id for item in ranked])
+    links = article_cards_links(language, [item.id for item in ranked])
     return [
         {
             "id": item.id,
@@ -342,3 +354,145 @@ def conversation_escalate(
             language=conversation.language,
         )
     return Escalation(created=created, text=text)
+
+
+# --- Customers also ask: the bot learns from its customers, with an editor's say ------------------
+
+
+def phrasing_proposals_collect(*, since: datetime, limit: int = 2000) -> int:
+    """Offer editors the questions customers asked in their own words since `since`: those the bot
+    answered and the customer confirmed ("yes, that helped"), and those an agent answered with a
+    public reply linking an article. Idempotent (one proposal per article and origin); returns how
+    many are new."""
+    candidates = _confirmed_chat_questions(since, limit) + _questions_answered_with_a_link(since, limit)
+    if not candidates:
+        return 0
+    before = PhrasingProposal.objects.count()
+    PhrasingProposal.objects.bulk_create(candidates, ignore_conflicts=True)
+    return PhrasingProposal.objects.count() - before
+
+
+def _confirmed_chat_questions(since: datetime, limit: int) -> list[PhrasingProposal]:
+    answers = list(
+        Message.objects.filter(
+            role=Role.BOT, decision=ReplyKind.ANSWER, helpful=True, created_at__gte=since
+        ).order_by("-created_at")[:limit]
+    )
+    # The question an answer answered is the customer's message just before it: one query for all.
+    conversations = {answer.conversation_id for answer in answers}
+    last_question: dict = {}
+    asked: dict[int, Message] = {}
+    for message in Message.objects.filter(conversation_id__in=conversations).order_by(
+        "conversation_id", "created_at", "id"
+    ):
+        if message.role == Role.CUSTOMER:
+            last_question[message.conversation_id] = message
+        else:
+            asked[message.pk] = last_question.get(message.conversation_id)
+    found = []
+    for answer in answers:
+        question = asked.get(answer.pk)
+        text = phrasing_text(question.text) if question else None
+        if not text or not answer.articles:
+            continue
+        found.append(
+            PhrasingProposal(
+                article_id=answer.articles[0]["id"],
+                language=answer.language,
+                text=text,
+                source=ProposalSource.CHAT,
+                origin=f"chat:{question.pk}",
+                message=question,
+                asked_at=question.created_at,
+            )
+        )
+    existing = set(Article.objects.filter(pk__in={p.article_id for p in found}).values_list("pk", flat=True))
+    return [proposal for proposal in found if proposal.article_id in existing]
+
+
+def _questions_answered_with_a_link(since: datetime, limit: int) -> list[PhrasingProposal]:
+    replies = list(
+        TicketMessage.objects.filter(
+            kind=MessageKind.REPLY, created_at__gte=since, body__contains="/articles/"
+        )
+        .exclude(ticket__source=TicketSource.STAFF)  # the subject and first message are staff's words
+        .select_related("ticket")
+        .order_by("-created_at")[:limit]
+    )
+    customer_messages: dict[int, list[TicketMessage]] = {}
+    for message in TicketMessage.objects.filter(
+        ticket_id__in={reply.ticket_id for reply in replies}, kind=MessageKind.CUSTOMER
+    ).order_by("created_at", "id"):
+        customer_messages.setdefault(message.ticket_id, []).append(message)
+    found = []
+    for reply in replies:
+        ticket = reply.ticket
+        earlier = [m for m in customer_messages.get(ticket.pk, []) if m.created_at <= reply.created_at]
+        # The customer's last message before the reply if it reads as a question, else the subject.
+        text = (phrasing_text(earlier[-1].body) if earlier else None) or phrasing_text(ticket.subject)
+        if not text:
+            continue
+        for link_language, slug in article_links(reply.body)[:3]:
+            article = article_by_slug(
+                slug=slug,
+                language=link_language if is_site_language(link_language) else source_language(),
+                source_language=source_language(),
+            )
+            if article is None:
+                continue
+            found.append(
+                PhrasingProposal(
+                    article=article,
+                    language=ticket.language if is_site_language(ticket.language) else source_language(),
+                    text=text,
+                    source=ProposalSource.TICKET,
+                    origin=f"ticket:{reply.pk}",
+                    ticket=ticket,
+                    asked_at=earlier[-1].created_at if earlier else ticket.created_at,
+                )
+            )
+    return found
+
+
+class ProposalError(Exception):
+    """A decision on proposals that cannot be made; the message is for the editor."""
+
+
+def _pending(ids: list[int]) -> list[PhrasingProposal]:
+    proposals = list(
+        PhrasingProposal.objects.select_for_update()
+        .filter(pk__in=ids, status=ProposalStatus.PENDING)
+        .select_related("article")
+    )
+    if not proposals:
+        raise ProposalError(_("These phrasings were already decided on."))
+    if len({(p.article_id, p.language) for p in proposals}) != 1:
+        raise ProposalError(_("Decide on the phrasings of one article and language at a time."))
+    return proposals
+
+
+@transaction.atomic
+def phrasing_proposals_accept(*, ids: list[int], text: str, user) -> list[str]:
+    """Add `text` (one of the proposals' wordings) to the article's sample questions in their
+    language through kb's own write (a new source revision only for the source language), and mark
+    the proposals accepted. Returns the lines added (none when the article had it already)."""
+    proposals = _pending(ids)
+    if text not in {p.text for p in proposals}:
+        raise ProposalError(_("Choose one of the customers' wordings."))
+    first = proposals[0]
+    added = article_questions_add(
+        article=first.article, language=first.language, questions=[text], author=user
+    )
+    PhrasingProposal.objects.filter(pk__in=[p.pk for p in proposals]).update(
+        status=ProposalStatus.ACCEPTED, decided_by=user, decided_at=timezone.now()
+    )
+    return added
+
+
+@transaction.atomic
+def phrasing_proposals_dismiss(*, ids: list[int], user) -> int:
+    """Editors do not want these phrasings: they are not offered again. Returns how many."""
+    proposals = _pending(ids)
+    return PhrasingProposal.objects.filter(pk__in=[p.pk for p in proposals]).update(
+        status=ProposalStatus.DISMISSED, decided_by=user, decided_at=timezone.now()
+    )

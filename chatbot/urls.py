@@ -7,5 +7,6 @@ app_name = "chatbot"
 urlpatterns = [
     path("chat/", views.chat_page, name="chat"),
     path("editors/content-gaps/", views.content_gaps, name="content_gaps"),
+    path("editors/customers-also-ask/", views.customers_also_ask, name="customers_also_ask"),
     path("editors/assistant-confidence/", views.confidence_report, name="confidence_report"),
 ]

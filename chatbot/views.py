@@ -7,15 +7,16 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from modeltranslation.utils import build_localized_fieldname
 
 from core.compression import compressed_public_page
@@ -25,7 +26,7 @@ from kb.languages import written_in_notice
 
 from . import selectors, services
 from .conf import chat_settings
-from .forms import EscalateForm, FeedbackForm, MessageForm, StartForm
+from .forms import EscalateForm, FeedbackForm, MessageForm, ProposalDecisionForm, StartForm
 from .models import Conversation, Role
 
 MAX_BODY_BYTES = 16 * 1024
@@ -293,6 +294,56 @@ def content_gaps(request: HttpRequest) -> HttpResponse:
         for gap in gaps
     ]
     return render(request, "chatbot/gaps.html", {"rows": rows, "language": language, "days": days})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@permission_required("kb.change_article", raise_exception=True)
+def customers_also_ask(request: HttpRequest) -> HttpResponse:
+    """For editors: what customers asked in their own words, per article and language, offered as
+    new sample phrasings; one click accepts (through kb's write) or dismisses a group."""
+    language = request.GET.get("language", "")
+    if not is_site_language(language):
+        language = get_language()
+    try:
+        days = max(1, min(365, int(request.GET.get("days", "90"))))
+        article_id = int(request.GET["article"]) if request.GET.get("article") else None
+    except ValueError:
+        return HttpResponse(_("Days and article must be numbers."), status=400, content_type="text/plain")
+    status = 200
+    if request.method == "POST":
+        form = ProposalDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                if form.cleaned_data["action"] == "accept":
+                    added = services.phrasing_proposals_accept(
+                        ids=form.cleaned_data["ids"], text=form.cleaned_data["text"], user=request.user
+                    )
+                    messages.success(
+                        request,
+                        _("Added to the sample questions: “%(text)s”.") % {"text": form.cleaned_data["text"]}
+                        if added
+                        else _("The article already had this sample question."),
+                    )
+                else:
+                    services.phrasing_proposals_dismiss(ids=form.cleaned_data["ids"], user=request.user)
+                    messages.success(request, _("Dismissed: it will not be offered again."))
+                return redirect(request.get_full_path())
+            except services.ProposalError as exc:
+                messages.error(request, str(exc))
+        else:
+            messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+        status = 400
+    else:
+        # Idempotent: gathers what customers asked since, so the page is current when it opens.
+        services.phrasing_proposals_collect(since=timezone.now() - timedelta(days=days))
+    articles = selectors.phrasing_proposal_groups(language=language, article_id=article_id)
+    return render(
+        request,
+        "chatbot/customers_also_ask.html",
+        {"articles": articles, "language": language, "days": days, "article_id": article_id},
+        status=status,
+    )
 
 
 @require_safe

@@ -11,6 +11,7 @@ from modeltranslation.admin import TabbedTranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
 
 from . import services
+from .admin_history import VersionHistoryMixin
 from .admin_translations import TranslationsDashboardMixin, TranslatorAccessMixin
 from .models import (
     Article,
@@ -20,6 +21,7 @@ from .models import (
     Category,
     SearchLog,
     SourceRevision,
+    TranslationRevision,
 )
 
 
@@ -58,7 +60,7 @@ class ConflictCheckedForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(TranslatorAccessMixin, TabbedTranslationAdmin):
+class CategoryAdmin(VersionHistoryMixin, TranslatorAccessMixin, TabbedTranslationAdmin):
     form = ConflictCheckedForm
     list_display = ("name", "slug", "order", "updated_at")
     search_fields = ("name", "slug")
@@ -72,7 +74,9 @@ def article_languages(article: Article) -> str:
 
 
 @admin.register(Article)
-class ArticleAdmin(TranslationsDashboardMixin, TranslatorAccessMixin, TabbedTranslationAdmin):
+class ArticleAdmin(
+    VersionHistoryMixin, TranslationsDashboardMixin, TranslatorAccessMixin, TabbedTranslationAdmin
+):
     form = ConflictCheckedForm
     list_display = ("title", "category", "status", article_languages, "order", "updated_at")
     list_filter = ("status", "category")
@@ -176,5 +180,15 @@ class SourceRevisionAdmin(ReadOnlyAdmin):
     """The history of the source text: who changed what when."""
 
     list_display = ("__str__", "author", "created_at")
+    list_select_related = ("article", "category", "author")
+    raw_id_fields = ("article", "category")
+
+
+@admin.register(TranslationRevision)
+class TranslationRevisionAdmin(ReadOnlyAdmin):
+    """Every saved version of each translation (the article's *Versions* page compares and restores)."""
+
+    list_display = ("__str__", "language", "author", "created_at")
+    list_filter = ("language",)
     list_select_related = ("article", "category", "author")
     raw_id_fields = ("article", "category")

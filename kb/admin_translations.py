@@ -13,12 +13,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.html import format_html_join
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.languages import source_language, target_languages
 
-from .forms import TranslationEditForm, TranslationImportForm
+from .forms import (
+    TranslationEditForm,
+    TranslationImportForm,
+    UpToDateQuestion,
+    with_up_to_date_questions,
+)
 from .languages import name_in_sentence
 from .machine import configured_translator
 from .models import Article
@@ -100,7 +105,97 @@ class TranslatorAccessMixin:
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        # The answers first: the translation versions recorded next keep the state they set.
+        self._answer_up_to_date_questions(request, obj, form)
         services.source_revision_record(obj=obj, author=request.user)
+
+    # --- "Up to date with source revision N?" in the admin form --------------------------------
+
+    def _up_to_date_questions(self, request, obj) -> list[UpToDateQuestion]:
+        """The outdated translations this person may edit here. Asked once per request: the form and
+        the fieldsets must agree, and the save must not change the question it answers."""
+        if obj is None or not obj.pk:
+            return []
+        asked = request.__dict__.setdefault("_kb_up_to_date_questions", {})
+        key = (self.opts.label, obj.pk)
+        if key not in asked:
+            languages = permissions.translatable_languages(request.user)
+            statuses = selectors.translation_statuses(objects=[obj], languages=languages)
+            info = self.opts.app_label, self.opts.model_name
+            asked[key] = [
+                UpToDateQuestion(
+                    language=language,
+                    language_name=str(get_language_info(language)["name_translated"]),
+                    made_from=status.made_from,
+                    current=status.current,
+                    diff_url=reverse(f"admin:{info[0]}_{info[1]}_translate", args=[obj.pk, language]),
+                )
+                for language in languages
+                if (status := statuses[(obj.pk, language)]).state == State.OUTDATED
+            ]
+        return asked[key]
+
+    def get_form(self, request, obj=None, **kwargs):
+        questions = self._up_to_date_questions(request, obj)
+        if questions:
+            kwargs["form"] = with_up_to_date_questions(
+                kwargs.get("form", self.form), questions=questions, fields=EXCHANGED_FIELDS[self.kind]
+            )
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        names = [question.field for question in self._up_to_date_questions(request, obj)]
+        if not names:
+            return fieldsets
+        rest = [
+            (title, {**options, "fields": [name for name in options["fields"] if name not in names]})
+            for title, options in fieldsets
+        ]
+        # First, so that a translator sees it before editing, and finds it after a refused save.
+        return [
+            (
+                _("Outdated translations"),
+                {
+                    "fields": names,
+                    "description": _(
+                        "The source changed after these translations were made. When you update one here, "
+                        "say whether it now matches the current source."
+                    ),
+                },
+            ),
+            *rest,
+        ]
+
+    def _answer_up_to_date_questions(self, request, obj, form) -> None:
+        for question in getattr(form, "up_to_date_questions", ()):
+            answer = form.cleaned_data.get(question.field)
+            names = {"language": question.language_name, "number": question.current}
+            if answer == "yes":
+                try:
+                    services.translation_mark_up_to_date(
+                        obj=obj, language=question.language, user=request.user, revision=question.current
+                    )
+                except services.WorkflowError as exc:
+                    self.message_user(request, str(exc), messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        _("The %(language)s translation is up to date with source revision %(number)s.")
+                        % names,
+                        messages.SUCCESS,
+                    )
+            elif answer == "no":
+                self.message_user(
+                    request,
+                    _(
+                        "The %(language)s translation stays outdated: it was made from source revision "
+                        "%(made)s and the source is at revision %(number)s. The translator's page shows "
+                        "what changed."
+                    )
+                    % {**names, "made": question.made_from or "?"},
+                    messages.WARNING,
+                )
 
     # --- The translator's page ---------------------------------------------------------------
 

@@ -301,6 +301,45 @@ class TranslationRecord(OfArticleOrCategory):
         return f"{self.article or self.category} [{self.language}] r{self.source_revision}"
 
 
+class TranslationRevision(OfArticleOrCategory):
+    """One language's translated text of an article or category as saved at one point in time, for
+    the history (who, when, which fields) and "restore this version". Recorded with the source
+    revisions by every write (kb/translations/services.py); `made_from` and `machine` are the
+    translation record's at that moment, so that a restored version keeps the state it had."""
+
+    language = models.CharField(_("language"), max_length=16)
+    number = models.PositiveIntegerField(_("version"))
+    text = models.JSONField(_("translated text"), default=dict)
+    made_from = models.PositiveIntegerField(_("made from source revision"), null=True, blank=True)
+    machine = models.BooleanField(_("machine translated"), default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
+
+    class Meta(OfArticleOrCategory.Meta):
+        ordering = ["-number"]
+        verbose_name = _("translation revision")
+        verbose_name_plural = _("translation revisions")
+        constraints = [
+            *OfArticleOrCategory.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["article", "language", "number"], name="kb_translation_revision_unique_per_article"
+            ),
+            models.UniqueConstraint(
+                fields=["category", "language", "number"], name="kb_translation_revision_unique_per_category"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article or self.category} [{self.language}] v{self.number}"
+
+
 class TextEmbedding(models.Model):
     """A sentence encoder's vector for one article text, so that a rebuild or a restart embeds only
     new or changed texts (kb/embeddings.py). Keyed by the encoder's name and a hash of the text."""

@@ -14,6 +14,8 @@ from django.db.models import F
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
+from core.languages import source_language
+
 from .conf import helpcenter_settings
 from .exchange import ArticleRecord, ArticleText, CategoryRecord
 from .models import (
@@ -25,7 +27,7 @@ from .models import (
     Category,
     SearchLog,
 )
-from .translations.services import source_revision_record
+from .translations.services import source_revision_record, translation_save
 
 
 def article_feedback_record(
@@ -129,6 +131,32 @@ def content_save(*, obj: Article | Category, author: AbstractBaseUser | None = N
     source revision and new translations as made by `author`."""
     obj.save()
     source_revision_record(obj=obj, author=author)
+
+
+def article_questions_add(
+    *, article: Article, language: str, questions: Iterable[str], author: AbstractBaseUser
+) -> list[str]:
+    """Append sample questions to an article in `language`, skipping those it has already (in any
+    case), through the writes an edit takes: in the source language content_save (a new source
+    revision, so translations see it), in a translation translation_save (a new version of that
+    translation only; `author` must be allowed to translate into it). Returns the lines added."""
+    existing = article.question_list(language)
+    seen = {line.casefold() for line in existing}
+    added = []
+    for question in questions:
+        line = " ".join(question.split())
+        if line and line.casefold() not in seen:
+            seen.add(line.casefold())
+            added.append(line)
+    if not added:
+        return []
+    value = "\n".join([*existing, *added])
+    if language == source_language():
+        setattr(article, build_localized_fieldname("questions", language), value)
+        content_save(obj=article, author=author)
+    else:
+        translation_save(obj=article, language=language, values={"questions": value}, user=author)
+    return added
 
 
 def search_log_record(

@@ -34,6 +34,7 @@ PURE = (
     "kb/translations/formats.py",
     "kb/exchange.py",
     "chatbot/answering.py",
+    "chatbot/proposals.py",
     "chatbot/kinds.py",
     "chatbot/policy.py",
     "chatbot/language.py",

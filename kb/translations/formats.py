@@ -47,9 +47,15 @@ XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
 HC_NS = "urn:x-helpcenter:translation"
 ElementTree.register_namespace("", XLIFF_NS)
 ElementTree.register_namespace("hc", HC_NS)
+# XLIFF 1.2 as translation tools read it (translate-toolkit, under Weblate, Pootle and Virtaal; Okapi):
+# a unit counts as translated only when the trans-unit says approved="yes" and its target has text;
+# a target without approval is "fuzzy", however its state reads. So a reviewed, current translation is
+# approved; an outdated one and a machine's wait for a person (needs-review-translation); and a unit
+# with no translation carries no <target> at all, rather than an empty one that claims a state. (A
+# field written before the title of a missing translation is a draft: it needs translating.)
 _TARGET_STATE = {
-    State.MISSING: "new",
-    State.OUTDATED: "needs-translation",
+    State.MISSING: "needs-translation",
+    State.OUTDATED: "needs-review-translation",
     State.NEEDS_REVIEW: "needs-review-translation",
     State.UP_TO_DATE: "translated",
 }
@@ -95,10 +101,12 @@ def write_xliff(bundle: Bundle) -> bytes:
                 },
             )
             ElementTree.SubElement(element, _q("source")).text = unit.source
-            target = ElementTree.SubElement(
-                element, _q("target"), {"state": _TARGET_STATE.get(State(item.state), "new")}
-            )
-            target.text = unit.target
+            state = State(item.state)
+            if not unit.target.strip():
+                continue
+            if state == State.UP_TO_DATE:
+                element.set("approved", "yes")
+            ElementTree.SubElement(element, _q("target"), {"state": _TARGET_STATE[state]}).text = unit.target
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 

@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import get_language_info
 from modeltranslation.utils import build_localized_fieldname
 
-from core.languages import target_languages
+from core.languages import source_language, target_languages
 
 from ..models import Article
 from .rules import EXCHANGED_FIELDS
@@ -80,3 +80,23 @@ def editable_fields(user, model) -> set[str]:
         for language in translatable_languages(user)
         for name in EXCHANGED_FIELDS[kind]
     }
+
+
+def history_languages(user) -> list[str]:
+    """The languages whose version history `user` sees: editors all; a translator the source (what
+    their translations follow) and their own languages."""
+    if not user.is_active:
+        return []
+    if is_editor(user):
+        return [source_language(), *target_languages()]
+    own = set(translatable_languages(user)) | set(reviewable_languages(user))
+    if not own:
+        return []
+    return [source_language(), *(language for language in target_languages() if language in own)]
+
+
+def can_restore(user, language: str) -> bool:
+    """Restoring a version: editors for the source, translators for their own languages only."""
+    if language == source_language():
+        return is_editor(user)
+    return can_translate(user, language)

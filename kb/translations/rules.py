@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,6 +46,27 @@ def derive_state(*, has_text: bool, made_from: int | None, current: int, machine
 class DiffLine:
     kind: str  # "same", "added" or "removed"
     text: str
+    # For a changed line paired with its old or new self: (changed?, text) pieces, so that a page can
+    # mark the words that changed inside a long paragraph. Empty when the whole line is new or gone.
+    segments: tuple[tuple[bool, str], ...] = ()
+
+
+# Words, runs of spaces, single punctuation marks; Chinese and Japanese characters one by one, since
+# those scripts do not separate words with spaces.
+_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+|\s+|.", re.DOTALL)
+
+
+def _inline(before: str, after: str) -> tuple[tuple[tuple[bool, str], ...], tuple[tuple[bool, str], ...]]:
+    """The pieces of a changed line, old and new, with the words that differ marked."""
+    a, b = _TOKEN.findall(before), _TOKEN.findall(after)
+    old: list[tuple[bool, str]] = []
+    new: list[tuple[bool, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if i2 > i1:
+            old.append((tag != "equal", "".join(a[i1:i2])))
+        if j2 > j1:
+            new.append((tag != "equal", "".join(b[j1:j2])))
+    return tuple(old), tuple(new)
 
 
 @dataclass(frozen=True)
@@ -69,7 +91,15 @@ def source_diff(old: dict[str, str], new: dict[str, str], fields: Sequence[str])
             if tag == "equal":
                 lines += [DiffLine("same", text) for text in before[i1:i2]]
                 continue
-            lines += [DiffLine("removed", text) for text in before[i1:i2]]
-            lines += [DiffLine("added", text) for text in after[j1:j2]]
+            removed, added = before[i1:i2], after[j1:j2]
+            pieces = [_inline(old, new) for old, new in zip(removed, added, strict=False)]
+            lines += [
+                DiffLine("removed", text, pieces[n][0] if n < len(pieces) else ())
+                for n, text in enumerate(removed)
+            ]
+            lines += [
+                DiffLine("added", text, pieces[n][1] if n < len(pieces) else ())
+                for n, text in enumerate(added)
+            ]
         diffs.append(FieldDiff(name, tuple(lines)))
     return diffs

@@ -22,6 +22,7 @@ from ..models import (
     SearchLog,
     SourceRevision,
     TranslationRecord,
+    TranslationRevision,
 )
 from . import formats
 from .rules import EXCHANGED_FIELDS, SOURCE_FIELDS, FieldDiff, State, derive_state, source_diff
@@ -258,3 +259,70 @@ def translation_priorities(*, language: str, limit: int = 25, now=None) -> list[
             found.append(Priority(categories[pk], "category", category_status, *by_category[pk]))
     found.sort(key=lambda p: (-p.demand, p.kind != "article", str(p.obj)))
     return found[:limit]
+
+
+# --- History: every saved version of the source and of each translation --------------------------
+
+
+@dataclass(frozen=True)
+class Version:
+    """One saved version of an object's text in one language: a source revision or a translation
+    version. `changed` names the fields that differ from the version before it."""
+
+    language: str
+    number: int
+    text: dict[str, str]
+    author: Model | None
+    created_at: object
+    changed: tuple[str, ...]
+    made_from: int | None = None
+    machine: bool = False
+    current: bool = False
+
+
+def history_fields(obj: Model, language: str) -> tuple[str, ...]:
+    """The fields a version holds: the tracked source fields, or every translated one."""
+    kind = kind_of(obj)
+    return SOURCE_FIELDS[kind] if language == source_language() else EXCHANGED_FIELDS[kind]
+
+
+def content_versions(*, obj: Model, language: str) -> list[Version]:
+    """Every saved version of `obj` in `language`, newest first, with who, when and which fields."""
+    fields = history_fields(obj, language)
+    if language == source_language():
+        rows = SourceRevision.objects.filter(**owner_filter(obj)).select_related("author").order_by("number")
+    else:
+        rows = (
+            TranslationRevision.objects.filter(**owner_filter(obj), language=language)
+            .select_related("author")
+            .order_by("number")
+        )
+    versions, previous = [], {}
+    rows = list(rows)
+    for n, row in enumerate(rows):
+        text = {name: row.text.get(name) or "" for name in fields}
+        versions.append(
+            Version(
+                language=language,
+                number=row.number,
+                text=text,
+                author=row.author,
+                created_at=row.created_at,
+                changed=tuple(name for name in fields if text[name] != previous.get(name, "")),
+                made_from=getattr(row, "made_from", None),
+                machine=getattr(row, "machine", False),
+                current=n == len(rows) - 1 and text == text_in(obj, language, fields),
+            )
+        )
+        previous = text
+    versions.reverse()
+    return versions
+
+
+def content_version(*, obj: Model, language: str, number: int) -> Version | None:
+    return next((v for v in content_versions(obj=obj, language=language) if v.number == number), None)
+
+
+def content_versions_diff(*, obj: Model, language: str, old: dict[str, str], new: dict[str, str]):
+    """Field by field, line by line, what changed from the text `old` to `new` (changed fields only)."""
+    return source_diff(old, new, history_fields(obj, language))

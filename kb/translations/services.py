@@ -15,21 +15,24 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Model
+from django.db.models import Max, Model, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
 from core.languages import source_language, target_languages
 
 from ..machine import configured_translator
-from ..models import Article, Category, SourceRevision, TranslationRecord
+from ..models import Article, Category, SourceRevision, TranslationRecord, TranslationRevision
 from . import formats
-from .permissions import can_review, can_translate
+from .permissions import can_restore, can_review, can_translate
 from .rules import EXCHANGED_FIELDS, SOURCE_FIELDS
 from .selectors import (
     TranslationStatus,
+    content_version,
     current_revision,
     has_text,
+    history_fields,
     kind_of,
     owner_filter,
     source_text,
@@ -88,43 +91,96 @@ def source_revision_record(*, obj: Model, author=None) -> int:
             # Two saves at once: the other one recorded this number; ours is the next.
             number = current_revision(obj) + 1
             SourceRevision.objects.create(**owner_filter(obj), number=number, text=text, author=author)
-    known = set(TranslationRecord.objects.filter(**owner_filter(obj)).values_list("language", flat=True))
+    records = {record.language: record for record in TranslationRecord.objects.filter(**owner_filter(obj))}
     for language in target_languages():
-        if language not in known and has_text(obj, language):
-            TranslationRecord.objects.get_or_create(
+        if language not in records and has_text(obj, language):
+            records[language], _created = TranslationRecord.objects.get_or_create(
                 **owner_filter(obj),
                 language=language,
                 defaults={"source_revision": number, "updated_by": author},
             )
+    _translation_revisions_record(obj, author, records)
     return number
+
+
+def _translation_revisions_record(obj: Model, author, records: dict[str, TranslationRecord]) -> None:
+    """A new version of each language whose translated text differs from its latest version (a
+    translation that was emptied too: that is a version a translator may want back). The version
+    keeps the translation record's state as it is now, so callers update the record first."""
+    fields = EXCHANGED_FIELDS[kind_of(obj)]
+    versions = TranslationRevision.objects.filter(**owner_filter(obj))
+    newest = versions.filter(language=OuterRef("language")).order_by("-number").values("number")[:1]
+    latest = {version.language: version for version in versions.filter(number=Subquery(newest))}
+    for language in target_languages():
+        text = text_in(obj, language, fields)
+        previous = latest.get(language)
+        if previous is None and not has_text(obj, language):
+            continue
+        if previous is not None and previous.text == text:
+            continue
+        record = records.get(language)
+        version = {
+            "text": text,
+            "made_from": record.source_revision if record else None,
+            "machine": bool(record and record.machine),
+            "author": author,
+        }
+        number = (previous.number if previous else 0) + 1
+        try:
+            with transaction.atomic():
+                TranslationRevision.objects.create(
+                    **owner_filter(obj), language=language, number=number, **version
+                )
+        except IntegrityError:
+            # Two saves at once: the other one recorded this number; ours is the next.
+            newest_number = versions.filter(language=language).aggregate(n=Max("number"))["n"] or 0
+            TranslationRevision.objects.create(
+                **owner_filter(obj), language=language, number=newest_number + 1, **version
+            )
 
 
 # --- The translator's page ----------------------------------------------------------------------
 
 
 @transaction.atomic
-def translation_mark_up_to_date(*, obj: Model, language: str, user) -> TranslationStatus:
-    """The translator checked the translation against the current source."""
-    if not can_translate(user, language):
-        raise WorkflowError("You may not translate into this language.")
-    if not has_text(obj, language):
-        raise WorkflowError("There is no translation to mark as up to date.")
-    TranslationRecord.objects.update_or_create(
-        **owner_filter(obj),
-        language=language,
-        defaults={"source_revision": current_revision(obj), "updated_by": user},
-    )
+def translation_mark_up_to_date(
+    *, obj: Model, language: str, user, revision: int | None = None
+) -> TranslationStatus:
+    """The translator checked the translation against source revision `revision` (the current one
+    when None): records that revision as the one it was made from. A translator who answered about
+    revision 3 while someone saved revision 4 meanwhile leaves it outdated, as it is."""
+    _mark_up_to_date(obj, language, user, revision)
     return translation_status(obj=obj, language=language)
+
+
+def _mark_up_to_date(obj: Model, language: str, user, revision: int | None) -> None:
+    if not can_translate(user, language):
+        raise WorkflowError(_("You may not translate into this language."))
+    if not has_text(obj, language):
+        raise WorkflowError(_("There is no translation to mark as up to date."))
+    current = current_revision(obj)
+    if revision is None:
+        revision = current
+    elif not 1 <= revision <= current:
+        raise WorkflowError(_("There is no source revision %(number)s.") % {"number": revision})
+    record = translation_record(obj, language)
+    if record is None:
+        TranslationRecord.objects.create(
+            **owner_filter(obj), language=language, source_revision=revision, updated_by=user
+        )
+    elif (record.source_revision, record.updated_by_id) != (revision, user.pk):
+        record.source_revision, record.updated_by = revision, user
+        record.save(update_fields=["source_revision", "updated_by", "updated_at"])
 
 
 @transaction.atomic
 def translation_approve(*, obj: Model, language: str, user) -> TranslationStatus:
     """A reviewer approves a machine translation: customers no longer see the notice."""
     if not can_review(user, language):
-        raise WorkflowError("You may not review translations into this language.")
+        raise WorkflowError(_("You may not review translations into this language."))
     record = translation_record(obj, language)
     if record is None or not record.machine:
-        raise WorkflowError("This translation is not waiting for a review.")
+        raise WorkflowError(_("This translation is not waiting for a review."))
     record.machine = False
     record.reviewed_by = user
     record.reviewed_at = timezone.now()
@@ -138,16 +194,17 @@ def translation_save(
 ) -> TranslationStatus:
     """Save one language's fields of an article or category as `user`; nothing else changes."""
     if not can_translate(user, language):
-        raise WorkflowError("You may not translate into this language.")
+        raise WorkflowError(_("You may not translate into this language."))
     kind = kind_of(obj)
     for name, value in values.items():
         if name not in EXCHANGED_FIELDS[kind]:
-            raise WorkflowError(f"{name} is not a translated field.")
+            raise WorkflowError(_("%(field)s is not a translated field.") % {"field": name})
         setattr(obj, build_localized_fieldname(name, language), value if (value or name != "slug") else None)
     obj.save()
-    source_revision_record(obj=obj, author=user)
     if up_to_date and has_text(obj, language):
-        return translation_mark_up_to_date(obj=obj, language=language, user=user)
+        # Before the versions are recorded, so that this version says it is up to date.
+        _mark_up_to_date(obj, language, user, None)
+    source_revision_record(obj=obj, author=user)
     return translation_status(obj=obj, language=language)
 
 
@@ -155,25 +212,24 @@ def translation_save(
 def translation_machine_translate(*, obj: Model, language: str, user=None) -> TranslationStatus:
     """Fill one language from the source with the machine translator; stored as "needs review"."""
     if user is not None and not can_translate(user, language):
-        raise WorkflowError("You may not translate into this language.")
+        raise WorkflowError(_("You may not translate into this language."))
     record = translation_record(obj, language)
     if has_text(obj, language) and not (record and record.machine):
         # A person's translation is never overwritten by a machine's.
-        raise WorkflowError("This language already has a translation made by a person.")
+        raise WorkflowError(_("This language already has a translation made by a person."))
     translator = configured_translator()
     if translator is None:
         raise MachineTranslationUnavailable(
-            "No machine translation service is configured (HELPCENTER_MACHINE_TRANSLATOR)."
+            _("No machine translation service is configured (%(setting)s).")
+            % {"setting": "HELPCENTER_MACHINE_TRANSLATOR"}
         )
     source = text_in(obj, source_language(), SOURCE_FIELDS[kind_of(obj)])
     fields = [name for name, text in source.items() if text.strip()]
     texts = [source[name] for name in fields]
     translated = translator.translate(texts, source=source_language(), target=language)
     if len(translated) != len(texts):
-        raise WorkflowError("The machine translation service returned the wrong number of texts.")
-    for name, text in zip(fields, translated, strict=True):
-        setattr(obj, build_localized_fieldname(name, language), text)
-    obj.save()
+        raise WorkflowError(_("The machine translation service returned the wrong number of texts."))
+    # The record first, then the text: the version recorded with the text says it is a machine's.
     current = source_revision_record(obj=obj, author=user)
     TranslationRecord.objects.update_or_create(
         **owner_filter(obj),
@@ -186,6 +242,10 @@ def translation_machine_translate(*, obj: Model, language: str, user=None) -> Tr
             "reviewed_at": None,
         },
     )
+    for name, text in zip(fields, translated, strict=True):
+        setattr(obj, build_localized_fieldname(name, language), text)
+    obj.save()
+    source_revision_record(obj=obj, author=user)
     return translation_status(obj=obj, language=language)
 
 
@@ -213,15 +273,15 @@ def translations_import(*, bundle: formats.Bundle, user=None) -> ImportSummary:
             if not changed:
                 summary.unchanged += 1
                 continue
-            for name, value in changed.items():
-                setattr(obj, build_localized_fieldname(name, language), value)
-            obj.save()
-            source_revision_record(obj=obj, author=author)
             TranslationRecord.objects.update_or_create(
                 **owner_filter(obj),
                 language=language,
                 defaults={"source_revision": item.revision, "machine": False, "updated_by": author},
             )
+            for name, value in changed.items():
+                setattr(obj, build_localized_fieldname(name, language), value)
+            obj.save()
+            source_revision_record(obj=obj, author=author)
             summary.updated.append(f"{item.kind}:{item.key}")
     return summary
 
@@ -310,3 +370,55 @@ def _field_errors(plan: list, language: str) -> list[str]:
             if name == "slug" and type(obj).objects.filter(**{localized: value}).exclude(pk=obj.pk).exists():
                 errors.append(f"{item.kind} {item.key!r}: the slug {value!r} is already used in {language}")
     return errors
+
+
+# --- History ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def version_restore(*, obj: Model, language: str, number: int, user) -> int:
+    """Save version `number` of `obj`'s text in `language` again, as a new version, through the same
+    writes as an edit: restoring the source records a new source revision (so the translations made
+    from earlier ones become outdated, as after any edit); restoring a translation records a new
+    version of it, in the state that version had (made from the source revision it was made from,
+    by a machine or not). Editors restore the source; translators their own languages only.
+    Returns the new version's number."""
+    if not can_restore(user, language):
+        raise WorkflowError(_("You may not restore versions in this language."))
+    fields = history_fields(obj, language)
+    version = content_version(obj=obj, language=language, number=number)
+    if version is None:
+        raise WorkflowError(_("There is no version %(number)s.") % {"number": number})
+    if version.text == text_in(obj, language, fields):
+        raise WorkflowError(_("This version is the current text already."))
+    if language == source_language():
+        for name in fields:
+            setattr(obj, build_localized_fieldname(name, language), version.text[name])
+        obj.save()
+        return source_revision_record(obj=obj, author=user)
+    slug = version.text.get("slug") or None
+    slug_field = build_localized_fieldname("slug", language)
+    if slug and type(obj).objects.filter(**{slug_field: slug}).exclude(pk=obj.pk).exists():
+        raise WorkflowError(
+            _("The slug “%(slug)s” is used by another page in this language now.") % {"slug": slug}
+        )
+    if version.made_from is not None and version.made_from <= current_revision(obj):
+        TranslationRecord.objects.update_or_create(
+            **owner_filter(obj),
+            language=language,
+            defaults={
+                "source_revision": version.made_from,
+                "machine": version.machine,
+                "updated_by": _person(user),
+                "reviewed_by": None,
+                "reviewed_at": None,
+            },
+        )
+    for name in fields:
+        value = version.text[name]
+        setattr(obj, build_localized_fieldname(name, language), (value or None) if name == "slug" else value)
+    obj.save()
+    source_revision_record(obj=obj, author=user)
+    return TranslationRevision.objects.filter(**owner_filter(obj), language=language).aggregate(
+        n=Max("number")
+    )["n"]

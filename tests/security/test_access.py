@@ -64,6 +64,12 @@ PAGES = [
     ("/admin/kb/category/", {"translator", "editor"}),
     ("/admin/kb/articlefeedback/", {"editor"}),
     ("/admin/kb/sourcerevision/", {"editor"}),
+    ("/admin/kb/article/{article}/versions/", {"translator", "editor"}),
+    ("/admin/kb/article/{article}/versions/en/compare/?a=1&b=1", {"translator", "editor"}),
+    ("/admin/kb/article/{article}/versions/fr/compare/?a=1&b=1", {"translator", "editor"}),
+    ("/admin/kb/article/{article}/versions/fr/1/restore/", {"translator", "editor"}),
+    ("/admin/kb/article/{article}/versions/en/1/restore/", {"editor"}),
+    ("/en/editors/customers-also-ask/", {"editor"}),
     ("/admin/support/ticket/", {"agent"}),
     ("/admin/support/outgoingemail/", {"agent"}),
     ("/admin/support/region/", {"agent"}),
@@ -96,6 +102,8 @@ def test_staff_pages_let_in_only_the_right_roles(world, path, allowed):
         ("/admin/kb/article/{article}/change/", {"title_fr": "x", "_save": "Save"}, {"translator", "editor"}),
         ("/admin/kb/article/{article}/delete/", {"post": "yes"}, {"editor"}),
         ("/admin/kb/article/{article}/translate/fr/", {"action": "approve"}, {"translator", "editor"}),
+        ("/admin/kb/article/{article}/versions/en/1/restore/", {}, {"editor"}),
+        ("/en/editors/customers-also-ask/", {"action": "dismiss", "ids": "1"}, {"editor"}),
     ],
 )
 def test_staff_writes_are_refused_to_the_wrong_roles(world, path, data, allowed):
