@@ -3,7 +3,9 @@ through support's ticket_create with the whole transcript."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.text import get_text_list
@@ -13,7 +15,8 @@ from core.languages import site_languages
 from kb.indexes import article_links
 from kb.services import article_shown_record
 from support.models import TicketSource
-from support.selectors import ticket_opening_phrase
+from support.notifications import outlook_sentence
+from support.selectors import language_outlook, ticket_opening_phrase
 from support.services import NoRegionError, TicketCreated, ticket_create  # noqa: F401 - re-exported for views
 
 from . import phrases
@@ -145,6 +148,25 @@ def _plan(conversation: Conversation, text: str) -> _Plan:
     return plan
 
 
+def _outlook(conversation: Conversation, language: str) -> tuple:
+    """Before the customer leaves an e-mail: who answers in their language, when (their time) and
+    the usual wait, so that they can decide whether to wait (one sentence or two, or nothing)."""
+    now = timezone.now()
+    # Read once a minute per language: every "cannot help" reply says it, and it changes slowly.
+    key = f"chatbot:outlook:{language}:{int(now.timestamp() // 60)}"
+    outlook = cache.get(key)
+    if outlook is None:
+        outlook = language_outlook(language=language, now=now) or False
+        cache.set(key, outlook, 120)
+    if not outlook:
+        return ()
+    try:
+        zone = ZoneInfo(conversation.timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = ZoneInfo("UTC")
+    return (outlook_sentence(outlook, zone, now=now),)
+
+
 def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
     """The words, cards and conversation changes for a turn of the bot (chatbot.answering)."""
     language, updates, prefix = turn.language, {}, ""
@@ -172,12 +194,25 @@ def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
         if turn.kind == ReplyKind.OFFER_PERSON:
             if turn.reason == Reason.NEGATIVE_FEEDBACK:
                 return _Plan(
-                    turn.kind, _join(language, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates
+                    turn.kind,
+                    _join(
+                        language, phrases.CANNOT_HELP, phrases.OFFER_PERSON, *_outlook(conversation, language)
+                    ),
+                    updates=updates,
                 )
             meanwhile = (phrases.MEANWHILE,) if cards else ()
-            return _Plan(turn.kind, _join(language, prefix, phrases.ASKED_PERSON, *meanwhile), cards, updates)
+            return _Plan(
+                turn.kind,
+                _join(language, prefix, phrases.ASKED_PERSON, *_outlook(conversation, language), *meanwhile),
+                cards,
+                updates,
+            )
         return _Plan(
-            turn.kind, _join(language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates
+            turn.kind,
+            _join(
+                language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON, *_outlook(conversation, language)
+            ),
+            updates=updates,
         )
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -238,16 +238,20 @@ def escalate(request: HttpRequest, conversation_id) -> JsonResponse:
     except services.NoRegionError:
         return _error(503, _("No support team is set up to take requests right now. Please try again later."))
     ticket = result.created.ticket
+    with translation.override(conversation.language):
+        # In the customer's language: the team's translated name and the support page's address.
+        region_name, support_url = ticket.region.name, reverse("support:hours")
     return JsonResponse(
         {
             "ticket": {
                 "reference": ticket.reference,
                 "region": ticket.region.code,
-                "region_name": ticket.region.name,
+                "region_name": region_name,
                 "opens_at": result.created.opens_at.isoformat(),
                 "open_now": result.created.open_now,
             },
             "text": result.text,
+            "support_url": support_url,
         },
         status=201 if result.created.created else 200,
     )

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from modeltranslation.admin import TabbedTranslationAdmin
 
 from .models import (
     AgentProfile,
@@ -20,7 +21,7 @@ class RegionClosureInline(admin.TabularInline):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(TabbedTranslationAdmin):
     list_display = ("code", "name", "timezone", "hours", "holiday_country", "order")
     list_editable = ("order",)
     filter_horizontal = ("agents",)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Region, TicketStatus
 
-_TIMEZONES = frozenset(available_timezones())
+KNOWN_TIMEZONES = frozenset(available_timezones())
 
 
 class CustomerTimezoneField(forms.CharField):
@@ -16,7 +16,7 @@ class CustomerTimezoneField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
-        return value if value in _TIMEZONES else "UTC"
+        return value if value in KNOWN_TIMEZONES else "UTC"
 
 
 class ContactForm(forms.Form):

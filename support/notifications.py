@@ -11,7 +11,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.timesince import timeuntil
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import get_language_info, gettext, ngettext
 
 from core.languages import is_site_language
 
@@ -85,9 +86,17 @@ def send_ticket_created(ticket: Ticket, *, opens_at: datetime, open_now: bool, n
     _send(ticket, subject, body, ticket.requester_email)
 
 
-def send_agent_reply(ticket: Ticket, *, body_text: str) -> None:
+def send_agent_reply(ticket: Ticket, *, body_text: str, author=None) -> None:
+    """E-mail an agent's public reply, signed with the agent's public name (never their login)."""
+    from .selectors import agent_public_name  # selectors import this module
+
     with translation.override(_language(ticket)):
-        context = {"ticket": ticket, "reply": body_text, "status_url": status_url(ticket)}
+        context = {
+            "ticket": ticket,
+            "reply": body_text,
+            "status_url": status_url(ticket),
+            "agent_name": agent_public_name(author),
+        }
         subject = render_to_string("support/email/ticket_reply_subject.txt", context).strip()
         body = render_to_string("support/email/ticket_reply.txt", context)
     _send(ticket, subject, body, ticket.requester_email)
@@ -161,3 +170,68 @@ def deliver(delivery: HandoffDelivery, *, now: datetime) -> None:
         delivery.next_attempt_at = None
         delivery.last_error = ""
     delivery.save(update_fields=["attempts", "status", "next_attempt_at", "last_error"])
+
+
+# --- the one line customers read before they write: who answers, in which language, when, the wait ---
+def _duration(delta: timedelta, now: datetime) -> str:
+    if delta < timedelta(minutes=1):
+        return gettext("less than a minute")
+    return timesince(now - delta, now, depth=1)
+
+
+def outlook_parts(outlook, zone: ZoneInfo, *, now: datetime) -> dict[str, str]:
+    """The sentences about `outlook` (selectors.Outlook) in the active language, times in `zone`:
+    `who` (who answers and when) and `wait` (the usual wait and today's queue, or honestly that
+    there is too little data)."""
+    language = get_language_info(outlook.language)["name_translated"]
+    region = outlook.region.name
+    if outlook.open_now:
+        who = gettext("Our %(region)s team is on shift now and answers in %(language)s.") % {
+            "region": region,
+            "language": language,
+        }
+    else:
+        when = local_time_phrase(outlook.opens_at, zone, now=now)
+        who = gettext(
+            "Our %(region)s team answers in %(language)s next, from %(time)s your time (%(weekday)s), "
+            "in about %(delay)s."
+        ) % {
+            "region": region,
+            "language": language,
+            "time": when["time"],
+            "weekday": when["weekday"],
+            "delay": when["in"] or _duration(timedelta(), now),
+        }
+    if not outlook.covers_language:
+        who = gettext(
+            "No team speaks %(language)s yet: our %(region)s team answers next, probably in English."
+        ) % {"language": language, "region": region}
+    wait = outlook.wait
+    if wait.median is None:
+        parts = [gettext("Too few recent requests to say how long a first reply usually takes.")]
+    else:
+        parts = [
+            gettext("A first reply usually takes about %(duration)s.")
+            % {"duration": _duration(wait.median, now)}
+        ]
+    if wait.queue:
+        parts.append(
+            ngettext(
+                "%(count)s request is waiting for a first reply.",
+                "%(count)s requests are waiting for a first reply.",
+                wait.queue,
+            )
+            % {"count": wait.queue}
+        )
+    return {"who": who, "wait": _join(parts)}
+
+
+def _join(sentences: list[str]) -> str:
+    """Sentences joined the way the active language writes them: no space after a CJK full stop."""
+    language = (translation.get_language() or "").split("-")[0]
+    return ("" if language in {"zh", "ja"} else " ").join(sentences)
+
+
+def outlook_sentence(outlook, zone: ZoneInfo, *, now: datetime) -> str:
+    parts = outlook_parts(outlook, zone, now=now)
+    return _join([parts["who"], parts["wait"]])

@@ -141,7 +141,7 @@ def ticket_reply(
             fields.append("status")
         ticket.save(update_fields=fields)
         _event(ticket, EventKind.REPLIED, "", author)
-        transaction.on_commit(partial(tasks.send_agent_reply_email.enqueue, ticket.pk, body))
+        transaction.on_commit(partial(tasks.send_agent_reply_email.enqueue, ticket.pk, body, author.pk))
     else:
         _event(ticket, EventKind.NOTE, "", author)
     return message

@@ -5,6 +5,7 @@ from . import views
 app_name = "support"
 
 urlpatterns = [
+    path("support/", views.support_hours, name="hours"),
     path("contact/", views.contact, name="contact"),
     path("requests/<str:token>/", views.ticket_status, name="ticket_status"),
     path("agents/", views.overview, name="overview"),

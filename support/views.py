@@ -1,4 +1,6 @@
+from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -12,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.ratelimits import rate_limited
+from kb.pagecache import cached_public_page
 
 from . import notifications, selectors, services
 from .conf import support_settings
 from .forms import (
+    KNOWN_TIMEZONES,
     AgentReplyForm,
     ContactForm,
     CustomerReplyForm,
@@ -24,7 +28,60 @@ from .forms import (
     TicketMoveForm,
     TicketStatusForm,
 )
-from .models import MessageKind, Region, Ticket, TicketSource
+from .models import Region, Ticket, TicketSource
+
+# The visitor's IANA time zone, set by static/js/timezone.js from the browser's own setting.
+TIMEZONE_COOKIE = "hc_tz"
+
+
+@dataclass(frozen=True)
+class VisitorZone:
+    zone: ZoneInfo
+    # "browser" (the cookie), "chosen" (?tz=), "default" (nothing known: UTC) or "invalid" (a value
+    # that is no known zone: UTC, and the page says so)
+    source: str
+
+
+def visitor_zone(request: HttpRequest) -> VisitorZone:
+    """The zone to show times in: ?tz= first, then the browser's cookie, else UTC."""
+    chosen = request.GET.get("tz", "")
+    value, source = (chosen, "chosen") if chosen else (request.COOKIES.get(TIMEZONE_COOKIE, ""), "browser")
+    if not value:
+        return VisitorZone(ZoneInfo("UTC"), "default")
+    if value not in KNOWN_TIMEZONES:
+        return VisitorZone(ZoneInfo("UTC"), "invalid")
+    return VisitorZone(ZoneInfo(value), source)
+
+
+def _support_page_vary(request: HttpRequest) -> str:
+    # The page is built for a zone and a minute ("opens in 3 hours") and from the regions' setup.
+    zone = visitor_zone(request)
+    minute = int(timezone.now().timestamp() // 60)
+    return f"{zone.zone.key}|{zone.source}|{minute}|{selectors.support_content_version()!r}"
+
+
+@require_safe
+@cached_public_page(vary=_support_page_vary, timeout=60)
+def support_hours(request: HttpRequest) -> HttpResponse:
+    """Public: which team answers which languages, their hours in the visitor's zone, who is on
+    shift, when the next team opens, closed days and the usual wait for a first reply."""
+    zone = visitor_zone(request)
+    context = selectors.support_page(language=get_language(), zone=zone.zone, now=timezone.now())
+    return render(
+        request,
+        "support/hours.html",
+        {**context, "zone": zone, "timezone_cookie": TIMEZONE_COOKIE},
+    )
+
+
+def _outlook_context(request: HttpRequest) -> dict:
+    """The one line "who answers, in which language, when, and the usual wait" for this visitor."""
+    zone = visitor_zone(request)
+    now = timezone.now()
+    outlook = selectors.language_outlook(language=get_language(), now=now)
+    if outlook is None:
+        return {"zone": zone}
+    return {"zone": zone, "outlook": notifications.outlook_parts(outlook, zone.zone, now=now)}
 
 
 def _arrival_context(ticket: Ticket, created: services.TicketCreated) -> dict:
@@ -60,7 +117,12 @@ def contact(request: HttpRequest) -> HttpResponse:
         else:
             request.session["support.last_ticket"] = created.ticket.pk
             return render(request, "support/contact_done.html", _arrival_context(created.ticket, created))
-    return render(request, "support/contact.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "support/contact.html",
+        {"form": form, **_outlook_context(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -73,11 +135,14 @@ def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
         services.ticket_customer_reply(ticket=ticket, body=form.cleaned_data["message"])
         messages.success(request, _("Your message was added to the request."))
         return redirect(request.path)
-    conversation = ticket.messages.exclude(kind=MessageKind.NOTE).select_related("author")
     return render(
         request,
         "support/ticket_status.html",
-        {"ticket": ticket, "conversation": conversation, "form": form},
+        {
+            **selectors.ticket_status_page(ticket=ticket, now=timezone.now()),
+            "form": form,
+            "token": token,
+        },
         status=400 if form.errors else 200,
     )
 

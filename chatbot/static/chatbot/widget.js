@@ -98,7 +98,15 @@
     box.addEventListener("submit", function (event) {
       event.preventDefault();
       call("/" + conversationId + "/escalate", { email: email.value, name: name.value })
-        .then(function (data) { box.remove(); addMessage("bot", data.text); personButton.hidden = true; })
+        .then(function (data) {
+          box.remove();
+          var item = addMessage("bot", data.text);
+          if (data.support_url) {  // who answers which language, and their hours
+            var link = el("a", "chat-support-link", strings.support_hours); link.href = data.support_url;
+            item.appendChild(el("p")).appendChild(link);
+          }
+          personButton.hidden = true;
+        })
         .catch(function (error) { addMessage("error", error.message); });
     });
     log.appendChild(el("li", "chat-msg chat-bot")).appendChild(box);
