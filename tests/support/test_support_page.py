@@ -117,7 +117,8 @@ def test_wait_counts_todays_queue_of_the_answering_region(regions):
     with translation.override("en"):
         parts = notifications.outlook_parts(outlook, ZoneInfo("Asia/Tokyo"), now=NOW)
     assert parts["who"] == (
-        "Our Asia-Pacific team answers in Japanese next, from 10 a.m. your time (Wednesday), in about 15\xa0hours."
+        "Our Asia-Pacific team answers in Japanese next, from 10 a.m. your time (Wednesday), "
+        "in about 15\xa0hours."
     )
     assert parts["wait"].endswith("2 requests are waiting for a first reply.")
 

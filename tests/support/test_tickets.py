@@ -88,8 +88,8 @@ def test_customer_email_in_french_gives_the_opening_time_in_their_time_zone(
     assert message.subject == f"[{ticket.reference}] Nous avons bien reçu votre demande : Facture en double"
     # EMEA opens Monday 08:00 UTC = 09:00 in Paris.
     assert (
-        "Notre équipe Europe, Moyen-Orient et Afrique commence à 09:00 à votre heure (lundi 30 novembre 2026, "
-        "Europe/Paris), dans environ 1\xa0jour." in message.body
+        "Notre équipe Europe, Moyen-Orient et Afrique commence à 09:00 à votre heure "
+        "(lundi 30 novembre 2026, Europe/Paris), dans environ 1\xa0jour." in message.body
     )
     assert "Bonjour Marie," in message.body
     assert "/fr/requests/" in message.body
