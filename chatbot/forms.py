@@ -38,3 +38,14 @@ class EscalateForm(forms.Form):
 
     def clean_name(self):
         return single_line(self.cleaned_data["name"])
+
+
+class SuggestForm(forms.Form):
+    """What the customer has typed so far on the contact form (support.forms.ContactForm)."""
+
+    subject = forms.CharField(max_length=200, required=False)
+    message = forms.CharField(max_length=10_000, required=False)
+
+    def text(self) -> str:
+        # The subject says the most; the start of the message is enough to rank.
+        return f"{self.cleaned_data['subject']}\n{self.cleaned_data['message'][:1000]}".strip()

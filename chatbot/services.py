@@ -12,7 +12,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import get_language_info
 
 from core.languages import site_languages
-from kb.indexes import article_links
+from kb.indexes import answer_engine, article_links
 from kb.services import article_shown_record
 from support.models import TicketSource
 from support.notifications import outlook_sentence
@@ -24,7 +24,7 @@ from .answering import ReplyKind, Turn, after_no, person_requested, respond
 from .conf import chat_bot
 from .language import detect
 from .models import Conversation, ConversationStatus, Message, Role
-from .policy import Reason
+from .policy import Reason, Thresholds, form_suggestions
 
 
 @dataclass(frozen=True)
@@ -353,3 +353,15 @@ def conversation_escalate(
             language=conversation.language,
         )
     return Escalation(created=created, text=text)
+
+
+def contact_form_suggestions(*, text: str, language: str, limit: int = 3) -> list[dict]:
+    """Up to `limit` articles in `language` for what a customer is typing on the contact form, as
+    chat cards (title, address, snippet, calibrated confidence), with the chat's engine and policy."""
+    engine = answer_engine(language)
+    answer, suggest = engine.thresholds
+    ranked = engine.rank(text, limit=8)
+    chosen = form_suggestions(
+        ranked, Thresholds(answer=answer, suggest=suggest, max_suggestions=limit), limit=limit
+    )
+    return _article_cards(chosen, language)

@@ -4,6 +4,7 @@ from modeltranslation.admin import TabbedTranslationAdmin
 
 from .models import (
     AgentProfile,
+    Deflection,
     Handoff,
     HandoffDelivery,
     OutgoingEmail,
@@ -159,3 +160,17 @@ class AgentProfileAdmin(admin.ModelAdmin):
     list_display = ("display_name", "user")
     search_fields = ("display_name", "user__username")
     autocomplete_fields = ("user",)
+
+
+@admin.register(Deflection)
+class DeflectionAdmin(admin.ModelAdmin):
+    """Counted from the contact form; read here, never written."""
+
+    list_display = ("created_at", "language", "article", "category")
+    list_filter = ("language",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from kb.models import Article, Category
+
 from .models import Region, TicketStatus
 
 KNOWN_TIMEZONES = frozenset(available_timezones())
@@ -26,7 +28,14 @@ class ContactForm(forms.Form):
     message = forms.CharField(
         label=_("How can we help?"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 7})
     )
+    topic = forms.ModelChoiceField(
+        label=_("Topic (optional)"),
+        queryset=Category.objects.order_by("order", "pk"),
+        required=False,
+        empty_label=_("Choose a topic"),
+    )
     timezone = CustomerTimezoneField(required=False, widget=forms.HiddenInput)
+    field_order = ["name", "email", "topic", "subject", "message"]
     # A fresh key per form: a double submit of the same form creates one ticket.
     submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
@@ -43,6 +52,13 @@ def single_line(value: str) -> str:
     if any(ch in value for ch in "\r\n\x00"):
         raise forms.ValidationError(_("This field cannot contain line breaks."))
     return value.strip()
+
+
+class DeflectionForm(forms.Form):
+    """ "This answered my question" under an article the contact form suggested."""
+
+    article = forms.ModelChoiceField(queryset=Article.objects.published(), widget=forms.HiddenInput)
+    submission = forms.UUIDField(widget=forms.HiddenInput)
 
 
 class CustomerReplyForm(forms.Form):

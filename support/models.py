@@ -156,6 +156,16 @@ class Ticket(models.Model):
         verbose_name=_("assigned agent"),
     )
     source = models.CharField(_("source"), max_length=16, choices=TicketSource.choices)
+    # The help-center category the customer chose as the topic (contact form), for the report's
+    # deflection rate per category; empty for chats and when not chosen.
+    category = models.ForeignKey(
+        "kb.Category",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("topic"),
+    )
     transcript = models.JSONField(_("chat transcript"), default=list, blank=True)
     idempotency_key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False)
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
@@ -348,3 +358,27 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class Deflection(models.Model):
+    """A customer about to write to support said an article suggested on the contact form answered
+    their question, so no ticket was sent. Nothing about the customer is kept."""
+
+    # The contact form's own submission key: one deflection per form, however often it is clicked.
+    submission = models.UUIDField(_("form submission"), unique=True, editable=False)
+    language = models.CharField(_("language"), max_length=16, db_index=True)
+    article = models.ForeignKey(
+        "kb.Article", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("article")
+    )
+    category = models.ForeignKey(
+        "kb.Category", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("category")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("deflection")
+        verbose_name_plural = _("deflections")
+
+    def __str__(self) -> str:
+        return f"{self.language} {self.article_id} {self.created_at:%Y-%m-%d}"

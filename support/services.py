@@ -9,9 +9,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kb.models import Article, Category
+
 from . import notifications, schedule, tasks
 from .conf import support_settings
 from .models import (
+    Deflection,
     DeliveryStatus,
     EventKind,
     Handoff,
@@ -55,6 +58,7 @@ def ticket_create(
     idempotency_key: str | None = None,
     actor: AbstractBaseUser | None = None,
     now: datetime | None = None,
+    category: Category | None = None,
 ) -> TicketCreated:
     """Create and route a ticket to the region that will answer first in `language`, atomically.
 
@@ -83,6 +87,7 @@ def ticket_create(
                 source=source,
                 transcript=transcript or [],
                 idempotency_key=idempotency_key or None,
+                category=category,
                 first_response_due=schedule.business_deadline(
                     assignment.region, now, support_settings().first_response_time
                 ),
@@ -304,3 +309,13 @@ def deliveries_send(*, now: datetime | None = None) -> int:
         notifications.deliver(delivery, now=now)
         sent += delivery.status == DeliveryStatus.SENT
     return sent
+
+
+def deflection_record(*, submission, language: str, article: Article) -> Deflection:
+    """ "This answered my question" on the contact form: count a deflection (once per form) for the
+    article's language and category; no ticket is created."""
+    deflection, _created = Deflection.objects.get_or_create(
+        submission=submission,
+        defaults={"language": language, "article": article, "category_id": article.category_id},
+    )
+    return deflection

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.ratelimits import rate_limited
 from kb.pagecache import cached_public_page
@@ -23,6 +23,7 @@ from .forms import (
     AgentReplyForm,
     ContactForm,
     CustomerReplyForm,
+    DeflectionForm,
     QueueFilterForm,
     TicketAssignForm,
     TicketMoveForm,
@@ -108,6 +109,7 @@ def contact(request: HttpRequest) -> HttpResponse:
                 customer_timezone=data["timezone"] or "UTC",
                 source=TicketSource.WEB,
                 idempotency_key=f"web:{data['submission']}",
+                category=data["topic"],
             )
         except services.NoRegionError:
             form.add_error(
@@ -123,6 +125,20 @@ def contact(request: HttpRequest) -> HttpResponse:
         {"form": form, **_outlook_context(request)},
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+@rate_limited(lambda: support_settings().contact_rate)
+def contact_answered(request: HttpRequest) -> HttpResponse:
+    """ "This answered my question" under a suggested article: counted, and no ticket is sent."""
+    form = DeflectionForm(request.POST)
+    if not form.is_valid():
+        return render(request, "support/contact_answered.html", {"invalid": True}, status=400)
+    article = form.cleaned_data["article"]
+    services.deflection_record(
+        submission=form.cleaned_data["submission"], language=get_language(), article=article
+    )
+    return render(request, "support/contact_answered.html", {"article": article})
 
 
 @require_http_methods(["GET", "POST"])
@@ -272,7 +288,8 @@ def report(request: HttpRequest) -> HttpResponse:
         days = max(1, min(365, int(request.GET.get("days", "30"))))
     except ValueError:
         days = 30
-    data = selectors.tickets_report(since=timezone.now() - timedelta(days=days))
+    since = timezone.now() - timedelta(days=days)
+    data = selectors.tickets_report(since=since)
     peak = max([*data.by_hour_utc, *data.by_hour_local, 1])
     hours = [
         {
@@ -285,5 +302,12 @@ def report(request: HttpRequest) -> HttpResponse:
         for h in range(24)
     ]
     return _staff_render(
-        request, "support/agents/report.html", {"report": data, "hours": hours, "days": days}
+        request,
+        "support/agents/report.html",
+        {
+            "report": data,
+            "hours": hours,
+            "days": days,
+            "deflections": selectors.deflection_report(since=since),
+        },
     )

