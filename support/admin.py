@@ -10,6 +10,7 @@ from .models import (
     OutgoingEmail,
     Region,
     RegionClosure,
+    Satisfaction,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -168,6 +169,21 @@ class DeflectionAdmin(admin.ModelAdmin):
 
     list_display = ("created_at", "language", "article", "category")
     list_filter = ("language",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Satisfaction)
+class SatisfactionAdmin(admin.ModelAdmin):
+    """The customers' own answers: read here, never edited."""
+
+    list_display = ("ticket", "rating", "region", "language", "agent", "asked_at", "answered_at")
+    list_filter = ("rating", "region", "language")
+    list_select_related = ("ticket", "region", "agent")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -61,6 +61,20 @@ class DeflectionForm(forms.Form):
     submission = forms.UUIDField(widget=forms.HiddenInput)
 
 
+class SatisfactionForm(forms.Form):
+    rating = forms.ChoiceField(
+        label=_("How did we do?"),
+        choices=[("good", _("Good, I'm satisfied")), ("bad", _("Bad, I'm not satisfied"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Anything to add? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
 class CustomerReplyForm(forms.Form):
     message = forms.CharField(
         label=_("Add a message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})

@@ -382,3 +382,41 @@ class Deflection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.language} {self.article_id} {self.created_at:%Y-%m-%d}"
+
+
+class Rating(models.TextChoices):
+    GOOD = "good", _("good")
+    BAD = "bad", _("bad")
+
+
+class Satisfaction(models.Model):
+    """ "How did we do?", asked when a ticket is solved: one answer per ticket, which the customer may
+    change while the survey is open (a week after it was asked)."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="satisfaction", verbose_name=_("ticket")
+    )
+    # Who and what it is about, as it stood when the ticket was solved (for the report).
+    region = models.ForeignKey(
+        Region, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("region")
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    language = models.CharField(_("language"), max_length=16)
+    asked_at = models.DateTimeField(_("asked"))
+    rating = models.CharField(_("rating"), max_length=8, choices=Rating.choices, blank=True)
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("satisfaction answer")
+        verbose_name_plural = _("satisfaction answers")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.rating or '—'}"

@@ -49,6 +49,39 @@ def status_url(ticket: Ticket) -> str:
     return support_settings().site_url.rstrip("/") + path
 
 
+SURVEY_SALT = "support.satisfaction"
+
+
+def survey_token(ticket: Ticket) -> str:
+    """A signed token for the ticket's "How did we do?" page; it expires with the survey."""
+    return signing.dumps({"t": ticket.pk, "k": ticket.access_key}, salt=SURVEY_SALT, compress=True)
+
+
+def survey_from_token(token: str, *, now: datetime):
+    """The open survey a token names, or None if forged, expired, revoked or closed."""
+    from .models import Satisfaction
+
+    max_age = support_settings().satisfaction_max_age
+    try:
+        data = signing.loads(token, salt=SURVEY_SALT, max_age=max_age)
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+    if not isinstance(data, dict):
+        return None
+    survey = Satisfaction.objects.select_related("ticket__region").filter(ticket_id=data.get("t")).first()
+    if survey is None or not signing.constant_time_compare(survey.ticket.access_key, str(data.get("k", ""))):
+        return None
+    if now > survey.asked_at + timedelta(seconds=max_age):
+        return None
+    return survey
+
+
+def survey_url(ticket: Ticket) -> str:
+    with translation.override(_language(ticket)):
+        path = reverse("support:survey", kwargs={"token": survey_token(ticket)})
+    return support_settings().site_url.rstrip("/") + path
+
+
 def customer_zone(ticket: Ticket) -> ZoneInfo:
     try:
         return ZoneInfo(ticket.customer_timezone)
@@ -99,6 +132,27 @@ def send_agent_reply(ticket: Ticket, *, body_text: str, author=None) -> None:
         }
         subject = render_to_string("support/email/ticket_reply_subject.txt", context).strip()
         body = render_to_string("support/email/ticket_reply.txt", context)
+    _send(ticket, subject, body, ticket.requester_email)
+
+
+def send_satisfaction_request(ticket: Ticket) -> None:
+    """ "How did we do?" in the customer's language, with one link per answer and the deadline in
+    their time zone."""
+    survey = ticket.satisfaction
+    with translation.override(_language(ticket)):
+        url = survey_url(ticket)
+        closes = timezone.localtime(
+            survey.asked_at + timedelta(seconds=support_settings().satisfaction_max_age),
+            customer_zone(ticket),
+        )
+        context = {
+            "ticket": ticket,
+            "good_url": f"{url}?rating=good",
+            "bad_url": f"{url}?rating=bad",
+            "closes": formats.date_format(closes, "DATE_FORMAT"),
+        }
+        subject = render_to_string("support/email/satisfaction_subject.txt", context).strip()
+        body = render_to_string("support/email/satisfaction.txt", context)
     _send(ticket, subject, body, ticket.requester_email)
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Min, Q, QuerySet
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import get_language_info
@@ -14,7 +15,18 @@ from core.languages import site_languages
 from kb.models import Category
 
 from . import notifications, schedule
-from .models import Deflection, Handoff, MessageKind, Region, RegionClosure, Ticket, TicketStatus
+from .conf import support_settings
+from .models import (
+    Deflection,
+    Handoff,
+    MessageKind,
+    Rating,
+    Region,
+    RegionClosure,
+    Satisfaction,
+    Ticket,
+    TicketStatus,
+)
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
 
@@ -358,12 +370,43 @@ def public_conversation(ticket: Ticket) -> list[dict]:
     return [{"message": message, "author_name": agent_public_name(message.author)} for message in messages]
 
 
+def open_survey(ticket: Ticket, *, now: datetime):
+    """The ticket's "How did we do?" while it can still be answered or changed, else None."""
+    survey = Satisfaction.objects.filter(ticket=ticket).first()
+    if survey is None or now > survey.asked_at + timedelta(seconds=support_settings().satisfaction_max_age):
+        return None
+    return survey
+
+
+def survey_closes_at(survey) -> datetime:
+    return survey.asked_at + timedelta(seconds=support_settings().satisfaction_max_age)
+
+
+def survey_page(*, survey) -> dict:
+    zone = notifications.customer_zone(survey.ticket)
+    return {
+        "survey": survey,
+        "ticket": survey.ticket,
+        "closes": timezone.localtime(survey_closes_at(survey), zone),
+        "customer_zone": zone.key,
+    }
+
+
 def ticket_status_page(*, ticket: Ticket, now: datetime) -> dict:
-    """The customer's page of one ticket: the conversation, times in their own zone."""
+    """The customer's page of one ticket: the conversation, times in their own zone, and "How did we
+    do?" while its survey is open."""
+    survey = open_survey(ticket, now=now)
     return {
         "ticket": ticket,
         "conversation": public_conversation(ticket),
         "customer_zone": notifications.customer_zone(ticket).key,
+        "survey": survey,
+        "survey_url": reverse("support:survey", kwargs={"token": notifications.survey_token(ticket)})
+        if survey
+        else "",
+        "survey_closes": timezone.localtime(survey_closes_at(survey), notifications.customer_zone(ticket))
+        if survey
+        else None,
     }
 
 
@@ -407,3 +450,59 @@ def deflection_report(*, since: datetime) -> list[DeflectionRow]:
         for (language, category), (deflections, tickets) in counts.items()
     ]
     return sorted(rows, key=lambda r: (-(r.deflections + r.tickets), r.language, r.category))
+
+
+@dataclass(frozen=True)
+class SatisfactionRow:
+    label: str
+    good: int
+    bad: int
+
+    @property
+    def answered(self) -> int:
+        return self.good + self.bad
+
+    @property
+    def good_percent(self) -> int | None:
+        return round(100 * self.good / self.answered) if self.answered else None
+
+
+@dataclass(frozen=True)
+class SatisfactionReport:
+    asked: int
+    by_region: list[SatisfactionRow]
+    by_language: list[SatisfactionRow]
+    by_agent: list[SatisfactionRow]
+
+
+def satisfaction_report(*, since: datetime) -> SatisfactionReport:
+    """Answers to "How did we do?" for surveys asked since `since`, per region, language and agent
+    (agents by their login plus public name: this page is for staff)."""
+    rows = list(
+        Satisfaction.objects.filter(asked_at__gte=since).values_list(
+            "rating", "region__code", "language", "agent__username", "agent__agent_profile__display_name"
+        )
+    )
+
+    def group(key) -> list[SatisfactionRow]:
+        counts: dict[str, list[int]] = {}
+        for row in rows:
+            if row[0] in (Rating.GOOD, Rating.BAD):
+                pair = counts.setdefault(key(row), [0, 0])
+                pair[0 if row[0] == Rating.GOOD else 1] += 1
+        return sorted(
+            (SatisfactionRow(label, good, bad) for label, (good, bad) in counts.items()),
+            key=lambda r: (-r.answered, r.label),
+        )
+
+    return SatisfactionReport(
+        asked=len(rows),
+        by_region=group(lambda row: row[1] or "—"),
+        by_language=group(lambda row: row[2]),
+        by_agent=group(lambda row: f"{row[3]} ({row[4]})" if row[3] and row[4] else (row[3] or "—")),
+    )
+
+
+def ticket_satisfaction(ticket: Ticket):
+    """The ticket's survey (asked, maybe answered), or None if it was never solved."""
+    return Satisfaction.objects.filter(ticket=ticket).select_related("agent").first()

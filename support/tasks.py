@@ -23,3 +23,9 @@ def send_agent_reply_email(ticket_id: int, body: str, author_id: int | None = No
     ticket = Ticket.objects.select_related("region").get(pk=ticket_id)
     author = get_user_model().objects.select_related("agent_profile").filter(pk=author_id).first()
     notifications.send_agent_reply(ticket, body_text=body, author=author)
+
+
+@task
+def send_satisfaction_email(ticket_id: int) -> None:
+    ticket = Ticket.objects.select_related("region").get(pk=ticket_id)
+    notifications.send_satisfaction_request(ticket)

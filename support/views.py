@@ -25,6 +25,7 @@ from .forms import (
     CustomerReplyForm,
     DeflectionForm,
     QueueFilterForm,
+    SatisfactionForm,
     TicketAssignForm,
     TicketMoveForm,
     TicketStatusForm,
@@ -142,6 +143,37 @@ def contact_answered(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(lambda: support_settings().contact_rate, methods=["POST"])
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    """ "How did we do?" for a solved ticket, through its signed link: one answer per ticket, which
+    can be changed until the survey closes; a forged, tampered or expired link is a 404."""
+    now = timezone.now()
+    found = notifications.survey_from_token(token, now=now)
+    if found is None:
+        raise Http404(_("This link is not valid or has expired."))
+    initial = {"rating": found.rating or request.GET.get("rating", ""), "comment": found.comment}
+    form = SatisfactionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.satisfaction_answer(
+                survey=found,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+                now=now,
+            )
+        except services.SurveyClosed:
+            raise Http404(_("This link is not valid or has expired.")) from None
+        messages.success(request, _("Thank you! You can change your answer until the survey closes."))
+        return redirect(request.path)
+    return render(
+        request,
+        "support/survey.html",
+        {**selectors.survey_page(survey=found), "form": form, "token": token},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
 def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
     ticket = notifications.ticket_from_token(token)
     if ticket is None:
@@ -151,13 +183,18 @@ def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
         services.ticket_customer_reply(ticket=ticket, body=form.cleaned_data["message"])
         messages.success(request, _("Your message was added to the request."))
         return redirect(request.path)
+    page = selectors.ticket_status_page(ticket=ticket, now=timezone.now())
     return render(
         request,
         "support/ticket_status.html",
         {
-            **selectors.ticket_status_page(ticket=ticket, now=timezone.now()),
+            **page,
             "form": form,
-            "token": token,
+            "survey_form": SatisfactionForm(
+                initial={"rating": page["survey"].rating, "comment": page["survey"].comment}
+            )
+            if page["survey"]
+            else None,
         },
         status=400 if form.errors else 200,
     )
@@ -274,6 +311,7 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "events": ticket.events.select_related("actor"),
             "emails": ticket.emails.all(),
             "transcript": _transcript_lines(ticket),
+            "satisfaction": selectors.ticket_satisfaction(ticket),
             "forms": forms,
             "now": timezone.now(),
         },
@@ -290,6 +328,7 @@ def report(request: HttpRequest) -> HttpResponse:
         days = 30
     since = timezone.now() - timedelta(days=days)
     data = selectors.tickets_report(since=since)
+    satisfaction = selectors.satisfaction_report(since=since)
     peak = max([*data.by_hour_utc, *data.by_hour_local, 1])
     hours = [
         {
@@ -309,5 +348,11 @@ def report(request: HttpRequest) -> HttpResponse:
             "hours": hours,
             "days": days,
             "deflections": selectors.deflection_report(since=since),
+            "satisfaction": satisfaction,
+            "satisfaction_groups": [
+                (_("Region"), satisfaction.by_region),
+                (_("Language"), satisfaction.by_language),
+                (_("Agent"), satisfaction.by_agent),
+            ],
         },
     )
