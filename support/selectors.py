@@ -506,3 +506,42 @@ def satisfaction_report(*, since: datetime) -> SatisfactionReport:
 def ticket_satisfaction(ticket: Ticket):
     """The ticket's survey (asked, maybe answered), or None if it was never solved."""
     return Satisfaction.objects.filter(ticket=ticket).select_related("agent").first()
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """Tickets by weekday (0 = Monday) and hour, in UTC and in each customer's own time."""
+
+    utc: list[list[int]]
+    local: list[list[int]]
+    local_uncovered: list[list[int]]  # of `local`, those that arrived while no region was on shift
+    coverage: list[list[list[str]]]  # UTC weekday × hour: codes of the regions on shift
+    total: int
+
+
+def ticket_arrivals(*, since: datetime, now: datetime) -> Arrivals:
+    """When tickets arrive, for the heatmap: with the regions' regular hours (UTC) to see the hours
+    nobody covers, and for each local hour how many arrived while nobody was on shift."""
+    schedules = list(region_schedules().values())
+    coverage = schedule.coverage_by_hour(schedules, now)
+    utc = [[0] * 24 for _day in range(7)]
+    local = [[0] * 24 for _day in range(7)]
+    local_uncovered = [[0] * 24 for _day in range(7)]
+    zones: dict[str, ZoneInfo] = {}
+    total = 0
+    for created, tz_name in Ticket.objects.filter(created_at__gte=since).values_list(
+        "created_at", "customer_timezone"
+    ):
+        total += 1
+        at = created.astimezone(UTC)
+        utc[at.weekday()][at.hour] += 1
+        if tz_name not in zones:
+            try:
+                zones[tz_name] = ZoneInfo(tz_name)
+            except (KeyError, ValueError):
+                zones[tz_name] = ZoneInfo("UTC")
+        mine = created.astimezone(zones[tz_name])
+        local[mine.weekday()][mine.hour] += 1
+        if not coverage[at.weekday()][at.hour]:
+            local_uncovered[mine.weekday()][mine.hour] += 1
+    return Arrivals(utc=utc, local=local, local_uncovered=local_uncovered, coverage=coverage, total=total)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.ratelimits import rate_limited
 from kb.pagecache import cached_public_page
 
-from . import notifications, selectors, services
+from . import heatmap, notifications, selectors, services
 from .conf import support_settings
 from .forms import (
     KNOWN_TIMEZONES,
@@ -319,6 +320,63 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+def _heatmap_table(counts: list[list[int]], uncovered: list[list]) -> list[dict]:
+    return [
+        {
+            "day": WEEKDAYS[day],
+            "abbr": WEEKDAYS_ABBR[day],
+            "hours": [
+                {"count": counts[day][hour], "uncovered": bool(uncovered[day][hour])} for hour in range(24)
+            ],
+        }
+        for day in range(7)
+    ]
+
+
+def _busiest(counts: list[list[int]]) -> dict | None:
+    count, day, hour = max((counts[d][h], -d, -h) for d in range(7) for h in range(24))
+    return {"day": WEEKDAYS[-day], "hour": f"{-hour:02d}:00", "count": count} if count else None
+
+
+def _heatmaps(arrivals: selectors.Arrivals) -> list[dict]:
+    """The two heatmaps of the report: UTC with each region's regular hours drawn under every day
+    (and the hours nobody covers outlined), and the customers' own local time with the cells where
+    tickets arrived while nobody was on shift outlined."""
+    codes = sorted({code for day in arrivals.coverage for cell in day for code in cell})
+    codes = [r.code for r in Region.objects.only("code") if r.code in codes]
+    nobody = [[not arrivals.coverage[d][h] for h in range(24)] for d in range(7)]
+    regions = [
+        (code, [[code in arrivals.coverage[d][h] for h in range(24)] for d in range(7)]) for code in codes
+    ]
+    utc = heatmap.layout(arrivals.utc, uncovered=nobody, regions=regions)
+    local_uncovered = [[arrivals.local_uncovered[d][h] > 0 for h in range(24)] for d in range(7)]
+    local = heatmap.layout(arrivals.local, uncovered=local_uncovered)
+    return [
+        {
+            "id": "utc",
+            "title": _("When tickets arrive (UTC), with each region's hours"),
+            "layout": utc,
+            "days": [WEEKDAYS_ABBR[d] for d in range(7)],
+            "busiest": _busiest(arrivals.utc),
+            "uncovered_hours": sum(row.count(True) for row in nobody),
+            "legend": [
+                (code, heatmap.REGION_COLORS[i % len(heatmap.REGION_COLORS)]) for i, code in enumerate(codes)
+            ],
+            "table": _heatmap_table(arrivals.utc, nobody),
+        },
+        {
+            "id": "local",
+            "title": _("When tickets arrive (customers' local time)"),
+            "layout": local,
+            "days": [WEEKDAYS_ABBR[d] for d in range(7)],
+            "busiest": _busiest(arrivals.local),
+            "arrived_uncovered": sum(map(sum, arrivals.local_uncovered)),
+            "legend": [],
+            "table": _heatmap_table(arrivals.local, arrivals.local_uncovered),
+        },
+    ]
+
+
 @require_safe
 @_staff_view
 def report(request: HttpRequest) -> HttpResponse:
@@ -326,7 +384,8 @@ def report(request: HttpRequest) -> HttpResponse:
         days = max(1, min(365, int(request.GET.get("days", "30"))))
     except ValueError:
         days = 30
-    since = timezone.now() - timedelta(days=days)
+    now = timezone.now()
+    since = now - timedelta(days=days)
     data = selectors.tickets_report(since=since)
     satisfaction = selectors.satisfaction_report(since=since)
     peak = max([*data.by_hour_utc, *data.by_hour_local, 1])
@@ -349,6 +408,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "days": days,
             "deflections": selectors.deflection_report(since=since),
             "satisfaction": satisfaction,
+            "heatmaps": _heatmaps(selectors.ticket_arrivals(since=since, now=now)),
             "satisfaction_groups": [
                 (_("Region"), satisfaction.by_region),
                 (_("Language"), satisfaction.by_language),
