@@ -10,7 +10,7 @@ from dataclasses import dataclass
 LEVEL_COLORS = ("#f1f3f8", "#dbe5fb", "#b3c8f5", "#7fa1ec", "#4a77dc", "#1f47b8")
 # One colour per region's strip of on-shift hours (colour-blind friendly, from Okabe & Ito).
 REGION_COLORS = ("#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#0072b2")
-CELL_W, CELL_H, LEFT, TOP, STRIP, GAP = 26, 22, 52, 20, 5, 6
+CELL_W, CELL_H, LEFT, TOP, STRIP, GAP = 26, 22, 52, 20, 5, 12
 
 
 @dataclass(frozen=True)

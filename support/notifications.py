@@ -233,11 +233,23 @@ def _duration(delta: timedelta, now: datetime) -> str:
     return timesince(now - delta, now, depth=1)
 
 
+# Languages that write the names of languages in lower case inside a sentence ("en français").
+_LOWER_CASE_LANGUAGE_NAMES = {"fr", "es", "it", "pt", "nl"}
+
+
+def language_name(code: str) -> str:
+    """The name of language `code` in the active language, as written inside a sentence."""
+    name = str(get_language_info(code)["name_translated"])
+    if (translation.get_language() or "").split("-")[0] in _LOWER_CASE_LANGUAGE_NAMES:
+        return name[:1].lower() + name[1:]
+    return name
+
+
 def outlook_parts(outlook, zone: ZoneInfo, *, now: datetime) -> dict[str, str]:
     """The sentences about `outlook` (selectors.Outlook) in the active language, times in `zone`:
     `who` (who answers and when) and `wait` (the usual wait and today's queue, or honestly that
     there is too little data)."""
-    language = get_language_info(outlook.language)["name_translated"]
+    language = language_name(outlook.language)
     region = outlook.region.name
     if outlook.open_now:
         who = gettext("Our %(region)s team is on shift now and answers in %(language)s.") % {

@@ -9,7 +9,6 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dates import WEEKDAYS
-from django.utils.translation import get_language_info
 
 from core.languages import site_languages
 from kb.models import Category
@@ -347,7 +346,7 @@ def support_page(*, language: str, zone: ZoneInfo, now: datetime) -> dict:
         regions.append(
             {
                 "card": card,
-                "languages": [get_language_info(code)["name_translated"] for code in card.languages],
+                "languages": [notifications.language_name(code) for code in card.languages],
                 "change": change,
                 "hours": _hours_rows(card.hours),
                 "closed": [
