@@ -9,6 +9,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.translation import get_language
 
 from core.languages import site_languages
 from kb.models import Category
@@ -316,6 +317,11 @@ def support_content_version() -> tuple:
     return (regions, closures)
 
 
+def _list_separator() -> str:
+    # Chinese and Japanese list items with the ideographic enumeration comma.
+    return "、" if (get_language() or "").split("-")[0] in {"zh", "ja"} else ", "
+
+
 def _hours_rows(hours: list[schedule.LocalHours]) -> list[dict]:
     """Monday to Sunday in the visitor's zone, each with its opening hours as text ("" = closed)."""
     rows = []
@@ -346,7 +352,7 @@ def support_page(*, language: str, zone: ZoneInfo, now: datetime) -> dict:
         regions.append(
             {
                 "card": card,
-                "languages": [notifications.language_name(code) for code in card.languages],
+                "languages": _list_separator().join(notifications.language_name(c) for c in card.languages),
                 "change": change,
                 "hours": _hours_rows(card.hours),
                 "closed": [
