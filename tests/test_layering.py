@@ -39,6 +39,7 @@ PURE = (
     "chatbot/language.py",
     "chatbot/person.py",
     "support/schedule.py",
+    "support/heatmap.py",
     "support/instants.py",
 )
 

@@ -232,3 +232,25 @@ def test_ticket_created_email_names_the_team_in_the_customers_language(
         )
     assert "亚太地区" in mailoutbox[-1].body
     assert "Asia-Pacific" not in mailoutbox[-1].body
+
+
+def test_support_page_queries_do_not_grow_with_the_number_of_regions(client, settings):
+    settings.HELPCENTER_CONTENT_VERSION_TTL = 0  # the help center's version is read on every request
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.support.factories import make_region
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/en/support/?tz=UTC").status_code == 200
+        return len(captured)
+
+    make_region("ONE", languages=("en",))
+    one = queries()
+    make_region("TWO", languages=("fr",), tz="Europe/Paris")
+    make_region("THREE", languages=("ja",), tz="Asia/Tokyo")
+    from django.core.cache import cache
+
+    cache.clear()
+    assert queries() == one
