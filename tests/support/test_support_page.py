@@ -254,3 +254,9 @@ def test_support_page_queries_do_not_grow_with_the_number_of_regions(client, set
 
     cache.clear()
     assert queries() == one
+
+
+def test_support_and_contact_pages_without_any_region_say_so_without_failing(client):
+    html = client.get("/en/support/").content.decode()
+    assert "No support team is set up yet." in html
+    assert client.get("/en/contact/").status_code == 200
