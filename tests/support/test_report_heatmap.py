@@ -91,3 +91,15 @@ def test_report_page_is_for_staff_only(client):
     assert client.get("/en/agents/report/").status_code == 302
     client.force_login(get_user_model().objects.create_user("someone", password="pw-for-tests-123"))
     assert client.get("/en/agents/report/").status_code == 403
+
+
+def test_report_page_title_and_sections_appear_once(client):
+    make_demo_regions()
+    user = get_user_model().objects.create_user("lead", password="pw-for-tests-123", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="support"))
+    client.force_login(user)
+    html = client.get("/en/agents/report/").content.decode()
+    assert "<title>Support report · Nimbus Cloud</title>" in html
+    for heading in ("How did we do? (customer satisfaction)", "Deflection: answered before a ticket"):
+        assert html.count(heading) == 1
+    assert "css/support.css" in html
