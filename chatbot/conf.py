@@ -18,6 +18,7 @@ from .person import PersonDetector, examples
 class ChatSettings:
     rate: str  # per client, as django-ratelimit reads it ("30/m")
     max_suggestions: int
+    suggest_rate: str  # the contact form's article suggestions, per client, while typing
 
 
 @cache
@@ -25,6 +26,7 @@ def chat_settings() -> ChatSettings:
     return ChatSettings(
         rate=settings.HELPCENTER_CHAT_RATE,
         max_suggestions=settings.HELPCENTER_CHAT_MAX_SUGGESTIONS,
+        suggest_rate=settings.HELPCENTER_SUGGEST_RATE,
     )
 
 

@@ -15,6 +15,7 @@ def chat_widget(request) -> dict:
             "send_to_person": _("Send to a person"),
             "talk_to_person": _("I'd like to talk to a person"),
             "error": _("Sorry, something went wrong. Please try again."),
+            "support_hours": _("Support hours and languages"),
         },
         "chat_kinds": {
             "feedback": [kind.value for kind in ASKS_FEEDBACK],

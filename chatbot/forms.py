@@ -69,3 +69,14 @@ class ProposalDecisionForm(forms.Form):
         if data.get("action") == "accept" and not data.get("text"):
             raise forms.ValidationError(_("Choose the wording to add."), code="no_text")
         return data
+
+
+class SuggestForm(forms.Form):
+    """What the customer has typed so far on the contact form (support.forms.ContactForm)."""
+
+    subject = forms.CharField(max_length=200, required=False)
+    message = forms.CharField(max_length=10_000, required=False)
+
+    def text(self) -> str:
+        # The subject says the most; the start of the message is enough to rank.
+        return f"{self.cleaned_data['subject']}\n{self.cleaned_data['message'][:1000]}".strip()

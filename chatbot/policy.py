@@ -63,3 +63,14 @@ def decide(ranked: Sequence[Ranked], thresholds: Thresholds, *, exclude: frozens
         shown = [top, *(item for item in candidates[1:] if item.score >= SUGGEST_RELATIVE * top.score)]
         return Decision(ReplyKind.SUGGESTIONS, tuple(shown[: thresholds.max_suggestions]))
     return Decision(ReplyKind.CANNOT_HELP, (), Reason.LOW_CONFIDENCE)
+
+
+def form_suggestions(ranked: Sequence[Ranked], thresholds: Thresholds, *, limit: int = 3) -> tuple:
+    """The articles to suggest under a contact form being typed: up to `limit` the engine is at least
+    fairly sure of (the chat's suggestion threshold), best first, runners-up only while close to the
+    first. A confident answer does not hide the others here: the customer is still writing."""
+    sure = [item for item in ranked if item.confidence >= thresholds.suggest]
+    if not sure:
+        return ()
+    top = sure[0]
+    return tuple([top, *(item for item in sure[1:] if item.score >= SUGGEST_RELATIVE * top.score)][:limit])

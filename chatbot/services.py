@@ -3,19 +3,23 @@ through support's ticket_create with the whole transcript."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.languages import is_site_language, site_languages, source_language
+from kb.indexes import answer_engine
 from kb.indexes import article_links as article_cards_links
 from kb.languages import name_in_sentence, names_list
 from kb.models import Article
 from kb.selectors import article_by_slug
 from kb.services import article_questions_add, article_shown_record
 from support.models import MessageKind, TicketMessage, TicketSource
-from support.selectors import ticket_opening_phrase
+from support.notifications import outlook_sentence
+from support.selectors import language_outlook, ticket_opening_phrase
 from support.services import NoRegionError, TicketCreated, ticket_create  # noqa: F401 - re-exported for views
 
 from . import phrases
@@ -31,7 +35,7 @@ from .models import (
     ProposalStatus,
     Role,
 )
-from .policy import Reason
+from .policy import Reason, Thresholds, form_suggestions
 from .proposals import article_links, phrasing_text
 
 
@@ -160,6 +164,25 @@ def _plan(conversation: Conversation, text: str) -> _Plan:
     return plan
 
 
+def _outlook(conversation: Conversation, language: str) -> tuple:
+    """Before the customer leaves an e-mail: who answers in their language, when (their time) and
+    the usual wait, so that they can decide whether to wait (one sentence or two, or nothing)."""
+    now = timezone.now()
+    # Read once a minute per language: every "cannot help" reply says it, and it changes slowly.
+    key = f"chatbot:outlook:{language}:{int(now.timestamp() // 60)}"
+    outlook = cache.get(key)
+    if outlook is None:
+        outlook = language_outlook(language=language, now=now) or False
+        cache.set(key, outlook, 120)
+    if not outlook:
+        return ()
+    try:
+        zone = ZoneInfo(conversation.timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = ZoneInfo("UTC")
+    return (outlook_sentence(outlook, zone, now=now),)
+
+
 def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
     """The words, cards and conversation changes for a turn of the bot (chatbot.answering)."""
     language, updates, prefix = turn.language, {}, ""
@@ -195,12 +218,25 @@ def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
         if turn.kind == ReplyKind.OFFER_PERSON:
             if turn.reason == Reason.NEGATIVE_FEEDBACK:
                 return _Plan(
-                    turn.kind, _join(language, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates
+                    turn.kind,
+                    _join(
+                        language, phrases.CANNOT_HELP, phrases.OFFER_PERSON, *_outlook(conversation, language)
+                    ),
+                    updates=updates,
                 )
             meanwhile = (phrases.MEANWHILE % count,) if cards else ()
-            return _Plan(turn.kind, _join(language, prefix, phrases.ASKED_PERSON, *meanwhile), cards, updates)
+            return _Plan(
+                turn.kind,
+                _join(language, prefix, phrases.ASKED_PERSON, *_outlook(conversation, language), *meanwhile),
+                cards,
+                updates,
+            )
         return _Plan(
-            turn.kind, _join(language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON), updates=updates
+            turn.kind,
+            _join(
+                language, prefix, phrases.CANNOT_HELP, phrases.OFFER_PERSON, *_outlook(conversation, language)
+            ),
+            updates=updates,
         )
 
 
@@ -354,6 +390,18 @@ def conversation_escalate(
             language=conversation.language,
         )
     return Escalation(created=created, text=text)
+
+
+def contact_form_suggestions(*, text: str, language: str, limit: int = 3) -> list[dict]:
+    """Up to `limit` articles in `language` for what a customer is typing on the contact form, as
+    chat cards (title, address, snippet, calibrated confidence), with the chat's engine and policy."""
+    engine = answer_engine(language)
+    answer, suggest = engine.thresholds
+    ranked = engine.rank(text, limit=8)
+    chosen = form_suggestions(
+        ranked, Thresholds(answer=answer, suggest=suggest, max_suggestions=limit), limit=limit
+    )
+    return _article_cards(chosen, language)
 
 
 # --- Customers also ask: the bot learns from its customers, with an editor's say ------------------

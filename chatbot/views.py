@@ -26,7 +26,7 @@ from kb.languages import written_in_notice
 
 from . import selectors, services
 from .conf import chat_settings
-from .forms import EscalateForm, FeedbackForm, MessageForm, ProposalDecisionForm, StartForm
+from .forms import EscalateForm, FeedbackForm, MessageForm, ProposalDecisionForm, StartForm, SuggestForm
 from .models import Conversation, Role
 
 MAX_BODY_BYTES = 16 * 1024
@@ -249,16 +249,20 @@ def escalate(request: HttpRequest, conversation_id) -> JsonResponse:
     except services.NoRegionError:
         return _error(503, _("No support team is set up to take requests right now. Please try again later."))
     ticket = result.created.ticket
+    with translation.override(conversation.language):
+        # In the customer's language: the team's translated name and the support page's address.
+        region_name, support_url = ticket.region.name, reverse("support:hours")
     return JsonResponse(
         {
             "ticket": {
                 "reference": ticket.reference,
                 "region": ticket.region.code,
-                "region_name": ticket.region.name,
+                "region_name": region_name,
                 "opens_at": result.created.opens_at.isoformat(),
                 "open_now": result.created.open_now,
             },
             "text": result.text,
+            "support_url": support_url,
         },
         status=201 if result.created.created else 200,
     )
@@ -353,6 +357,33 @@ def confidence_report(request: HttpRequest) -> HttpResponse:
     """For editors: per language, what the assistant did with the help center's own sample
     questions and with off-topic ones when its engine was last built (its calibration)."""
     return render(request, "chatbot/confidence.html", {"rows": selectors.confidence_rows()})
+
+
+# Fewer characters than this say too little to suggest anything.
+MIN_SUGGEST_CHARS = 8
+
+
+@require_POST
+@rate_limited(lambda: chat_settings().suggest_rate)
+def contact_suggestions(request: HttpRequest) -> JsonResponse:
+    """For the contact form while the customer types (a form POST with its CSRF token): up to three
+    articles in the page's language that may answer the question already."""
+    form = SuggestForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(form)
+    text = form.text()
+    if len(text) < MIN_SUGGEST_CHARS:
+        return JsonResponse({"articles": []})
+    language = get_language()
+    cards = services.contact_form_suggestions(text=text, language=language)
+    return JsonResponse(
+        {
+            "articles": [
+                {**_card(card, language), "id": card["id"], "confidence": round(card["confidence"], 3)}
+                for card in cards
+            ]
+        }
+    )
 
 
 @compressed_public_page

@@ -48,28 +48,38 @@ def _cacheable(request: HttpRequest) -> bool:
     return not len(get_messages(request))
 
 
-def _key(request: HttpRequest) -> str:
+def _key(request: HttpRequest, extra: str = "") -> str:
     digest = salted_hmac(
         "kb.pagecache.key",
         "\x1f".join(
-            [helpcenter_settings().release, get_language(), request.get_full_path(), repr(content_version())]
+            [
+                helpcenter_settings().release,
+                get_language(),
+                request.get_full_path(),
+                repr(content_version()),
+                extra,
+            ]
         ),
         algorithm="sha256",
     ).hexdigest()
     return f"kb:page:{digest}"
 
 
-def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def cached_public_page(view: Callable[..., HttpResponse] | None = None, *, vary=None, timeout=None):
     """Serve `view` from the page cache when the visitor has nothing of their own on the page.
 
     A view that must do something on every visit, even a cached one, sets
-    `request.page_cache_after_hit = (function, kwargs)` while rendering."""
+    `request.page_cache_after_hit = (function, kwargs)` while rendering. `vary(request)` returns
+    what else the page depends on (a time zone cookie, other content), as text for the key;
+    `timeout` (seconds) overrides the site's page cache timeout."""
+    if view is None:
+        return lambda actual: cached_public_page(actual, vary=vary, timeout=timeout)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not helpcenter_settings().page_cache or not _cacheable(request):
             return view(request, *args, **kwargs)
-        key = _key(request)
+        key = _key(request, vary(request) if vary else "")
         page = cache.get(key)
         if isinstance(page, CachedPage):
             if page.after_hit:
@@ -90,7 +100,7 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             content_type=response["Content-Type"],
             after_hit=getattr(request, "page_cache_after_hit", ()),
         )
-        cache.set(key, page, helpcenter_settings().page_cache_timeout)
+        cache.set(key, page, helpcenter_settings().page_cache_timeout if timeout is None else timeout)
         response.content = page.content.replace(csrf_placeholder().encode(), get_token(request).encode())
         response["X-Page-Cache"] = "miss"
         return response

@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from modeltranslation.admin import TabbedTranslationAdmin
 
 from .models import (
     AgentProfile,
+    Deflection,
     Handoff,
     HandoffDelivery,
     OutgoingEmail,
     Region,
     RegionClosure,
+    Satisfaction,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -20,7 +23,7 @@ class RegionClosureInline(admin.TabularInline):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(TabbedTranslationAdmin):
     list_display = ("code", "name", "timezone", "hours", "holiday_country", "order")
     list_editable = ("order",)
     filter_horizontal = ("agents",)
@@ -158,3 +161,32 @@ class AgentProfileAdmin(admin.ModelAdmin):
     list_display = ("display_name", "user")
     search_fields = ("display_name", "user__username")
     autocomplete_fields = ("user",)
+
+
+@admin.register(Deflection)
+class DeflectionAdmin(admin.ModelAdmin):
+    """Counted from the contact form; read here, never written."""
+
+    list_display = ("created_at", "language", "article", "category")
+    list_filter = ("language",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Satisfaction)
+class SatisfactionAdmin(admin.ModelAdmin):
+    """The customers' own answers: read here, never edited."""
+
+    list_display = ("ticket", "rating", "region", "language", "agent", "asked_at", "answered_at")
+    list_filter = ("rating", "region", "language")
+    list_select_related = ("ticket", "region", "agent")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -15,6 +15,7 @@ class SupportSettings:
     delivery_max_attempts: int
     contact_rate: str
     webhook_allow_private: bool  # hand-off webhooks may be plain http and on private addresses
+    satisfaction_max_age: int  # seconds a satisfaction link and its answer stay open
 
 
 @cache
@@ -26,4 +27,5 @@ def support_settings() -> SupportSettings:
         delivery_max_attempts=settings.HELPCENTER_HANDOFF_MAX_ATTEMPTS,
         contact_rate=settings.HELPCENTER_CONTACT_RATE,
         webhook_allow_private=settings.HELPCENTER_WEBHOOK_ALLOW_PRIVATE,
+        satisfaction_max_age=settings.HELPCENTER_SATISFACTION_MAX_AGE,
     )

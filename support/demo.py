@@ -20,6 +20,33 @@ DEMO_REGIONS = [
     ),
     ("APAC", "Asia-Pacific", "Asia/Singapore", ["en", "zh-hans", "ja"], "Mon-Fri 09:00-18:00", "SG", 3),
 ]
+# What customers read in their own language (Region.name is translated with modeltranslation).
+DEMO_REGION_NAMES = {
+    "AMER": {
+        "en": "Americas",
+        "fr": "Amériques",
+        "zh_hans": "美洲",
+        "es": "América",
+        "de": "Amerika",
+        "ja": "南北アメリカ",
+    },
+    "EMEA": {
+        "en": "Europe, Middle East & Africa",
+        "fr": "Europe, Moyen-Orient et Afrique",
+        "zh_hans": "欧洲、中东和非洲",
+        "es": "Europa, Oriente Medio y África",
+        "de": "Europa, Naher Osten und Afrika",
+        "ja": "ヨーロッパ・中東・アフリカ",
+    },
+    "APAC": {
+        "en": "Asia-Pacific",
+        "fr": "Asie-Pacifique",
+        "zh_hans": "亚太地区",
+        "es": "Asia-Pacífico",
+        "de": "Asien-Pazifik",
+        "ja": "アジア太平洋",
+    },
+}
 AGENT_PASSWORD = "nimbus-agent"
 # What customers read in replies signed by each demo agent (never the login).
 DEMO_AGENT_NAMES = {"amer": "Jordan", "emea": "Camille", "apac": "Mei"}
@@ -33,6 +60,7 @@ def regions_load_demo() -> list[Region]:
             code=code,
             defaults={
                 "name": name,
+                **{f"name_{lang}": text for lang, text in DEMO_REGION_NAMES[code].items()},
                 "timezone": tz,
                 "languages": languages,
                 "hours": hours,

@@ -6,9 +6,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from kb.models import Article, Category
+
 from .models import Region, TicketStatus
 
-_TIMEZONES = frozenset(available_timezones())
+KNOWN_TIMEZONES = frozenset(available_timezones())
 
 
 class CustomerTimezoneField(forms.CharField):
@@ -16,7 +18,7 @@ class CustomerTimezoneField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
-        return value if value in _TIMEZONES else "UTC"
+        return value if value in KNOWN_TIMEZONES else "UTC"
 
 
 class ContactForm(forms.Form):
@@ -26,7 +28,14 @@ class ContactForm(forms.Form):
     message = forms.CharField(
         label=_("How can we help?"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 7})
     )
+    topic = forms.ModelChoiceField(
+        label=_("Topic (optional)"),
+        queryset=Category.objects.order_by("order", "pk"),
+        required=False,
+        empty_label=_("Choose a topic"),
+    )
     timezone = CustomerTimezoneField(required=False, widget=forms.HiddenInput)
+    field_order = ["name", "email", "topic", "subject", "message"]
     # A fresh key per form: a double submit of the same form creates one ticket.
     submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
@@ -43,6 +52,27 @@ def single_line(value: str) -> str:
     if any(ch in value for ch in "\r\n\x00"):
         raise forms.ValidationError(_("This field cannot contain line breaks."))
     return value.strip()
+
+
+class DeflectionForm(forms.Form):
+    """ "This answered my question" under an article the contact form suggested."""
+
+    article = forms.ModelChoiceField(queryset=Article.objects.published(), widget=forms.HiddenInput)
+    submission = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class SatisfactionForm(forms.Form):
+    rating = forms.ChoiceField(
+        label=_("How did we do?"),
+        choices=[("good", _("Good, I'm satisfied")), ("bad", _("Bad, I'm not satisfied"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Anything to add? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class CustomerReplyForm(forms.Form):

@@ -156,6 +156,16 @@ class Ticket(models.Model):
         verbose_name=_("assigned agent"),
     )
     source = models.CharField(_("source"), max_length=16, choices=TicketSource.choices)
+    # The help-center category the customer chose as the topic (contact form), for the report's
+    # deflection rate per category; empty for chats and when not chosen.
+    category = models.ForeignKey(
+        "kb.Category",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("topic"),
+    )
     transcript = models.JSONField(_("chat transcript"), default=list, blank=True)
     idempotency_key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False)
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
@@ -348,3 +358,65 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class Deflection(models.Model):
+    """A customer about to write to support said an article suggested on the contact form answered
+    their question, so no ticket was sent. Nothing about the customer is kept."""
+
+    # The contact form's own submission key: one deflection per form, however often it is clicked.
+    submission = models.UUIDField(_("form submission"), unique=True, editable=False)
+    language = models.CharField(_("language"), max_length=16, db_index=True)
+    article = models.ForeignKey(
+        "kb.Article", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("article")
+    )
+    category = models.ForeignKey(
+        "kb.Category", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("category")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("deflection")
+        verbose_name_plural = _("deflections")
+
+    def __str__(self) -> str:
+        return f"{self.language} {self.article_id} {self.created_at:%Y-%m-%d}"
+
+
+class Rating(models.TextChoices):
+    GOOD = "good", _("good")
+    BAD = "bad", _("bad")
+
+
+class Satisfaction(models.Model):
+    """ "How did we do?", asked when a ticket is solved: one answer per ticket, which the customer may
+    change while the survey is open (a week after it was asked)."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="satisfaction", verbose_name=_("ticket")
+    )
+    # Who and what it is about, as it stood when the ticket was solved (for the report).
+    region = models.ForeignKey(
+        Region, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("region")
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    language = models.CharField(_("language"), max_length=16)
+    asked_at = models.DateTimeField(_("asked"))
+    rating = models.CharField(_("rating"), max_length=8, choices=Rating.choices, blank=True)
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("satisfaction answer")
+        verbose_name_plural = _("satisfaction answers")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.rating or '—'}"

@@ -11,7 +11,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.timesince import timeuntil
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import get_language_info, gettext, ngettext
 
 from core.languages import is_site_language
 
@@ -45,6 +46,39 @@ def ticket_from_token(token: str) -> Ticket | None:
 def status_url(ticket: Ticket) -> str:
     with translation.override(ticket.language if is_site_language(ticket.language) else None):
         path = reverse("support:ticket_status", kwargs={"token": status_token(ticket)})
+    return support_settings().site_url.rstrip("/") + path
+
+
+SURVEY_SALT = "support.satisfaction"
+
+
+def survey_token(ticket: Ticket) -> str:
+    """A signed token for the ticket's "How did we do?" page; it expires with the survey."""
+    return signing.dumps({"t": ticket.pk, "k": ticket.access_key}, salt=SURVEY_SALT, compress=True)
+
+
+def survey_from_token(token: str, *, now: datetime):
+    """The open survey a token names, or None if forged, expired, revoked or closed."""
+    from .models import Satisfaction
+
+    max_age = support_settings().satisfaction_max_age
+    try:
+        data = signing.loads(token, salt=SURVEY_SALT, max_age=max_age)
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+    if not isinstance(data, dict):
+        return None
+    survey = Satisfaction.objects.select_related("ticket__region").filter(ticket_id=data.get("t")).first()
+    if survey is None or not signing.constant_time_compare(survey.ticket.access_key, str(data.get("k", ""))):
+        return None
+    if now > survey.asked_at + timedelta(seconds=max_age):
+        return None
+    return survey
+
+
+def survey_url(ticket: Ticket) -> str:
+    with translation.override(_language(ticket)):
+        path = reverse("support:survey", kwargs={"token": survey_token(ticket)})
     return support_settings().site_url.rstrip("/") + path
 
 
@@ -85,11 +119,40 @@ def send_ticket_created(ticket: Ticket, *, opens_at: datetime, open_now: bool, n
     _send(ticket, subject, body, ticket.requester_email)
 
 
-def send_agent_reply(ticket: Ticket, *, body_text: str) -> None:
+def send_agent_reply(ticket: Ticket, *, body_text: str, author=None) -> None:
+    """E-mail an agent's public reply, signed with the agent's public name (never their login)."""
+    from .selectors import agent_public_name  # selectors import this module
+
     with translation.override(_language(ticket)):
-        context = {"ticket": ticket, "reply": body_text, "status_url": status_url(ticket)}
+        context = {
+            "ticket": ticket,
+            "reply": body_text,
+            "status_url": status_url(ticket),
+            "agent_name": agent_public_name(author),
+        }
         subject = render_to_string("support/email/ticket_reply_subject.txt", context).strip()
         body = render_to_string("support/email/ticket_reply.txt", context)
+    _send(ticket, subject, body, ticket.requester_email)
+
+
+def send_satisfaction_request(ticket: Ticket) -> None:
+    """ "How did we do?" in the customer's language, with one link per answer and the deadline in
+    their time zone."""
+    survey = ticket.satisfaction
+    with translation.override(_language(ticket)):
+        url = survey_url(ticket)
+        closes = timezone.localtime(
+            survey.asked_at + timedelta(seconds=support_settings().satisfaction_max_age),
+            customer_zone(ticket),
+        )
+        context = {
+            "ticket": ticket,
+            "good_url": f"{url}?rating=good",
+            "bad_url": f"{url}?rating=bad",
+            "closes": formats.date_format(closes, "DATE_FORMAT"),
+        }
+        subject = render_to_string("support/email/satisfaction_subject.txt", context).strip()
+        body = render_to_string("support/email/satisfaction.txt", context)
     _send(ticket, subject, body, ticket.requester_email)
 
 
@@ -161,3 +224,80 @@ def deliver(delivery: HandoffDelivery, *, now: datetime) -> None:
         delivery.next_attempt_at = None
         delivery.last_error = ""
     delivery.save(update_fields=["attempts", "status", "next_attempt_at", "last_error"])
+
+
+# --- the one line customers read before they write: who answers, in which language, when, the wait ---
+def _duration(delta: timedelta, now: datetime) -> str:
+    if delta < timedelta(minutes=1):
+        return gettext("less than a minute")
+    return timesince(now - delta, now, depth=1)
+
+
+# Languages that write the names of languages in lower case inside a sentence ("en français").
+_LOWER_CASE_LANGUAGE_NAMES = {"fr", "es", "it", "pt", "nl"}
+
+
+def language_name(code: str) -> str:
+    """The name of language `code` in the active language, as written inside a sentence."""
+    name = str(get_language_info(code)["name_translated"])
+    if (translation.get_language() or "").split("-")[0] in _LOWER_CASE_LANGUAGE_NAMES:
+        return name[:1].lower() + name[1:]
+    return name
+
+
+def outlook_parts(outlook, zone: ZoneInfo, *, now: datetime) -> dict[str, str]:
+    """The sentences about `outlook` (selectors.Outlook) in the active language, times in `zone`:
+    `who` (who answers and when) and `wait` (the usual wait and today's queue, or honestly that
+    there is too little data)."""
+    language = language_name(outlook.language)
+    region = outlook.region.name
+    if outlook.open_now:
+        who = gettext("Our %(region)s team is on shift now and answers in %(language)s.") % {
+            "region": region,
+            "language": language,
+        }
+    else:
+        when = local_time_phrase(outlook.opens_at, zone, now=now)
+        who = gettext(
+            "Our %(region)s team answers in %(language)s next, from %(time)s your time (%(weekday)s), "
+            "in about %(delay)s."
+        ) % {
+            "region": region,
+            "language": language,
+            "time": when["time"],
+            "weekday": when["weekday"],
+            "delay": when["in"] or _duration(timedelta(), now),
+        }
+    if not outlook.covers_language:
+        who = gettext(
+            "No team speaks %(language)s yet: our %(region)s team answers next, probably in English."
+        ) % {"language": language, "region": region}
+    wait = outlook.wait
+    if wait.median is None:
+        parts = [gettext("Too few recent requests to say how long a first reply usually takes.")]
+    else:
+        parts = [
+            gettext("A first reply usually takes about %(duration)s.")
+            % {"duration": _duration(wait.median, now)}
+        ]
+    if wait.queue:
+        parts.append(
+            ngettext(
+                "%(count)s request is waiting for a first reply.",
+                "%(count)s requests are waiting for a first reply.",
+                wait.queue,
+            )
+            % {"count": wait.queue}
+        )
+    return {"who": who, "wait": _join(parts)}
+
+
+def _join(sentences: list[str]) -> str:
+    """Sentences joined the way the active language writes them: no space after a CJK full stop."""
+    language = (translation.get_language() or "").split("-")[0]
+    return ("" if language in {"zh", "ja"} else " ").join(sentences)
+
+
+def outlook_sentence(outlook, zone: ZoneInfo, *, now: datetime) -> str:
+    parts = outlook_parts(outlook, zone, now=now)
+    return _join([parts["who"], parts["wait"]])

@@ -54,6 +54,23 @@ def _public_holidays(country: str, subdivision: str, year: int) -> dict[date, st
     return dict(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
 
 
+# Site language codes as the `holidays` package spells its translations.
+_HOLIDAY_LANGUAGES = {"en": "en_US", "zh-hans": "zh_CN", "zh-hant": "zh_TW"}
+
+
+@lru_cache(maxsize=256)
+def _public_holidays_in(country: str, subdivision: str, year: int, language: str) -> dict[date, str]:
+    """Holiday names in `language` where the package has them, else in English, else in the
+    country's own language."""
+    supported = holidays.country_holidays(country, subdiv=subdivision or None).supported_languages
+    wanted = _HOLIDAY_LANGUAGES.get(language, language.replace("-", "_"))
+    if wanted not in supported:
+        wanted = "en_US" if "en_US" in supported else ""
+    if not wanted:
+        return _public_holidays(country, subdivision, year)
+    return dict(holidays.country_holidays(country, subdiv=subdivision or None, years=year, language=wanted))
+
+
 def _utc(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("a naive datetime is ambiguous: pass an aware datetime")
@@ -346,3 +363,96 @@ def format_intervals(intervals: Iterable[Interval]) -> str:
         label = DAY_NAMES[days[0]] if len(days) == 1 else f"{DAY_NAMES[days[0]]}-{DAY_NAMES[days[-1]]}"
         parts.append(f"{label} {', '.join(hours)}")
     return "; ".join(parts)
+
+
+# --- what a visitor reads: hours and closed days in their own time zone -------------------------
+@dataclass(frozen=True)
+class LocalHours:
+    weekday: int  # 0 = Monday, in the visitor's zone
+    start: time
+    end: time  # 00:00 here means midnight at the end of the day
+
+
+def weekly_hours_in(region: RegionSchedule, zone: ZoneInfo, at: datetime) -> list[LocalHours]:
+    """The region's regular weekly hours (holidays aside) as wall-clock times in `zone`, for the
+    week around `at` (so that daylight-saving time is today's); a shift that crosses the visitor's
+    midnight is cut in two, one piece per local day."""
+    at = _utc(at)
+    local_today = at.astimezone(region._zone).date()
+    monday = local_today - timedelta(days=local_today.weekday())
+    pieces: dict[tuple[int, time], time] = {}
+    for interval in region.intervals:
+        day = monday + timedelta(days=interval.weekday)
+        start = region._instant(day, interval.start)
+        end_day = day + timedelta(days=1) if interval.end <= interval.start else day
+        end = region._instant(end_day, interval.end)
+        cursor = start.astimezone(zone)
+        end_local = end.astimezone(zone)
+        while cursor < end_local:
+            next_midnight = datetime.combine(cursor.date() + timedelta(days=1), MIDNIGHT, tzinfo=zone)
+            piece_end = min(end_local, next_midnight)
+            key = (cursor.weekday(), cursor.time().replace(tzinfo=None))
+            stop = MIDNIGHT if piece_end == next_midnight else piece_end.time().replace(tzinfo=None)
+            pieces[key] = stop
+            cursor = piece_end
+    merged: list[LocalHours] = []
+    for (weekday, start), end in sorted(pieces.items()):
+        last = merged[-1] if merged else None
+        if last and last.weekday == weekday and last.end != MIDNIGHT and start <= last.end:
+            later = end if end == MIDNIGHT or end > last.end else last.end
+            merged[-1] = LocalHours(weekday, last.start, later)
+        else:
+            merged.append(LocalHours(weekday, start, end))
+    return merged
+
+
+def closed_days(
+    region: RegionSchedule, at: datetime, days: int = 14, language: str = ""
+) -> list[tuple[date, str]]:
+    """Public holidays and closures (the region's local dates, with their names, public holidays
+    named in `language` where the `holidays` package knows it) from the region's today through the
+    next `days` days, on which a shift would otherwise have started."""
+    start = _utc(at).astimezone(region._zone).date()
+    working = {interval.weekday for interval in region.intervals}
+    found = []
+    for offset in range(days + 1):
+        day = start + timedelta(days=offset)
+        if day.weekday() in working and region.is_holiday(day):
+            name = region.holiday_name(day)
+            if (
+                language
+                and region.holiday_country
+                and not any(c.start <= day <= c.end for c in region.closures)
+            ):
+                name = _public_holidays_in(
+                    region.holiday_country, region.holiday_subdivision, day.year, language
+                ).get(day, name)
+            found.append((day, name))
+    return found
+
+
+def coverage_by_hour(regions: Iterable[RegionSchedule], at: datetime) -> list[list[list[str]]]:
+    """For each UTC weekday (0 = Monday) and hour, the codes of the regions on shift at some time
+    during that hour, in the regular week around `at` (holidays aside): the hours nobody covers
+    show up as empty lists."""
+    at = _utc(at)
+    monday = (at - timedelta(days=at.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    grid: list[list[list[str]]] = [[[] for _h in range(24)] for _d in range(7)]
+    for region in sorted(regions, key=lambda r: (r.order, r.code)):
+        local_monday = monday.astimezone(region._zone).date() - timedelta(days=1)
+        spans = []
+        for offset in range(9):
+            day = local_monday + timedelta(days=offset)
+            for interval in region.intervals:
+                if interval.weekday != day.weekday():
+                    continue
+                start = region._instant(day, interval.start)
+                end_day = day + timedelta(days=1) if interval.end <= interval.start else day
+                spans.append((start, region._instant(end_day, interval.end)))
+        for day in range(7):
+            for hour in range(24):
+                cell_start = monday + timedelta(days=day, hours=hour)
+                cell_end = cell_start + timedelta(hours=1)
+                if any(start < cell_end and end > cell_start for start, end in spans):
+                    grid[day][hour].append(region.code)
+    return grid

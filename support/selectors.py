@@ -6,9 +6,27 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Min, Q, QuerySet
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import get_language
+
+from core.languages import site_languages
+from kb.models import Category
 
 from . import notifications, schedule
-from .models import Handoff, Region, Ticket, TicketStatus
+from .conf import support_settings
+from .models import (
+    Deflection,
+    Handoff,
+    MessageKind,
+    Rating,
+    Region,
+    RegionClosure,
+    Satisfaction,
+    Ticket,
+    TicketStatus,
+)
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
 
@@ -171,3 +189,364 @@ def agent_public_name(user) -> str:
     except AttributeError:  # not a saved user, or no profile (RelatedObjectDoesNotExist)
         name = ""
     return (name or user.first_name or "").strip()
+
+
+# --- what customers are told before they write: who answers, when, and how long it usually takes ---
+# Below this many answered tickets in 30 days a median says more about luck than about the team.
+MIN_WAIT_SAMPLE = 5
+WAIT_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    median: timedelta | None  # None when fewer than MIN_WAIT_SAMPLE tickets were answered
+    sample: int  # answered tickets in the window
+    queue: int  # tickets of the answering region still waiting for a first reply
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Who will answer a customer writing in `language` now, when, and the usual wait."""
+
+    language: str
+    region: Region
+    open_now: bool
+    opens_at: datetime
+    covers_language: bool
+    wait: WaitEstimate
+
+
+def first_response_samples(*, since: datetime) -> dict[str, list[timedelta]]:
+    """Times to first reply of the tickets created since `since`, by language, shortest first."""
+    samples: dict[str, list[timedelta]] = {}
+    rows = Ticket.objects.filter(created_at__gte=since, first_responded_at__isnull=False).values_list(
+        "language", "created_at", "first_responded_at"
+    )
+    for language, created, responded in rows:
+        samples.setdefault(language, []).append(max(responded - created, timedelta()))
+    for values in samples.values():
+        values.sort()
+    return samples
+
+
+def _median(values: list[timedelta]) -> timedelta:
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2
+
+
+def language_outlooks(*, languages, now: datetime) -> list[Outlook]:
+    """For each language, the region that answers next and the typical wait: the median time to a
+    first reply over the last 30 days' tickets in that language, and today's queue of that region.
+    Four queries whatever the number of languages."""
+    regions = {region.pk: region for region in Region.objects.prefetch_related("closures")}
+    schedules = {pk: region.to_schedule() for pk, region in regions.items()}
+    by_code = {sched.code: pk for pk, sched in schedules.items()}
+    samples = first_response_samples(since=now - WAIT_WINDOW)
+    waiting = dict(
+        Ticket.objects.filter(
+            status__in=(TicketStatus.NEW, TicketStatus.OPEN), first_responded_at__isnull=True
+        )
+        .values_list("region")
+        .annotate(n=Count("id"))
+        .values_list("region", "n")
+    )
+    outlooks = []
+    for language in languages:
+        assignment = schedule.next_region_for(schedules.values(), language, now)
+        if assignment is None:
+            continue
+        region_id = by_code[assignment.region.code]
+        values = samples.get(language, [])
+        outlooks.append(
+            Outlook(
+                language=language,
+                region=regions[region_id],
+                open_now=assignment.open_now,
+                opens_at=assignment.opens_at,
+                covers_language=assignment.covers_language,
+                wait=WaitEstimate(
+                    median=_median(values) if len(values) >= MIN_WAIT_SAMPLE else None,
+                    sample=len(values),
+                    queue=waiting.get(region_id, 0),
+                ),
+            )
+        )
+    return outlooks
+
+
+def language_outlook(*, language: str, now: datetime) -> Outlook | None:
+    found = language_outlooks(languages=[language], now=now)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class RegionCard:
+    """A region as the public support page shows it, in the visitor's time zone."""
+
+    region: Region
+    languages: list[str]
+    open_now: bool
+    next_change: datetime | None  # when the shift ends if open, else when it next opens
+    hours: list[schedule.LocalHours]
+    closed: list[tuple]  # (local date, name) in the next 14 days
+
+
+def region_cards(*, zone: ZoneInfo, language: str, now: datetime) -> list[RegionCard]:
+    cards = []
+    for region in Region.objects.prefetch_related("closures"):
+        sched = region.to_schedule()
+        cards.append(
+            RegionCard(
+                region=region,
+                languages=list(region.languages),
+                open_now=sched.is_open(now),
+                next_change=sched.next_change(now),
+                hours=schedule.weekly_hours_in(sched, zone, now),
+                closed=schedule.closed_days(sched, now, days=14, language=language),
+            )
+        )
+    return cards
+
+
+def support_content_version() -> tuple:
+    """Changes whenever anything the support page shows of the regions changes (for its cache)."""
+    regions = tuple(Region.objects.order_by("pk").values_list())
+    closures = tuple(RegionClosure.objects.order_by("pk").values_list("region", "start", "end", "reason"))
+    return (regions, closures)
+
+
+def _list_separator() -> str:
+    # Chinese and Japanese list items with the ideographic enumeration comma.
+    return "、" if (get_language() or "").split("-")[0] in {"zh", "ja"} else ", "
+
+
+def _hours_rows(hours: list[schedule.LocalHours]) -> list[dict]:
+    """Monday to Sunday in the visitor's zone, each with its opening hours as text ("" = closed)."""
+    rows = []
+    for weekday in range(7):
+        pieces = [
+            f"{piece.start:%H:%M}–{'24:00' if piece.end == schedule.MIDNIGHT else f'{piece.end:%H:%M}'}"
+            for piece in hours
+            if piece.weekday == weekday
+        ]
+        rows.append({"day": WEEKDAYS[weekday], "hours": ", ".join(pieces)})
+    return rows
+
+
+def support_page(*, language: str, zone: ZoneInfo, now: datetime) -> dict:
+    """Everything the public "support hours and languages" page shows, with times in `zone` and
+    words in the active language: per site language who answers next and the usual wait (the
+    reader's own language first), per region its languages, state, weekly hours and closed days."""
+    languages = [language, *(code for code in site_languages() if code != language)]
+    outlooks = [
+        {"outlook": outlook, **notifications.outlook_parts(outlook, zone, now=now)}
+        for outlook in language_outlooks(languages=languages, now=now)
+    ]
+    regions = []
+    for card in region_cards(zone=zone, language=language, now=now):
+        change = (
+            notifications.local_time_phrase(card.next_change, zone, now=now) if card.next_change else None
+        )
+        regions.append(
+            {
+                "card": card,
+                "languages": _list_separator().join(notifications.language_name(c) for c in card.languages),
+                "change": change,
+                "hours": _hours_rows(card.hours),
+                "closed": [
+                    {
+                        "date": formats.date_format(day, "DATE_FORMAT"),
+                        "weekday": WEEKDAYS[day.weekday()],
+                        "name": name,
+                    }
+                    for day, name in card.closed
+                ],
+            }
+        )
+    return {"outlooks": outlooks, "regions": regions, "now_local": timezone.localtime(now, zone)}
+
+
+def public_conversation(ticket: Ticket) -> list[dict]:
+    """The messages a customer may read (no internal notes), each agent named by their public
+    display name only."""
+    messages = ticket.messages.exclude(kind=MessageKind.NOTE).select_related("author__agent_profile")
+    return [{"message": message, "author_name": agent_public_name(message.author)} for message in messages]
+
+
+def open_survey(ticket: Ticket, *, now: datetime):
+    """The ticket's "How did we do?" while it can still be answered or changed, else None."""
+    survey = Satisfaction.objects.filter(ticket=ticket).first()
+    if survey is None or now > survey.asked_at + timedelta(seconds=support_settings().satisfaction_max_age):
+        return None
+    return survey
+
+
+def survey_closes_at(survey) -> datetime:
+    return survey.asked_at + timedelta(seconds=support_settings().satisfaction_max_age)
+
+
+def survey_page(*, survey) -> dict:
+    zone = notifications.customer_zone(survey.ticket)
+    return {
+        "survey": survey,
+        "ticket": survey.ticket,
+        "closes": timezone.localtime(survey_closes_at(survey), zone),
+        "customer_zone": zone.key,
+    }
+
+
+def ticket_status_page(*, ticket: Ticket, now: datetime) -> dict:
+    """The customer's page of one ticket: the conversation, times in their own zone, and "How did we
+    do?" while its survey is open."""
+    survey = open_survey(ticket, now=now)
+    return {
+        "ticket": ticket,
+        "conversation": public_conversation(ticket),
+        "customer_zone": notifications.customer_zone(ticket).key,
+        "survey": survey,
+        "survey_url": reverse("support:survey", kwargs={"token": notifications.survey_token(ticket)})
+        if survey
+        else "",
+        "survey_closes": timezone.localtime(survey_closes_at(survey), notifications.customer_zone(ticket))
+        if survey
+        else None,
+    }
+
+
+@dataclass(frozen=True)
+class DeflectionRow:
+    language: str
+    category: str  # the category's name in the active language, "" for none
+    deflections: int
+    tickets: int
+
+    @property
+    def rate(self) -> int | None:
+        """Per cent of customers who found their answer instead of writing (None with no data)."""
+        total = self.deflections + self.tickets
+        return round(100 * self.deflections / total) if total else None
+
+
+def deflection_report(*, since: datetime) -> list[DeflectionRow]:
+    """Deflections (an article suggested on the contact form answered the question) against tickets,
+    per language and category, most traffic first. Two grouped queries."""
+    counts: dict[tuple[str, int | None], list[int]] = {}
+    deflected = (
+        Deflection.objects.filter(created_at__gte=since)
+        .values_list("language", "category")
+        .annotate(n=Count("id"))
+        .values_list("language", "category", "n")
+    )
+    for language, category, n in deflected:
+        counts.setdefault((language, category), [0, 0])[0] += n
+    sent = (
+        Ticket.objects.filter(created_at__gte=since)
+        .values_list("language", "category")
+        .annotate(n=Count("id"))
+        .values_list("language", "category", "n")
+    )
+    for language, category, n in sent:
+        counts.setdefault((language, category), [0, 0])[1] += n
+    names = {c.pk: c.name for c in Category.objects.filter(pk__in={k[1] for k in counts if k[1]})}
+    rows = [
+        DeflectionRow(language, names.get(category, ""), deflections, tickets)
+        for (language, category), (deflections, tickets) in counts.items()
+    ]
+    return sorted(rows, key=lambda r: (-(r.deflections + r.tickets), r.language, r.category))
+
+
+@dataclass(frozen=True)
+class SatisfactionRow:
+    label: str
+    good: int
+    bad: int
+
+    @property
+    def answered(self) -> int:
+        return self.good + self.bad
+
+    @property
+    def good_percent(self) -> int | None:
+        return round(100 * self.good / self.answered) if self.answered else None
+
+
+@dataclass(frozen=True)
+class SatisfactionReport:
+    asked: int
+    by_region: list[SatisfactionRow]
+    by_language: list[SatisfactionRow]
+    by_agent: list[SatisfactionRow]
+
+
+def satisfaction_report(*, since: datetime) -> SatisfactionReport:
+    """Answers to "How did we do?" for surveys asked since `since`, per region, language and agent
+    (agents by their login plus public name: this page is for staff)."""
+    rows = list(
+        Satisfaction.objects.filter(asked_at__gte=since).values_list(
+            "rating", "region__code", "language", "agent__username", "agent__agent_profile__display_name"
+        )
+    )
+
+    def group(key) -> list[SatisfactionRow]:
+        counts: dict[str, list[int]] = {}
+        for row in rows:
+            if row[0] in (Rating.GOOD, Rating.BAD):
+                pair = counts.setdefault(key(row), [0, 0])
+                pair[0 if row[0] == Rating.GOOD else 1] += 1
+        return sorted(
+            (SatisfactionRow(label, good, bad) for label, (good, bad) in counts.items()),
+            key=lambda r: (-r.answered, r.label),
+        )
+
+    return SatisfactionReport(
+        asked=len(rows),
+        by_region=group(lambda row: row[1] or "—"),
+        by_language=group(lambda row: row[2]),
+        by_agent=group(lambda row: f"{row[3]} ({row[4]})" if row[3] and row[4] else (row[3] or "—")),
+    )
+
+
+def ticket_satisfaction(ticket: Ticket):
+    """The ticket's survey (asked, maybe answered), or None if it was never solved."""
+    return Satisfaction.objects.filter(ticket=ticket).select_related("agent").first()
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """Tickets by weekday (0 = Monday) and hour, in UTC and in each customer's own time."""
+
+    utc: list[list[int]]
+    local: list[list[int]]
+    local_uncovered: list[list[int]]  # of `local`, those that arrived while no region was on shift
+    coverage: list[list[list[str]]]  # UTC weekday × hour: codes of the regions on shift
+    total: int
+
+
+def ticket_arrivals(*, since: datetime, now: datetime) -> Arrivals:
+    """When tickets arrive, for the heatmap: with the regions' regular hours (UTC) to see the hours
+    nobody covers, and for each local hour how many arrived while nobody was on shift."""
+    schedules = list(region_schedules().values())
+    coverage = schedule.coverage_by_hour(schedules, now)
+    utc = [[0] * 24 for _day in range(7)]
+    local = [[0] * 24 for _day in range(7)]
+    local_uncovered = [[0] * 24 for _day in range(7)]
+    zones: dict[str, ZoneInfo] = {}
+    total = 0
+    for created, tz_name in Ticket.objects.filter(created_at__gte=since).values_list(
+        "created_at", "customer_timezone"
+    ):
+        total += 1
+        at = created.astimezone(UTC)
+        utc[at.weekday()][at.hour] += 1
+        if tz_name not in zones:
+            try:
+                zones[tz_name] = ZoneInfo(tz_name)
+            except (KeyError, ValueError):
+                zones[tz_name] = ZoneInfo("UTC")
+        mine = created.astimezone(zones[tz_name])
+        local[mine.weekday()][mine.hour] += 1
+        if not coverage[at.weekday()][at.hour]:
+            local_uncovered[mine.weekday()][mine.hour] += 1
+    return Arrivals(utc=utc, local=local, local_uncovered=local_uncovered, coverage=coverage, total=total)

@@ -9,15 +9,19 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kb.models import Article, Category
+
 from . import notifications, schedule, tasks
 from .conf import support_settings
 from .models import (
+    Deflection,
     DeliveryStatus,
     EventKind,
     Handoff,
     HandoffDelivery,
     MessageKind,
     Region,
+    Satisfaction,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -55,6 +59,7 @@ def ticket_create(
     idempotency_key: str | None = None,
     actor: AbstractBaseUser | None = None,
     now: datetime | None = None,
+    category: Category | None = None,
 ) -> TicketCreated:
     """Create and route a ticket to the region that will answer first in `language`, atomically.
 
@@ -83,6 +88,7 @@ def ticket_create(
                 source=source,
                 transcript=transcript or [],
                 idempotency_key=idempotency_key or None,
+                category=category,
                 first_response_due=schedule.business_deadline(
                     assignment.region, now, support_settings().first_response_time
                 ),
@@ -141,7 +147,7 @@ def ticket_reply(
             fields.append("status")
         ticket.save(update_fields=fields)
         _event(ticket, EventKind.REPLIED, "", author)
-        transaction.on_commit(partial(tasks.send_agent_reply_email.enqueue, ticket.pk, body))
+        transaction.on_commit(partial(tasks.send_agent_reply_email.enqueue, ticket.pk, body, author.pk))
     else:
         _event(ticket, EventKind.NOTE, "", author)
     return message
@@ -160,12 +166,51 @@ def ticket_customer_reply(*, ticket: Ticket, body: str) -> TicketMessage:
 
 
 @transaction.atomic
-def ticket_set_status(*, ticket: Ticket, status: str, actor: AbstractBaseUser) -> None:
+def ticket_set_status(
+    *, ticket: Ticket, status: str, actor: AbstractBaseUser, now: datetime | None = None
+) -> None:
+    """Change the status; marking a ticket solved asks the customer "How did we do?"."""
     if ticket.status == status:
         return
     _event(ticket, EventKind.STATUS, f"{ticket.status} → {status}", actor)
     ticket.status = status
     ticket.save(update_fields=["status", "updated_at"])
+    if status == TicketStatus.SOLVED:
+        satisfaction_ask(ticket=ticket, actor=actor, now=now or timezone.now())
+
+
+def satisfaction_ask(*, ticket: Ticket, actor: AbstractBaseUser | None, now: datetime) -> Satisfaction:
+    """Open (or reopen, when solved again) the ticket's survey and e-mail the customer after commit,
+    in their language. The agent it is about: the assigned one, else whoever last replied, else
+    whoever solved it. An answer already given is kept and may be changed."""
+    last_reply = (
+        ticket.messages.filter(kind=MessageKind.REPLY, author__isnull=False).order_by("-created_at").first()
+    )
+    agent = ticket.assigned_to or (last_reply.author if last_reply else None) or actor
+    survey, _created = Satisfaction.objects.update_or_create(
+        ticket=ticket,
+        defaults={
+            "asked_at": now,
+            "agent": agent,
+            "region_id": ticket.region_id,
+            "language": ticket.language,
+        },
+    )
+    transaction.on_commit(partial(tasks.send_satisfaction_email.enqueue, ticket.pk))
+    return survey
+
+
+class SurveyClosed(Exception):
+    """The survey's week is over: the answer can no longer be given or changed."""
+
+
+def satisfaction_answer(*, survey: Satisfaction, rating: str, comment: str, now: datetime) -> Satisfaction:
+    """Record or change the customer's answer while the survey is open."""
+    if now > survey.asked_at + timedelta(seconds=support_settings().satisfaction_max_age):
+        raise SurveyClosed(survey.ticket_id)
+    survey.rating, survey.comment, survey.answered_at = rating, comment, now
+    survey.save(update_fields=["rating", "comment", "answered_at"])
+    return survey
 
 
 @transaction.atomic
@@ -304,3 +349,13 @@ def deliveries_send(*, now: datetime | None = None) -> int:
         notifications.deliver(delivery, now=now)
         sent += delivery.status == DeliveryStatus.SENT
     return sent
+
+
+def deflection_record(*, submission, language: str, article: Article) -> Deflection:
+    """ "This answered my question" on the contact form: count a deflection (once per form) for the
+    article's language and category; no ticket is created."""
+    deflection, _created = Deflection.objects.get_or_create(
+        submission=submission,
+        defaults={"language": language, "article": article, "category_id": article.category_id},
+    )
+    return deflection

@@ -3,6 +3,7 @@ development and tests; production queues it in the database for `manage.py db_wo
 
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.tasks import task
 
 from . import notifications
@@ -18,6 +19,13 @@ def send_ticket_created_email(ticket_id: int, opens_at: str, open_now: bool, now
 
 
 @task
-def send_agent_reply_email(ticket_id: int, body: str) -> None:
+def send_agent_reply_email(ticket_id: int, body: str, author_id: int | None = None) -> None:
     ticket = Ticket.objects.select_related("region").get(pk=ticket_id)
-    notifications.send_agent_reply(ticket, body_text=body)
+    author = get_user_model().objects.select_related("agent_profile").filter(pk=author_id).first()
+    notifications.send_agent_reply(ticket, body_text=body, author=author)
+
+
+@task
+def send_satisfaction_email(ticket_id: int) -> None:
+    ticket = Ticket.objects.select_related("region").get(pk=ticket_id)
+    notifications.send_satisfaction_request(ticket)

@@ -5,8 +5,11 @@ from . import views
 app_name = "support"
 
 urlpatterns = [
+    path("support/", views.support_hours, name="hours"),
     path("contact/", views.contact, name="contact"),
+    path("contact/answered/", views.contact_answered, name="contact_answered"),
     path("requests/<str:token>/", views.ticket_status, name="ticket_status"),
+    path("how-did-we-do/<str:token>/", views.survey, name="survey"),
     path("agents/", views.overview, name="overview"),
     path("agents/report/", views.report, name="report"),
     path("agents/regions/<slug:code>/", views.queue, name="queue"),

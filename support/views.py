@@ -1,4 +1,6 @@
+from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -7,25 +9,83 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.compression import compressed_public_page
 from core.ratelimits import rate_limited
+from kb.pagecache import cached_public_page
 
-from . import notifications, selectors, services
+from . import heatmap, notifications, selectors, services
 from .conf import support_settings
 from .forms import (
+    KNOWN_TIMEZONES,
     AgentReplyForm,
     ContactForm,
     CustomerReplyForm,
+    DeflectionForm,
     QueueFilterForm,
+    SatisfactionForm,
     TicketAssignForm,
     TicketMoveForm,
     TicketStatusForm,
 )
-from .models import MessageKind, Region, Ticket, TicketSource
+from .models import Region, Ticket, TicketSource
+
+# The visitor's IANA time zone, set by static/js/timezone.js from the browser's own setting.
+TIMEZONE_COOKIE = "hc_tz"
+
+
+@dataclass(frozen=True)
+class VisitorZone:
+    zone: ZoneInfo
+    # "browser" (the cookie), "chosen" (?tz=), "default" (nothing known: UTC) or "invalid" (a value
+    # that is no known zone: UTC, and the page says so)
+    source: str
+
+
+def visitor_zone(request: HttpRequest) -> VisitorZone:
+    """The zone to show times in: ?tz= first, then the browser's cookie, else UTC."""
+    chosen = request.GET.get("tz", "")
+    value, source = (chosen, "chosen") if chosen else (request.COOKIES.get(TIMEZONE_COOKIE, ""), "browser")
+    if not value:
+        return VisitorZone(ZoneInfo("UTC"), "default")
+    if value not in KNOWN_TIMEZONES:
+        return VisitorZone(ZoneInfo("UTC"), "invalid")
+    return VisitorZone(ZoneInfo(value), source)
+
+
+def _support_page_vary(request: HttpRequest) -> str:
+    # The page is built for a zone and a minute ("opens in 3 hours") and from the regions' setup.
+    zone = visitor_zone(request)
+    minute = int(timezone.now().timestamp() // 60)
+    return f"{zone.zone.key}|{zone.source}|{minute}|{selectors.support_content_version()!r}"
+
+
+@require_safe
+@cached_public_page(vary=_support_page_vary, timeout=60)
+def support_hours(request: HttpRequest) -> HttpResponse:
+    """Public: which team answers which languages, their hours in the visitor's zone, who is on
+    shift, when the next team opens, closed days and the usual wait for a first reply."""
+    zone = visitor_zone(request)
+    context = selectors.support_page(language=get_language(), zone=zone.zone, now=timezone.now())
+    return render(
+        request,
+        "support/hours.html",
+        {**context, "zone": zone, "timezone_cookie": TIMEZONE_COOKIE},
+    )
+
+
+def _outlook_context(request: HttpRequest) -> dict:
+    """The one line "who answers, in which language, when, and the usual wait" for this visitor."""
+    zone = visitor_zone(request)
+    now = timezone.now()
+    outlook = selectors.language_outlook(language=get_language(), now=now)
+    if outlook is None:
+        return {"zone": zone}
+    return {"zone": zone, "outlook": notifications.outlook_parts(outlook, zone.zone, now=now)}
 
 
 def _arrival_context(ticket: Ticket, created: services.TicketCreated) -> dict:
@@ -53,6 +113,7 @@ def contact(request: HttpRequest) -> HttpResponse:
                 customer_timezone=data["timezone"] or "UTC",
                 source=TicketSource.WEB,
                 idempotency_key=f"web:{data['submission']}",
+                category=data["topic"],
             )
         except services.NoRegionError:
             form.add_error(
@@ -62,7 +123,57 @@ def contact(request: HttpRequest) -> HttpResponse:
         else:
             request.session["support.last_ticket"] = created.ticket.pk
             return render(request, "support/contact_done.html", _arrival_context(created.ticket, created))
-    return render(request, "support/contact.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "support/contact.html",
+        {"form": form, **_outlook_context(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@rate_limited(lambda: support_settings().contact_rate)
+def contact_answered(request: HttpRequest) -> HttpResponse:
+    """ "This answered my question" under a suggested article: counted, and no ticket is sent."""
+    form = DeflectionForm(request.POST)
+    if not form.is_valid():
+        return render(request, "support/contact_answered.html", {"invalid": True}, status=400)
+    article = form.cleaned_data["article"]
+    services.deflection_record(
+        submission=form.cleaned_data["submission"], language=get_language(), article=article
+    )
+    return render(request, "support/contact_answered.html", {"article": article})
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited(lambda: support_settings().contact_rate, methods=["POST"])
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    """ "How did we do?" for a solved ticket, through its signed link: one answer per ticket, which
+    can be changed until the survey closes; a forged, tampered or expired link is a 404."""
+    now = timezone.now()
+    found = notifications.survey_from_token(token, now=now)
+    if found is None:
+        raise Http404(_("This link is not valid or has expired."))
+    initial = {"rating": found.rating or request.GET.get("rating", ""), "comment": found.comment}
+    form = SatisfactionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.satisfaction_answer(
+                survey=found,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+                now=now,
+            )
+        except services.SurveyClosed:
+            raise Http404(_("This link is not valid or has expired.")) from None
+        messages.success(request, _("Thank you! You can change your answer until the survey closes."))
+        return redirect(request.path)
+    return render(
+        request,
+        "support/survey.html",
+        {**selectors.survey_page(survey=found), "form": form, "token": token},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,11 +186,19 @@ def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
         services.ticket_customer_reply(ticket=ticket, body=form.cleaned_data["message"])
         messages.success(request, _("Your message was added to the request."))
         return redirect(request.path)
-    conversation = ticket.messages.exclude(kind=MessageKind.NOTE).select_related("author")
+    page = selectors.ticket_status_page(ticket=ticket, now=timezone.now())
     return render(
         request,
         "support/ticket_status.html",
-        {"ticket": ticket, "conversation": conversation, "form": form},
+        {
+            **page,
+            "form": form,
+            "survey_form": SatisfactionForm(
+                initial={"rating": page["survey"].rating, "comment": page["survey"].comment}
+            )
+            if page["survey"]
+            else None,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -195,11 +314,69 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "events": ticket.events.select_related("actor"),
             "emails": ticket.emails.all(),
             "transcript": _transcript_lines(ticket),
+            "satisfaction": selectors.ticket_satisfaction(ticket),
             "forms": forms,
             "now": timezone.now(),
         },
         status=400 if action else 200,
     )
+
+
+def _heatmap_table(counts: list[list[int]], uncovered: list[list]) -> list[dict]:
+    return [
+        {
+            "day": WEEKDAYS[day],
+            "abbr": WEEKDAYS_ABBR[day],
+            "hours": [
+                {"count": counts[day][hour], "uncovered": bool(uncovered[day][hour])} for hour in range(24)
+            ],
+        }
+        for day in range(7)
+    ]
+
+
+def _busiest(counts: list[list[int]]) -> dict | None:
+    count, day, hour = max((counts[d][h], -d, -h) for d in range(7) for h in range(24))
+    return {"day": WEEKDAYS[-day], "hour": f"{-hour:02d}:00", "count": count} if count else None
+
+
+def _heatmaps(arrivals: selectors.Arrivals) -> list[dict]:
+    """The two heatmaps of the report: UTC with each region's regular hours drawn under every day
+    (and the hours nobody covers outlined), and the customers' own local time with the cells where
+    tickets arrived while nobody was on shift outlined."""
+    codes = sorted({code for day in arrivals.coverage for cell in day for code in cell})
+    codes = [r.code for r in Region.objects.only("code") if r.code in codes]
+    nobody = [[not arrivals.coverage[d][h] for h in range(24)] for d in range(7)]
+    regions = [
+        (code, [[code in arrivals.coverage[d][h] for h in range(24)] for d in range(7)]) for code in codes
+    ]
+    utc = heatmap.layout(arrivals.utc, uncovered=nobody, regions=regions)
+    local_uncovered = [[arrivals.local_uncovered[d][h] > 0 for h in range(24)] for d in range(7)]
+    local = heatmap.layout(arrivals.local, uncovered=local_uncovered)
+    return [
+        {
+            "id": "utc",
+            "title": _("When tickets arrive (UTC), with each region's hours"),
+            "layout": utc,
+            "days": [WEEKDAYS_ABBR[d] for d in range(7)],
+            "busiest": _busiest(arrivals.utc),
+            "uncovered_hours": sum(row.count(True) for row in nobody),
+            "legend": [
+                (code, heatmap.REGION_COLORS[i % len(heatmap.REGION_COLORS)]) for i, code in enumerate(codes)
+            ],
+            "table": _heatmap_table(arrivals.utc, nobody),
+        },
+        {
+            "id": "local",
+            "title": _("When tickets arrive (customers' local time)"),
+            "layout": local,
+            "days": [WEEKDAYS_ABBR[d] for d in range(7)],
+            "busiest": _busiest(arrivals.local),
+            "arrived_uncovered": sum(map(sum, arrivals.local_uncovered)),
+            "legend": [],
+            "table": _heatmap_table(arrivals.local, arrivals.local_uncovered),
+        },
+    ]
 
 
 @require_safe
@@ -209,7 +386,10 @@ def report(request: HttpRequest) -> HttpResponse:
         days = max(1, min(365, int(request.GET.get("days", "30"))))
     except ValueError:
         days = 30
-    data = selectors.tickets_report(since=timezone.now() - timedelta(days=days))
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    data = selectors.tickets_report(since=since)
+    satisfaction = selectors.satisfaction_report(since=since)
     peak = max([*data.by_hour_utc, *data.by_hour_local, 1])
     hours = [
         {
@@ -222,5 +402,19 @@ def report(request: HttpRequest) -> HttpResponse:
         for h in range(24)
     ]
     return _staff_render(
-        request, "support/agents/report.html", {"report": data, "hours": hours, "days": days}
+        request,
+        "support/agents/report.html",
+        {
+            "report": data,
+            "hours": hours,
+            "days": days,
+            "deflections": selectors.deflection_report(since=since),
+            "satisfaction": satisfaction,
+            "heatmaps": _heatmaps(selectors.ticket_arrivals(since=since, now=now)),
+            "satisfaction_groups": [
+                (_("Region"), satisfaction.by_region),
+                (_("Language"), satisfaction.by_language),
+                (_("Agent"), satisfaction.by_agent),
+            ],
+        },
     )

@@ -40,6 +40,7 @@ PURE = (
     "chatbot/language.py",
     "chatbot/person.py",
     "support/schedule.py",
+    "support/heatmap.py",
     "support/instants.py",
 )
 

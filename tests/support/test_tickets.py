@@ -88,8 +88,8 @@ def test_customer_email_in_french_gives_the_opening_time_in_their_time_zone(
     assert message.subject == f"[{ticket.reference}] Nous avons bien reçu votre demande : Facture en double"
     # EMEA opens Monday 08:00 UTC = 09:00 in Paris.
     assert (
-        "Notre équipe Europe, Middle East & Africa commence à 09:00 à votre heure (lundi 30 novembre 2026, "
-        "Europe/Paris), dans environ 1\xa0jour." in message.body
+        "Notre équipe Europe, Moyen-Orient et Afrique commence à 09:00 à votre heure "
+        "(lundi 30 novembre 2026, Europe/Paris), dans environ 1\xa0jour." in message.body
     )
     assert "Bonjour Marie," in message.body
     assert "/fr/requests/" in message.body
@@ -104,7 +104,7 @@ def test_customer_email_in_chinese_gives_the_opening_time_in_their_time_zone(
     body = mail.outbox[0].body
     # APAC opens Monday 01:00 UTC = 09:00 in Shanghai.
     assert (
-        "我们的 Asia-Pacific 团队将于您当地时间 09:00（星期一 2026年11月30日，Asia/Shanghai）开始工作，大约 "
+        "我们的亚太地区团队将于您当地时间 09:00（星期一 2026年11月30日，Asia/Shanghai）开始工作，大约 "
         "1\xa0日后。" in body
     )
     assert "您好，" in body

@@ -112,7 +112,15 @@
       if (sending) { return; }
       sending = true; submit.disabled = true; box.setAttribute("aria-busy", "true");
       call("/" + conversationId + "/escalate", { email: email.value, name: name.value })
-        .then(function (data) { box.remove(); addMessage("bot", data.text); personButton.hidden = true; })
+        .then(function (data) {
+          box.remove();
+          var item = addMessage("bot", data.text);
+          if (data.support_url) {  // who answers which language, and their hours
+            var link = el("a", "chat-support-link", strings.support_hours); link.href = data.support_url;
+            item.appendChild(el("p")).appendChild(link);
+          }
+          personButton.hidden = true;
+        })
         .catch(function (error) {
           sending = false; submit.disabled = false; box.removeAttribute("aria-busy");
           if (error.fields && error.fields.email) {
