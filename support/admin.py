@@ -1,6 +1,14 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TabbedTranslationAdmin
+from modeltranslation.utils import build_localized_fieldname
 
+from kb.selectors import article_slugs_existing
+
+from . import placeholders
 from .models import (
     AgentProfile,
     Handoff,
@@ -8,6 +16,7 @@ from .models import (
     OutgoingEmail,
     Region,
     RegionClosure,
+    SavedReply,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -158,3 +167,49 @@ class AgentProfileAdmin(admin.ModelAdmin):
     list_display = ("display_name", "user")
     search_fields = ("display_name", "user__username")
     autocomplete_fields = ("user",)
+
+
+PLACEHOLDER_PROBLEMS = {
+    "unknown": _("%(placeholder)s is not a placeholder this reply can use."),
+    "needs_argument": _("%(placeholder)s needs an article's slug, e.g. {article:reset-password}."),
+    "no_argument": _("%(placeholder)s takes nothing after a colon."),
+    "unknown_article": _("%(placeholder)s names no article: check the slug (the English one)."),
+}
+
+
+class SavedReplyForm(forms.ModelForm):
+    """Unknown placeholders are refused when the reply is saved, in every language, so an agent
+    never sends "{custmer_name}" to a customer."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for code, _name in settings.LANGUAGES:
+            for field in ("title", "body"):
+                name = build_localized_fieldname(field, code)
+                text = cleaned.get(name) or ""
+                found = placeholders.problems(
+                    text, known_articles=lambda slugs: article_slugs_existing(slugs=slugs)
+                )
+                for problem in found:
+                    self.add_error(
+                        name, PLACEHOLDER_PROBLEMS[problem.reason] % {"placeholder": problem.placeholder}
+                    )
+        return cleaned
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(TabbedTranslationAdmin):
+    form = SavedReplyForm
+    list_display = ("title", "region", "languages", "usage_count", "updated_at")
+    list_filter = ("region",)
+    search_fields = [build_localized_fieldname("title", code) for code, _name in settings.LANGUAGES]
+    readonly_fields = ("usage_count", "created_at", "updated_at")
+    fields = ("title", "body", "region", "usage_count", "created_at", "updated_at")
+
+    @admin.display(description=_("languages"))
+    def languages(self, reply: SavedReply) -> str:
+        return ", ".join(
+            code
+            for code, _name in settings.LANGUAGES
+            if (getattr(reply, build_localized_fieldname("body", code)) or "").strip()
+        )

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from .models import Region, TicketStatus
+from .models import Region, SavedReply, TicketStatus
 
 _TIMEZONES = frozenset(available_timezones())
 
@@ -63,6 +63,34 @@ class AgentReplyForm(forms.Form):
         initial="1",
         widget=forms.RadioSelect,
     )
+    # Set when the text started from a saved reply, so that its use is counted when it is sent.
+    saved_reply = forms.ModelChoiceField(
+        queryset=SavedReply.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, saved_replies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if saved_replies is not None:
+            self.fields["saved_reply"].queryset = saved_replies
+
+
+class SavedReplyPickForm(forms.Form):
+    """Picking a saved reply on the ticket page; a GET form, so it works without JavaScript."""
+
+    saved_reply = forms.ModelChoiceField(
+        label=_("Saved reply"), queryset=SavedReply.objects.none(), empty_label=None
+    )
+    use_as = forms.ChoiceField(
+        label=_("Insert as"),
+        choices=[("reply", _("public reply")), ("note", _("internal note"))],
+        initial="reply",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, saved_replies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["saved_reply"].queryset = saved_replies
 
 
 class TicketStatusForm(forms.Form):

@@ -348,3 +348,37 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class SavedReply(models.Model):
+    """A reply agents reuse, written once per language (title and body are translated fields,
+    registered in support/translation.py); shared by every region or kept to one."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Placeholders: {customer_name}, {ticket_reference}, {agent_name} (the agent's public name) "
+            "and {article:slug} (a link to that article in the customer's language)."
+        ),
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_replies",
+        verbose_name=_("region"),
+        help_text=_("Empty: shared by every region."),
+    )
+    usage_count = models.PositiveIntegerField(_("times used"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("saved reply")
+        verbose_name_plural = _("saved replies")
+
+    def __str__(self) -> str:
+        return self.title

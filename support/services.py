@@ -7,6 +7,7 @@ from functools import partial
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import notifications, schedule, tasks
@@ -18,6 +19,7 @@ from .models import (
     HandoffDelivery,
     MessageKind,
     Region,
+    SavedReply,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -124,10 +126,19 @@ def _created_result(ticket: Ticket, *, created: bool, now: datetime) -> TicketCr
 
 @transaction.atomic
 def ticket_reply(
-    *, ticket: Ticket, author: AbstractBaseUser, body: str, public: bool, now: datetime | None = None
+    *,
+    ticket: Ticket,
+    author: AbstractBaseUser,
+    body: str,
+    public: bool,
+    saved_reply: SavedReply | None = None,
+    now: datetime | None = None,
 ) -> TicketMessage:
-    """An agent's public reply (e-mailed to the customer after commit) or internal note."""
+    """An agent's public reply (e-mailed to the customer after commit) or internal note; when it
+    started from a saved reply, that reply's usage count goes up."""
     now = now or timezone.now()
+    if saved_reply is not None:
+        SavedReply.objects.filter(pk=saved_reply.pk).update(usage_count=F("usage_count") + 1)
     message = TicketMessage.objects.create(
         ticket=ticket, kind=MessageKind.REPLY if public else MessageKind.NOTE, author=author, body=body
     )

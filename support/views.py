@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from .forms import (
     ContactForm,
     CustomerReplyForm,
     QueueFilterForm,
+    SavedReplyPickForm,
     TicketAssignForm,
     TicketMoveForm,
     TicketStatusForm,
@@ -108,6 +110,19 @@ def _transcript_lines(ticket: Ticket) -> list[dict]:
     return lines
 
 
+def _fallback_notice(ticket: Ticket, filled: selectors.FilledReply) -> str:
+    if not filled.fell_back:
+        return ""
+    return _(
+        "This saved reply has no version in %(language)s yet: the English text was inserted. "
+        "Translate it before sending."
+    ) % {"language": language_name(ticket.language)}
+
+
+def language_name(code: str) -> str:
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
 @require_safe
 @_staff_view
 def overview(request: HttpRequest) -> HttpResponse:
@@ -149,8 +164,23 @@ def queue(request: HttpRequest, code: str) -> HttpResponse:
 def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = get_object_or_404(Ticket.objects.select_related("region", "assigned_to"), reference=reference)
     action = request.POST.get("action") if request.method == "POST" else None
+    replies = selectors.saved_replies_for(ticket=ticket)
+    filled = selectors.saved_replies_filled(ticket=ticket, agent=request.user, replies=replies)
+    picker = SavedReplyPickForm(request.GET if "saved_reply" in request.GET else None, saved_replies=replies)
+    picked = None
+    reply_initial = {}
+    if picker.is_bound and picker.is_valid():
+        # Without JavaScript the picker reloads the page with the reply in the form, ready to edit.
+        picked = next(f for f in filled if f.reply.pk == picker.cleaned_data["saved_reply"].pk)
+        reply_initial = {
+            "body": picked.text,
+            "public": "0" if picker.cleaned_data["use_as"] == "note" else "1",
+            "saved_reply": picked.reply.pk,
+        }
     forms = {
-        "reply": AgentReplyForm(request.POST if action == "reply" else None),
+        "reply": AgentReplyForm(
+            request.POST if action == "reply" else None, initial=reply_initial, saved_replies=replies
+        ),
         "status": TicketStatusForm(
             request.POST if action == "status" else None, initial={"status": ticket.status}
         ),
@@ -171,7 +201,11 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             data = form.cleaned_data
             if action == "reply":
                 services.ticket_reply(
-                    ticket=ticket, author=request.user, body=data["body"], public=data["public"]
+                    ticket=ticket,
+                    author=request.user,
+                    body=data["body"],
+                    public=data["public"],
+                    saved_reply=data["saved_reply"],
                 )
                 messages.success(request, _("Reply sent.") if data["public"] else _("Note added."))
             elif action == "status":
@@ -194,9 +228,16 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "emails": ticket.emails.all(),
             "transcript": _transcript_lines(ticket),
             "forms": forms,
+            "picker": picker,
+            "picked": picked,
+            "picked_notice": _fallback_notice(ticket, picked) if picked else "",
+            "saved_replies": filled,
+            "saved_replies_data": [
+                {"id": f.reply.pk, "text": f.text, "fallback": _fallback_notice(ticket, f)} for f in filled
+            ],
             "now": timezone.now(),
         },
-        status=400 if action else 200,
+        status=400 if action or picker.errors else 200,
     )
 
 
