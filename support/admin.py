@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
@@ -11,6 +13,7 @@ from kb.selectors import article_slugs_existing
 from . import placeholders
 from .models import (
     AgentProfile,
+    CustomerErasure,
     Handoff,
     HandoffDelivery,
     OutgoingEmail,
@@ -213,3 +216,39 @@ class SavedReplyAdmin(TabbedTranslationAdmin):
             for code, _name in settings.LANGUAGES
             if (getattr(reply, build_localized_fieldname("body", code)) or "").strip()
         )
+
+
+@admin.register(CustomerErasure)
+class CustomerErasureAdmin(admin.ModelAdmin):
+    """Erasures are records of what was done: shown, never added, changed or deleted here (an
+    erasure is made on the customer data page or by `manage.py customer_data`)."""
+
+    list_display = ("performed_at", "performed_by_name", "via", "total", "counts")
+    list_filter = ("via",)
+    readonly_fields = ("performed_at", "performed_by_name", "via", "counts", "total", "email_digest")
+    fields = readonly_fields
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_view_permission(request, obj) or request.user.has_perm(
+            "support.manage_customer_data"
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = extra_context or {}
+        if request.user.has_perm("support.manage_customer_data"):
+            extra_context["customer_data_link"] = format_html(
+                '<a href="{}">{}</a>',
+                reverse("support:customer_data"),
+                _("Export or erase a customer's data"),
+            )
+        return super().changelist_view(request, extra_context)

@@ -49,7 +49,10 @@ def agents_load_demo(regions: list[Region]) -> list[str]:
     """One staff account per region ("agent-emea"), in the Agents group with every support
     permission and on its region's team; returns their usernames."""
     agents, _created = Group.objects.get_or_create(name="Agents")
-    agents.permissions.set(Permission.objects.filter(content_type__app_label="support"))
+    # Exporting and erasing customer data is for whoever handles privacy requests, not every agent.
+    agents.permissions.set(
+        Permission.objects.filter(content_type__app_label="support").exclude(codename="manage_customer_data")
+    )
     usernames = []
     for region in regions:
         code = region.code.lower()

@@ -122,3 +122,22 @@ class QueueFilterForm(forms.Form):
         label=_("Language"), choices=[("", _("Any"))] + list(settings.LANGUAGES), required=False
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+
+class CustomerDataForm(forms.Form):
+    """Export or erase what is stored about one customer. Erasing needs the address typed twice."""
+
+    email = forms.EmailField(label=_("Customer's e-mail address"), max_length=254)
+    confirm_email = forms.EmailField(
+        label=_("Type the address again to erase"),
+        max_length=254,
+        required=False,
+        help_text=_("Only needed to erase. Erasing cannot be undone."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get("action") == "erase" and "email" in cleaned:
+            if (cleaned.get("confirm_email") or "").strip().lower() != cleaned["email"].strip().lower():
+                self.add_error("confirm_email", _("Type the same address again to confirm the erasure."))
+        return cleaned

@@ -382,3 +382,34 @@ class SavedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CustomerErasure(models.Model):
+    """The record of one erasure of a customer's data: who, when and how many records each app
+    changed. It keeps no trace of the address itself but a keyed digest (to answer "was this address
+    erased?"), and nothing can change or delete it, in the admin or elsewhere."""
+
+    email_digest = models.CharField(_("address digest"), max_length=64, db_index=True, editable=False)
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    # Kept as text too, so the record still says who when the account is deleted later.
+    performed_by_name = models.CharField(_("by (as recorded)"), max_length=150)
+    via = models.CharField(_("from"), max_length=40)
+    counts = models.JSONField(_("records changed per part"), default=dict)
+    total = models.PositiveIntegerField(_("records changed"))
+    performed_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+        verbose_name = _("customer data erasure")
+        verbose_name_plural = _("customer data erasures")
+        permissions = [("manage_customer_data", _("Can export and erase a customer's data"))]
+
+    def __str__(self) -> str:
+        return f"{self.performed_at:%Y-%m-%d %H:%M} {self.performed_by_name} ({self.total})"

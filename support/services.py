@@ -9,10 +9,14 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from core import privacy
 
 from . import notifications, schedule, tasks
 from .conf import support_settings
 from .models import (
+    CustomerErasure,
     DeliveryStatus,
     EventKind,
     Handoff,
@@ -315,3 +319,38 @@ def deliveries_send(*, now: datetime | None = None) -> int:
         notifications.deliver(delivery, now=now)
         sent += delivery.status == DeliveryStatus.SENT
     return sent
+
+
+def customer_email_digest(email: str) -> str:
+    """A keyed digest of a normalised address: an erasure record can be matched, not read back."""
+    return salted_hmac(
+        "support.customer-erasure", privacy.normalise_email(email), algorithm="sha256"
+    ).hexdigest()
+
+
+def customer_data_export(*, email: str, now: datetime | None = None) -> dict:
+    """Everything every app stores about the customer with this address, as JSON-able data; reads only."""
+    email = privacy.normalise_email(email)
+    now = now or timezone.now()
+    return {
+        "email": email,
+        "exported_at": now.isoformat(timespec="seconds"),
+        "records": {handler.name: handler.export(email) for handler in privacy.handlers()},
+    }
+
+
+@transaction.atomic
+def customer_data_erase(*, email: str, actor: AbstractBaseUser | None, via: str) -> CustomerErasure:
+    """Erase the customer's personal text and addresses in every app (all or nothing) and record who
+    did it, when and how many records each app changed. Safe to repeat: a second run changes 0."""
+    email = privacy.normalise_email(email)
+    # Higher apps first: chat conversations are found through their ticket's address (core.privacy).
+    counts = {handler.name: handler.erase(email) for handler in reversed(privacy.handlers())}
+    return CustomerErasure.objects.create(
+        email_digest=customer_email_digest(email),
+        performed_by=actor,
+        performed_by_name=actor.get_username() if actor is not None else "",
+        via=via,
+        counts=counts,
+        total=sum(counts.values()),
+    )

@@ -3,12 +3,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -19,6 +19,7 @@ from .conf import support_settings
 from .forms import (
     AgentReplyForm,
     ContactForm,
+    CustomerDataForm,
     CustomerReplyForm,
     QueueFilterForm,
     SavedReplyPickForm,
@@ -262,4 +263,33 @@ def report(request: HttpRequest) -> HttpResponse:
     ]
     return _staff_render(
         request, "support/agents/report.html", {"report": data, "hours": hours, "days": days}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("support.manage_customer_data", raise_exception=True)
+def customer_data(request: HttpRequest) -> HttpResponse:
+    """Export (JSON download) or erase everything stored about one customer's address."""
+    form = CustomerDataForm(request.POST or None)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action is not None and action not in ("export", "erase"):
+        return HttpResponse(_("Unknown action."), status=400, content_type="text/plain; charset=utf-8")
+    if action and form.is_valid():
+        email = form.cleaned_data["email"]
+        if action == "export":
+            data = services.customer_data_export(email=email)
+            response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+            stamp = timezone.now().strftime("%Y%m%d-%H%M")
+            response["Content-Disposition"] = f'attachment; filename="customer-data-{stamp}.json"'
+            return response
+        erasure = services.customer_data_erase(email=email, actor=request.user, via="staff page")
+        messages.success(
+            request,
+            ngettext("Erased: %(count)d record changed.", "Erased: %(count)d records changed.", erasure.total)
+            % {"count": erasure.total},
+        )
+        return redirect(reverse("support:customer_data"))
+    return _staff_render(
+        request, "support/agents/customer_data.html", {"form": form}, status=400 if form.errors else 200
     )
