@@ -7,7 +7,8 @@ class KbConfig(AppConfig):
     verbose_name = _("knowledge base")
 
     def ready(self) -> None:
-        """Two hooks, and only these (plus the privacy handler registered at the end). Writes record what they did themselves (source revisions and
+        """Two hooks, and only these (plus the privacy handler registered at the end).
+        Writes record what they did themselves (source revisions and
         translation records: kb/translations/services.py); signals are used only where every save
         or delete, wherever it comes from (the admin's bulk delete included), must be seen:
 
