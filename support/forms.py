@@ -141,3 +141,29 @@ class CustomerDataForm(forms.Form):
             if (cleaned.get("confirm_email") or "").strip().lower() != cleaned["email"].strip().lower():
                 self.add_error("confirm_email", _("Type the same address again to confirm the erasure."))
         return cleaned
+
+
+class TicketSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search tickets"), max_length=200, required=False)
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label=_("Any"),
+        to_field_name="code",
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any"))] + list(TicketStatus.choices), required=False
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Any"))] + list(settings.LANGUAGES), required=False
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end date cannot be before the start date."))
+        return cleaned

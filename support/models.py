@@ -413,3 +413,27 @@ class CustomerErasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.performed_at:%Y-%m-%d %H:%M} {self.performed_by_name} ({self.total})"
+
+
+class TicketSearchTerm(models.Model):
+    """One term of one ticket in the agents' search index (support/search.py), with how much it
+    counts there. Written only by the ticket services; rebuilt with `manage.py ticket_search_index`."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    term = models.CharField(max_length=64)
+    weight = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["term", "ticket"], name="support_search_term_once")]
+
+
+class TicketSearchVariant(models.Model):
+    """An indexed term under each of its one-letter deletions (and itself): how a typo finds it."""
+
+    variant = models.CharField(max_length=64)
+    term = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "term"], name="support_search_variant_once")
+        ]

@@ -27,6 +27,7 @@ from .models import (
     TicketStatus,
     _new_access_key,
 )
+from .search import tickets_index
 
 
 def _iso(value) -> str | None:
@@ -132,6 +133,7 @@ def erase(email: str) -> int:
     """Replace the customer's text and address everywhere support keeps them; rows and times stay."""
     changed = 0
     tickets = list(_tickets(email))
+    mentioned = set(_mentions(email).values_list("ticket_id", flat=True))
     subjects = [t.subject for t in tickets]
     names = [t.requester_name for t in tickets if t.requester_name]
     for ticket in tickets:
@@ -189,6 +191,8 @@ def erase(email: str) -> int:
                 delivery.text = text
                 delivery.save(update_fields=["text"])
                 changed += 1
+    # The search index holds their words too: rebuilt from what the tickets hold now.
+    tickets_index(ticket_ids=[*ids, *mentioned])
     return changed
 
 

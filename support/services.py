@@ -13,7 +13,7 @@ from django.utils.crypto import salted_hmac
 
 from core import privacy
 
-from . import notifications, schedule, tasks
+from . import notifications, schedule, search, tasks
 from .conf import support_settings
 from .models import (
     CustomerErasure,
@@ -97,6 +97,7 @@ def ticket_create(
             ticket.reference = f"HC-{10000 + ticket.pk}"
             ticket.save(update_fields=["reference"])
             TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=message)
+            search.tickets_index(ticket_ids=[ticket.pk])
             _event(ticket, EventKind.CREATED, f"source: {source}", actor)
             detail = f"{region.code}, opens {assignment.opens_at:%Y-%m-%d %H:%M} UTC"
             if not assignment.covers_language:
@@ -146,6 +147,7 @@ def ticket_reply(
     message = TicketMessage.objects.create(
         ticket=ticket, kind=MessageKind.REPLY if public else MessageKind.NOTE, author=author, body=body
     )
+    search.tickets_index(ticket_ids=[ticket.pk])
     if public:
         fields = ["updated_at"]
         if ticket.first_responded_at is None:
@@ -166,6 +168,7 @@ def ticket_reply(
 def ticket_customer_reply(*, ticket: Ticket, body: str) -> TicketMessage:
     """The customer adds to their ticket from the status page; it reopens if it was waiting or solved."""
     message = TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body)
+    search.tickets_index(ticket_ids=[ticket.pk])
     if ticket.status in (TicketStatus.WAITING, TicketStatus.SOLVED):
         _event(ticket, EventKind.STATUS, f"{ticket.status} → {TicketStatus.OPEN}")
         ticket.status = TicketStatus.OPEN

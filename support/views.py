@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.ratelimits import rate_limited
 
-from . import notifications, selectors, services
+from . import notifications, search, selectors, services
 from .conf import support_settings
 from .forms import (
     AgentReplyForm,
@@ -25,6 +25,7 @@ from .forms import (
     SavedReplyPickForm,
     TicketAssignForm,
     TicketMoveForm,
+    TicketSearchForm,
     TicketStatusForm,
 )
 from .models import MessageKind, Region, Ticket, TicketSource
@@ -292,4 +293,34 @@ def customer_data(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("support:customer_data"))
     return _staff_render(
         request, "support/agents/customer_data.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@require_safe
+@_staff_view
+def ticket_search(request: HttpRequest) -> HttpResponse:
+    """Words, a reference or an address, over every ticket's subject, messages and notes."""
+    form = TicketSearchForm(request.GET or None)
+    hits, searched = [], False
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"].strip():
+        data = form.cleaned_data
+        day = timedelta(days=1)
+        zone = timezone.get_current_timezone()
+
+        def start_of(date):
+            return datetime.combine(date, datetime.min.time(), tzinfo=zone)
+
+        filters = search.Filters(
+            region_id=data["region"].pk if data["region"] else None,
+            status=data["status"],
+            language=data["language"],
+            since=start_of(data["since"]) if data["since"] else None,
+            until=start_of(data["until"]) + day if data["until"] else None,
+        )
+        hits, searched = search.ticket_search(query=data["q"], filters=filters), True
+    return _staff_render(
+        request,
+        "support/agents/search.html",
+        {"form": form, "hits": hits, "searched": searched, "partial": bool(hits) and not hits[0].all_words},
+        status=400 if form.errors else 200,
     )

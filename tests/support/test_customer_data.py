@@ -133,6 +133,7 @@ def _export(client, email):
 
 def test_export_contains_every_record_for_the_address_and_nothing_of_another_customer(client, world, officer):
     client.force_login(officer)
+    assert "No ticket matches." not in client.get("/en/agents/search/", {"q": MARIE}).content.decode()
     # Before the erasure her question is an editor's content gap (the next test: not after).
     assert MARIE_WORDS[0] in client.get("/fr/editors/content-gaps/?language=fr").content.decode()
     data = _export(client, MARIE.upper())
@@ -209,6 +210,9 @@ def test_erase_leaves_no_page_api_email_or_admin_list_showing_the_customer(clien
         clean(url)
     # Searching the admin for her address finds nothing (the page echoes the query, nothing else).
     assert "0 results" in client.get(f"/admin/support/ticket/?q={MARIE.lower()}").content.decode()
+    # The ticket search forgets her too (the page echoes the query in its box, so check the result).
+    for query in (MARIE, "Marie Curie", "virement bloqué", "radium"):
+        assert "No ticket matches." in client.get("/en/agents/search/", {"q": query}).content.decode(), query
     # Reports still count every ticket.
     report = client.get("/en/agents/report/")
     assert Ticket.objects.count() == 3 and report.context["report"].total == 3
