@@ -426,6 +426,9 @@ class TicketSearchTerm(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["term", "ticket"], name="support_search_term_once")]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.term} ({self.weight})"
+
 
 class TicketSearchVariant(models.Model):
     """An indexed term under each of its one-letter deletions (and itself): how a typo finds it."""
@@ -437,3 +440,6 @@ class TicketSearchVariant(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["variant", "term"], name="support_search_variant_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.variant} → {self.term}"
