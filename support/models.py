@@ -424,7 +424,8 @@ class TicketSearchTerm(models.Model):
     weight = models.PositiveIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["term", "ticket"], name="support_search_term_once")]
+        # Both the per-term scan and "this term's strongest tickets" read this index alone.
+        indexes = [models.Index(fields=["term", "-weight", "-ticket"], name="support_search_term_weight")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.term} ({self.weight})"

@@ -13,6 +13,7 @@ one edit (insertion, deletion, substitution or swap of neighbours), checked with
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -125,6 +126,16 @@ def query_words(query: str, languages: Iterable[str]) -> list[QueryWord]:
                 QueryWord(surface=fold(surface), terms=frozenset(stems), fuzzy=any(map(typo_eligible, stems)))
             )
     return words
+
+
+def may_contain(text: str, terms: set[str]) -> bool:
+    """A quick test before tokenising `text` for highlights: does any term occur in it at all
+    (stems are prefixes of the folded words they come from)?"""
+    folded = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
+    )
+    # A stem may end differently from its word ("company" from "companies"): drop its last letter.
+    return any((term[:-1] if len(term) >= 4 else term) in folded for term in terms)
 
 
 def spans(text: str, language: str, terms: set[str]) -> list[tuple[int, int]]:

@@ -75,8 +75,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(fields=("term", "ticket"), name="support_search_term_once")
+                "indexes": [
+                    models.Index(fields=["term", "-weight", "-ticket"], name="support_search_term_weight")
                 ],
             },
         ),
