@@ -51,7 +51,9 @@ from support.models import (  # noqa: E402
 from support.search import Filters, ticket_parts, ticket_search, variants_rows  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
-FIRST = "Marie Jean Li Wei Yuki Hana Carlos Ana Lukas Anna Sam Alex Priya Omar Sofia Hiro Mei Paul Lea Tom".split()
+FIRST = (
+    "Marie Jean Li Wei Yuki Hana Carlos Ana Lukas Anna Sam Alex Priya Omar Sofia Hiro Mei Paul Lea".split()
+)
 LAST = (
     "Martin Dubois Wang Zhang Tanaka Sato Garcia Lopez Muller Schmidt Smith Brown Khan Ali Rossi Kim".split()
 )
@@ -211,7 +213,8 @@ def fill(n: int, rng: random.Random) -> None:
             written_terms += len(terms)
         if first % (batch * 10) == 0:
             print(
-                f"  {first + len(tickets):>7} tickets, {written_terms:>9} terms, {time.perf_counter() - t0:6.1f} s"
+                f"  {first + len(tickets):>7} tickets, {written_terms:>9} terms, "
+                f"{time.perf_counter() - t0:6.1f} s"
             )
     _spread_dates(start)
     rows = variants_rows(t for t in vocabulary if searchterms.typo_eligible(t))
@@ -241,7 +244,8 @@ def _spread_dates(start: datetime) -> None:
             cursor.execute(f"UPDATE {table} SET created_at = %s + (id * interval '5 minutes')", [start])
         else:
             cursor.execute(
-                f"UPDATE {table} SET created_at = strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s, '+' || (id * 5) || ' minutes')",
+                f"UPDATE {table} "
+                "SET created_at = strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s, '+' || (id * 5) || ' minutes')",
                 [start.strftime("%Y-%m-%d %H:%M:%S")],
             )
     if connection.vendor == "postgresql":

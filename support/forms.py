@@ -52,7 +52,7 @@ class CustomerReplyForm(forms.Form):
 
 
 class AgentReplyForm(forms.Form):
-    body = forms.CharField(label=_("Message"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 6}))
+    body = forms.CharField(label=_("Message"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 10}))
     public = forms.TypedChoiceField(
         label=_("Send as"),
         choices=[

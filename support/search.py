@@ -237,11 +237,12 @@ def _add_snippets(hits: list[Hit]) -> None:
         messages.setdefault(ticket_id, []).append((kind, body))
     for hit in hits:
         best = None
-        for kind, text in [("subject", hit.ticket.subject), *messages.get(hit.ticket.pk, [])]:
+        # The subject is shown anyway: a message is the better snippet when one matches.
+        for kind, text in [*messages.get(hit.ticket.pk, []), ("subject", hit.ticket.subject)]:
             if not searchterms.may_contain(text, hit.terms):
                 continue
             marks = searchterms.spans(text, hit.ticket.language, hit.terms)
-            if marks and (best is None or len(marks) > len(best[2])):
+            if marks and (best is None or (len(marks) > len(best[2]) and kind != "subject")):
                 best = (kind, text, marks)
         if best is None:  # found by its reference, name or address
             first = next(

@@ -32,5 +32,6 @@
       notice.hidden = !reply.fallback;
     }
     box.focus();
+    box.scrollTop = 0;
   });
 })();
