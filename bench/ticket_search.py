@@ -51,9 +51,8 @@ from support.models import (  # noqa: E402
 from support.search import Filters, ticket_parts, ticket_search, variants_rows  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
-FIRST = (
-    "Marie Jean Li Wei Yuki Hana Carlos Ana Lukas Anna Sam Alex Priya Omar Sofia Hiro Mei Paul Lea".split()
-)
+FIRST = "Marie Jean Li Wei Yuki Hana Carlos Ana Lukas Anna Sam Alex Priya Omar Sofia Hiro Mei Paul Lea Tom"
+FIRST = FIRST.split()
 LAST = (
     "Martin Dubois Wang Zhang Tanaka Sato Garcia Lopez Muller Schmidt Smith Brown Khan Ali Rossi Kim".split()
 )
