@@ -24,6 +24,7 @@ from .models import (
     TicketEvent,
     TicketMessage,
 )
+from .search import tickets_index
 
 
 class RegionClosureInline(admin.TabularInline):
@@ -102,6 +103,11 @@ class TicketAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: Ticket, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # The subject can be edited here: the agents' search must find the new one.
+        tickets_index(ticket_ids=[obj.pk])
 
 
 class HandoffDeliveryInline(admin.TabularInline):

@@ -40,6 +40,9 @@ PURE = (
     "chatbot/person.py",
     "support/schedule.py",
     "support/instants.py",
+    "support/placeholders.py",
+    "support/searchterms.py",
+    "core/privacy.py",
 )
 
 

@@ -176,3 +176,24 @@ def test_search_page_bad_dates_are_a_400_with_the_reason(client, tickets, viewer
     assert response.status_code == 400
     assert "The end date cannot be before the start date." in response.content.decode()
     assert client.get("/en/agents/search/", {"q": "invoice", "since": "yesterday"}).status_code == 400
+
+
+def test_a_subject_edited_in_the_admin_is_searchable_at_once(client, tickets):
+    from tests.factories import make_staff
+
+    editor = make_staff(username="lead", permissions=("support.view_ticket", "support.change_ticket"))
+    client.force_login(editor)
+    ticket = tickets["sam"]
+    response = client.post(
+        f"/admin/support/ticket/{ticket.pk}/change/",
+        {
+            "subject": "Quarterly statement mismatch",
+            "priority": "high",
+            "messages-TOTAL_FORMS": "0",
+            "messages-INITIAL_FORMS": "0",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert refs(ticket_search(query="quarterly")) == [ticket.reference]
