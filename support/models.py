@@ -419,13 +419,18 @@ class TicketSearchTerm(models.Model):
     """One term of one ticket in the agents' search index (support/search.py), with how much it
     counts there. Written only by the ticket services; rebuilt with `manage.py ticket_search_index`."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    # Indexed below, with the term and weight: scoring candidates reads that index alone.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
     term = models.CharField(max_length=64)
     weight = models.PositiveIntegerField()
 
     class Meta:
-        # Both the per-term scan and "this term's strongest tickets" read this index alone.
-        indexes = [models.Index(fields=["term", "-weight", "-ticket"], name="support_search_term_weight")]
+        indexes = [
+            # "This term's strongest tickets" (the candidates of a query).
+            models.Index(fields=["term", "-weight", "-ticket"], name="support_search_term_weight"),
+            # A candidate's weight for each query term; also a ticket's rows when it is reindexed.
+            models.Index(fields=["ticket", "term", "weight"], name="support_search_ticket_term"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.term} ({self.weight})"

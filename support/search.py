@@ -40,7 +40,10 @@ SHOWN_FIELDS = (
     "created_at",
     "region__code",
 )
-CANDIDATES = 2000  # tickets scored per query (see _candidates)
+CANDIDATES = 2000
+MAX_WORDS = (
+    4  # words of a long query that are matched (its rarest)  # tickets scored per query (see _candidates)
+)
 
 
 def ticket_parts(ticket: Ticket, messages: Iterable[str]) -> list[tuple[str, int]]:
@@ -90,15 +93,24 @@ def tickets_index(*, ticket_ids: Iterable[int]) -> int:
     return len(rows)
 
 
-def _typo_terms(word: searchterms.QueryWord) -> set[str]:
-    """Indexed terms one edit away from one of the word's stems."""
-    stems = [stem for stem in word.terms if searchterms.typo_eligible(stem)]
-    probes = set().union(*(searchterms.deletions(stem) for stem in stems)) if stems else set()
+def _typo_terms(words: list[searchterms.QueryWord]) -> list[set[str]]:
+    """For each word, the indexed terms one edit away from one of its stems (not the stems
+    themselves); one query for the whole query."""
+    stems = [
+        [stem for stem in word.terms if searchterms.typo_eligible(stem)] if word.fuzzy else []
+        for word in words
+    ]
+    probes = set().union(*(searchterms.deletions(stem) for group in stems for stem in group))
     if not probes:
-        return set()
-    candidates = set(TicketSearchVariant.objects.filter(variant__in=probes).values_list("term", flat=True))
-    close = {c for c in candidates if any(searchterms.within_one_edit(stem, c) for stem in stems)}
-    return set(sorted(close, key=len)[:MAX_ALTERNATIVES])
+        return [set() for _word in words]
+    candidates = set(
+        TicketSearchVariant.objects.filter(variant__in=sorted(probes)).values_list("term", flat=True)
+    )
+    found = []
+    for word, group in zip(words, stems, strict=True):
+        close = {c for c in candidates if any(searchterms.within_one_edit(stem, c) for stem in group)}
+        found.append(set(sorted(close - word.terms, key=lambda c: (len(c), c))[:MAX_ALTERNATIVES]))
+    return found
 
 
 @dataclass(frozen=True)
@@ -157,6 +169,13 @@ def _postings(words, typos, filters: Filters, *, require_all: bool, limit: int):
         .values_list("term", "n")
     )
     frequency = [sum(counts.get(term, 0) for term in terms) for terms in alternatives]
+    if len(words) > MAX_WORDS:
+        # A long query (a pasted sentence) is matched on its rarest words: they say the most, and
+        # every other word would only add rows to scan.
+        keep = sorted(sorted(range(len(words)), key=lambda i: (frequency[i] == 0, frequency[i]))[:MAX_WORDS])
+        words, typos = [words[i] for i in keep], [typos[i] for i in keep]
+        alternatives, frequency = [alternatives[i] for i in keep], [frequency[i] for i in keep]
+        every = set().union(*alternatives)
     if require_all:
         if not all(frequency):
             return []
@@ -173,7 +192,7 @@ def _postings(words, typos, filters: Filters, *, require_all: bool, limit: int):
     postings = TicketSearchTerm.objects.filter(Q(term__in=sorted(every)) & candidates)
     # A word found as typed counts twice as much as one found through a typo; a rare word counts
     # more than a common one (inverse document frequency, in whole steps to stay in SQL integers).
-    total = max(counts.values(), default=1)
+    total = max(frequency, default=1)
     per_word = {
         f"w{i}": Max(
             Case(
@@ -200,7 +219,7 @@ def _postings(words, typos, filters: Filters, *, require_all: bool, limit: int):
 
 def _idf(frequency: int, most: int) -> int:
     """1 for the most frequent word of the query, up to 8 for one a hundred times rarer."""
-    return 1 + min(7, int(math.log2(max(1, most) / max(1, frequency))))
+    return 1 + max(0, min(7, int(math.log2(max(1, most) / max(1, frequency)))))
 
 
 def ticket_search(*, query: str, filters: Filters | None = None, limit: int = 30) -> list[Hit]:
@@ -210,7 +229,7 @@ def ticket_search(*, query: str, filters: Filters | None = None, limit: int = 30
     words = searchterms.query_words(query, site_languages())
     if not words:
         return []
-    typos = [(_typo_terms(word) - word.terms) if word.fuzzy else set() for word in words]
+    typos = _typo_terms(words)
     ranked = _postings(words, typos, filters, require_all=True, limit=limit)
     all_words = True
     if not ranked and len(words) > 1:

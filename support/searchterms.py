@@ -26,6 +26,7 @@ from kb.search.text import fold, is_cjk, normalise_word, tokens_with_offsets
 # ticket's index has no "le", so requiring it would find nothing.
 ALL_STOP_WORDS = frozenset().union(*STOP_WORDS.values())
 
+_COMBINING_RE = re.compile(r"[\u0300-\u036f]")
 MAX_TERM = 64
 MAX_WEIGHT = 10_000
 TYPO_MIN_LENGTH = 4
@@ -131,9 +132,9 @@ def query_words(query: str, languages: Iterable[str]) -> list[QueryWord]:
 def may_contain(text: str, terms: set[str]) -> bool:
     """A quick test before tokenising `text` for highlights: does any term occur in it at all
     (stems are prefixes of the folded words they come from)?"""
-    folded = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
-    )
+    folded = text.casefold()
+    if not folded.isascii():
+        folded = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", folded))
     # A stem may end differently from its word ("company" from "companies"): drop its last letter.
     return any((term[:-1] if len(term) >= 4 else term) in folded for term in terms)
 

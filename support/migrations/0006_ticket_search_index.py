@@ -70,13 +70,17 @@ class Migration(migrations.Migration):
                 (
                     "ticket",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="support.ticket"
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="support.ticket",
                     ),
                 ),
             ],
             options={
                 "indexes": [
-                    models.Index(fields=["term", "-weight", "-ticket"], name="support_search_term_weight")
+                    models.Index(fields=["term", "-weight", "-ticket"], name="support_search_term_weight"),
+                    models.Index(fields=["ticket", "term", "weight"], name="support_search_ticket_term"),
                 ],
             },
         ),

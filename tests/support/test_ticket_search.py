@@ -197,3 +197,14 @@ def test_a_subject_edited_in_the_admin_is_searchable_at_once(client, tickets):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert refs(ticket_search(query="quarterly")) == [ticket.reference]
+
+
+def test_search_with_several_words_each_of_several_stems_needs_them_all(tickets):
+    # "factures" stands for its French and English stems; each word must be found.
+    assert refs(ticket_search(query="factures double")) == [tickets["marie"].reference]
+    assert refs(ticket_search(query="invoice november")) == [tickets["sam"].reference]
+
+
+def test_a_long_pasted_sentence_still_finds_its_ticket(tickets):
+    hits = ticket_search(query="The invoice for November is wrong, please check it again today")
+    assert refs(hits)[0] == tickets["sam"].reference
