@@ -165,7 +165,7 @@ def _postings(words, typos, filters: Filters, *, require_all: bool, limit: int):
     counts = dict(
         TicketSearchTerm.objects.filter(term__in=every)
         .values("term")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values_list("term", "n")
     )
     frequency = [sum(counts.get(term, 0) for term in terms) for terms in alternatives]
