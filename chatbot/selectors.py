@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.languages import site_languages, source_language
+from core.privacy import ERASED_TEXT
 from kb.models import Article, SearchLog
 
 from .gaps import Gap, group_questions
@@ -19,7 +20,8 @@ def content_gaps(*, language: str, since: datetime, limit: int = 500) -> list[Ga
     searches = SearchLog.objects.filter(language=language, results=0, created_at__gte=since).values_list(
         "query", flat=True
     )[:limit]
-    items = [(query, "search") for query in searches]
+    # Erased customer data (core.privacy) is nobody's question.
+    items = [(query, "search") for query in searches if query != ERASED_TEXT]
     replies = list(
         Message.objects.filter(
             role=Role.BOT, decision__in=UNANSWERED, language=language, created_at__gte=since
@@ -41,7 +43,7 @@ def content_gaps(*, language: str, since: datetime, limit: int = 500) -> list[Ga
         else:
             asked[message_id] = last_question.get(conversation)
     for reply_id, _conversation, decision in replies:
-        if asked.get(reply_id):
+        if asked.get(reply_id) and asked[reply_id] != ERASED_TEXT:
             source = "chat" if decision == ReplyKind.CANNOT_HELP else "chat-low-confidence"
             items.append((asked[reply_id], source))
     return group_questions(items, language)

@@ -7,7 +7,8 @@ class KbConfig(AppConfig):
     verbose_name = _("knowledge base")
 
     def ready(self) -> None:
-        """Two hooks, and only these. Writes record what they did themselves (source revisions and
+        """Two hooks, and only these (plus the privacy handler registered at the end).
+        Writes record what they did themselves (source revisions and
         translation records: kb/translations/services.py); signals are used only where every save
         or delete, wherever it comes from (the admin's bulk delete included), must be seen:
 
@@ -30,3 +31,10 @@ class KbConfig(AppConfig):
                 content_changed, sender=model, dispatch_uid=f"kb.content_changed.delete.{model.__name__}"
             )
         post_migrate.connect(permissions_ensure, sender=self, dispatch_uid="kb.translations.permissions")
+
+        # Not a hook: kb's part of customer data exports and erasures (core/privacy.py).
+        from core import privacy
+
+        from . import privacy as kb_privacy
+
+        privacy.register("article_feedback", export=kb_privacy.export, erase=kb_privacy.erase)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import translation
 from django.utils.safestring import SafeString
 from modeltranslation.utils import build_localized_fieldname
 
@@ -125,3 +126,21 @@ def article_search(
         # An article unpublished since the index was read is simply left out.
         if hit.id in articles
     ]
+
+
+def article_paths(*, slugs, language: str) -> dict[str, str]:
+    """Path of each published article named by its source-language slug, in `language` (the English
+    page when the article has no translation yet); unknown or unpublished slugs are left out."""
+    paths = {}
+    field = build_localized_fieldname("slug", source_language())
+    for article in Article.objects.published().filter(**{f"{field}__in": list(slugs)}):
+        shown = language if article.has_translation(language) else source_language()
+        with translation.override(shown):
+            paths[article.field_in(source_language(), "slug")] = article.get_absolute_url()
+    return paths
+
+
+def article_slugs_existing(*, slugs) -> set[str]:
+    """Which of the source-language `slugs` name an article (published or draft)."""
+    field = build_localized_fieldname("slug", source_language())
+    return set(Article.objects.filter(**{f"{field}__in": list(slugs)}).values_list(field, flat=True))

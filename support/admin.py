@@ -1,9 +1,19 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
+from modeltranslation.utils import build_localized_fieldname
 
+from kb.selectors import article_slugs_existing
+
+from . import placeholders
 from .models import (
     AgentProfile,
+    CustomerErasure,
     Deflection,
     Handoff,
     HandoffDelivery,
@@ -11,10 +21,12 @@ from .models import (
     Region,
     RegionClosure,
     Satisfaction,
+    SavedReply,
     Ticket,
     TicketEvent,
     TicketMessage,
 )
+from .search import tickets_index
 
 
 class RegionClosureInline(admin.TabularInline):
@@ -94,6 +106,11 @@ class TicketAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def save_model(self, request: HttpRequest, obj: Ticket, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # The subject can be edited here: the agents' search must find the new one.
+        tickets_index(ticket_ids=[obj.pk])
+
 
 class HandoffDeliveryInline(admin.TabularInline):
     model = HandoffDelivery
@@ -161,6 +178,88 @@ class AgentProfileAdmin(admin.ModelAdmin):
     list_display = ("display_name", "user")
     search_fields = ("display_name", "user__username")
     autocomplete_fields = ("user",)
+
+
+PLACEHOLDER_PROBLEMS = {
+    "unknown": _("%(placeholder)s is not a placeholder this reply can use."),
+    "needs_argument": _("%(placeholder)s needs an article's slug, e.g. {article:reset-password}."),
+    "no_argument": _("%(placeholder)s takes nothing after a colon."),
+    "unknown_article": _("%(placeholder)s names no article: check the slug (the English one)."),
+}
+
+
+class SavedReplyForm(forms.ModelForm):
+    """Unknown placeholders are refused when the reply is saved, in every language, so an agent
+    never sends "{custmer_name}" to a customer."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for code, _name in settings.LANGUAGES:
+            for field in ("title", "body"):
+                name = build_localized_fieldname(field, code)
+                text = cleaned.get(name) or ""
+                found = placeholders.problems(
+                    text, known_articles=lambda slugs: article_slugs_existing(slugs=slugs)
+                )
+                for problem in found:
+                    self.add_error(
+                        name, PLACEHOLDER_PROBLEMS[problem.reason] % {"placeholder": problem.placeholder}
+                    )
+        return cleaned
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(TabbedTranslationAdmin):
+    form = SavedReplyForm
+    list_display = ("title", "region", "languages", "usage_count", "updated_at")
+    list_filter = ("region",)
+    search_fields = [build_localized_fieldname("title", code) for code, _name in settings.LANGUAGES]
+    readonly_fields = ("usage_count", "created_at", "updated_at")
+    fields = ("title", "body", "region", "usage_count", "created_at", "updated_at")
+
+    @admin.display(description=_("languages"))
+    def languages(self, reply: SavedReply) -> str:
+        return ", ".join(
+            code
+            for code, _name in settings.LANGUAGES
+            if (getattr(reply, build_localized_fieldname("body", code)) or "").strip()
+        )
+
+
+@admin.register(CustomerErasure)
+class CustomerErasureAdmin(admin.ModelAdmin):
+    """Erasures are records of what was done: shown, never added, changed or deleted here (an
+    erasure is made on the customer data page or by `manage.py customer_data`)."""
+
+    list_display = ("performed_at", "performed_by_name", "via", "total", "counts")
+    list_filter = ("via",)
+    readonly_fields = ("performed_at", "performed_by_name", "via", "counts", "total", "email_digest")
+    fields = readonly_fields
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_view_permission(request, obj) or request.user.has_perm(
+            "support.manage_customer_data"
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = extra_context or {}
+        if request.user.has_perm("support.manage_customer_data"):
+            extra_context["customer_data_link"] = format_html(
+                '<a href="{}">{}</a>',
+                reverse("support:customer_data"),
+                _("Export or erase a customer's data"),
+            )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Deflection)

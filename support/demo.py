@@ -4,7 +4,7 @@ for each."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
-from .models import AgentProfile, Region
+from .models import AgentProfile, Region, SavedReply
 
 DEMO_REGIONS = [
     # code, name, time zone, languages, hours, holidays, order
@@ -77,7 +77,10 @@ def agents_load_demo(regions: list[Region]) -> list[str]:
     """One staff account per region ("agent-emea"), in the Agents group with every support
     permission and on its region's team; returns their usernames."""
     agents, _created = Group.objects.get_or_create(name="Agents")
-    agents.permissions.set(Permission.objects.filter(content_type__app_label="support"))
+    # Exporting and erasing customer data is for whoever handles privacy requests, not every agent.
+    agents.permissions.set(
+        Permission.objects.filter(content_type__app_label="support").exclude(codename="manage_customer_data")
+    )
     usernames = []
     for region in regions:
         code = region.code.lower()
@@ -92,3 +95,85 @@ def agents_load_demo(regions: list[Region]) -> list[str]:
         AgentProfile.objects.update_or_create(user=agent, defaults={"display_name": DEMO_AGENT_NAMES[code]})
         usernames.append(agent.username)
     return usernames
+
+
+# Each: English title and body, then the same in other languages (a missing one falls back to English).
+DEMO_SAVED_REPLIES = [
+    (
+        None,
+        {
+            "en": (
+                "Password reset link",
+                "Hello {customer_name},\n\nYou can choose a new password here: {article:reset-password}\n"
+                "The link in the e-mail works for one hour.\n\nBest regards,\n{agent_name}",
+            ),
+            "fr": (
+                "Lien de réinitialisation du mot de passe",
+                "Bonjour {customer_name},\n\nVous pouvez choisir un nouveau mot de passe ici : "
+                "{article:reset-password}\nLe lien reçu par e-mail est valable une heure.\n\n"
+                "Bien cordialement,\n{agent_name}",
+            ),
+            "zh-hans": (
+                "密码重置链接",
+                "{customer_name}，您好：\n\n您可以在这里设置新密码：{article:reset-password}\n"
+                "邮件中的链接在一小时内有效。\n\n祝好，\n{agent_name}",
+            ),
+            "de": (
+                "Link zum Zurücksetzen des Passworts",
+                "Hallo {customer_name},\n\nhier können Sie ein neues Passwort festlegen: "
+                "{article:reset-password}\nDer Link in der E-Mail ist eine Stunde gültig.\n\n"
+                "Viele Grüße\n{agent_name}",
+            ),
+        },
+    ),
+    (
+        None,
+        {
+            "en": (
+                "We are looking into it",
+                "Hello {customer_name},\n\nThank you for your message about {ticket_reference}. We are "
+                "looking into it and will write again as soon as we know more.\n\n{agent_name}",
+            ),
+            "fr": (
+                "Nous regardons cela",
+                "Bonjour {customer_name},\n\nMerci pour votre message concernant {ticket_reference}. "
+                "Nous regardons cela et reviendrons vers vous dès que possible.\n\n{agent_name}",
+            ),
+            "es": (
+                "Lo estamos revisando",
+                "Hola, {customer_name}:\n\nGracias por su mensaje sobre {ticket_reference}. Lo estamos "
+                "revisando y le escribiremos en cuanto sepamos más.\n\n{agent_name}",
+            ),
+            "ja": (
+                "確認中です",
+                "{customer_name} 様\n\n{ticket_reference} についてご連絡いただきありがとうございます。"
+                "ただいま確認しておりますので、分かり次第ご連絡いたします。\n\n{agent_name}",
+            ),
+        },
+    ),
+    (
+        "EMEA",
+        {
+            "en": (
+                "Refund on its way (EMEA)",
+                "Hello {customer_name},\n\nYour refund has been issued. SEPA transfers take 3 to 5 "
+                "working days to reach your account.\n\n{agent_name}",
+            ),
+        },
+    ),
+]
+
+
+def saved_replies_load_demo() -> int:
+    """A few saved replies, shared and for one region, in some languages only (the others show the
+    English version, flagged); returns how many there are."""
+    from modeltranslation.utils import build_localized_fieldname
+
+    regions = {region.code: region for region in Region.objects.all()}
+    for region_code, versions in DEMO_SAVED_REPLIES:
+        values = {"region": regions.get(region_code) if region_code else None}
+        for language, (title, body) in versions.items():
+            values[build_localized_fieldname("title", language)] = title
+            values[build_localized_fieldname("body", language)] = body
+        SavedReply.objects.update_or_create(title_en=versions["en"][0], defaults=values)
+    return len(DEMO_SAVED_REPLIES)

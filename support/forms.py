@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kb.models import Article, Category
 
-from .models import Region, TicketStatus
+from .models import Region, SavedReply, TicketStatus
 
 KNOWN_TIMEZONES = frozenset(available_timezones())
 
@@ -82,7 +82,7 @@ class CustomerReplyForm(forms.Form):
 
 
 class AgentReplyForm(forms.Form):
-    body = forms.CharField(label=_("Message"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 6}))
+    body = forms.CharField(label=_("Message"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 10}))
     public = forms.TypedChoiceField(
         label=_("Send as"),
         choices=[
@@ -93,6 +93,34 @@ class AgentReplyForm(forms.Form):
         initial="1",
         widget=forms.RadioSelect,
     )
+    # Set when the text started from a saved reply, so that its use is counted when it is sent.
+    saved_reply = forms.ModelChoiceField(
+        queryset=SavedReply.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, saved_replies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if saved_replies is not None:
+            self.fields["saved_reply"].queryset = saved_replies
+
+
+class SavedReplyPickForm(forms.Form):
+    """Picking a saved reply on the ticket page; a GET form, so it works without JavaScript."""
+
+    saved_reply = forms.ModelChoiceField(
+        label=_("Saved reply"), queryset=SavedReply.objects.none(), empty_label=None
+    )
+    use_as = forms.ChoiceField(
+        label=_("Insert as"),
+        choices=[("reply", _("public reply")), ("note", _("internal note"))],
+        initial="reply",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, saved_replies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["saved_reply"].queryset = saved_replies
 
 
 class TicketStatusForm(forms.Form):
@@ -124,3 +152,48 @@ class QueueFilterForm(forms.Form):
         label=_("Language"), choices=[("", _("Any"))] + list(settings.LANGUAGES), required=False
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+
+class CustomerDataForm(forms.Form):
+    """Export or erase what is stored about one customer. Erasing needs the address typed twice."""
+
+    email = forms.EmailField(label=_("Customer's e-mail address"), max_length=254)
+    confirm_email = forms.EmailField(
+        label=_("Type the address again to erase"),
+        max_length=254,
+        required=False,
+        help_text=_("Only needed to erase. Erasing cannot be undone."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get("action") == "erase" and "email" in cleaned:
+            if (cleaned.get("confirm_email") or "").strip().lower() != cleaned["email"].strip().lower():
+                self.add_error("confirm_email", _("Type the same address again to confirm the erasure."))
+        return cleaned
+
+
+class TicketSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search tickets"), max_length=200, required=False)
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label=_("Any"),
+        to_field_name="code",
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any"))] + list(TicketStatus.choices), required=False
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Any"))] + list(settings.LANGUAGES), required=False
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end date cannot be before the start date."))
+        return cleaned

@@ -420,3 +420,104 @@ class Satisfaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.rating or '—'}"
+
+
+class SavedReply(models.Model):
+    """A reply agents reuse, written once per language (title and body are translated fields,
+    registered in support/translation.py); shared by every region or kept to one."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Placeholders: {customer_name}, {ticket_reference}, {agent_name} (the agent's public name) "
+            "and {article:slug} (a link to that article in the customer's language)."
+        ),
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_replies",
+        verbose_name=_("region"),
+        help_text=_("Empty: shared by every region."),
+    )
+    usage_count = models.PositiveIntegerField(_("times used"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("saved reply")
+        verbose_name_plural = _("saved replies")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CustomerErasure(models.Model):
+    """The record of one erasure of a customer's data: who, when and how many records each app
+    changed. It keeps no trace of the address itself but a keyed digest (to answer "was this address
+    erased?"), and nothing can change or delete it, in the admin or elsewhere."""
+
+    email_digest = models.CharField(_("address digest"), max_length=64, db_index=True, editable=False)
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    # Kept as text too, so the record still says who when the account is deleted later.
+    performed_by_name = models.CharField(_("by (as recorded)"), max_length=150)
+    via = models.CharField(_("from"), max_length=40)
+    counts = models.JSONField(_("records changed per part"), default=dict)
+    total = models.PositiveIntegerField(_("records changed"))
+    performed_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+        verbose_name = _("customer data erasure")
+        verbose_name_plural = _("customer data erasures")
+        permissions = [("manage_customer_data", _("Can export and erase a customer's data"))]
+
+    def __str__(self) -> str:
+        return f"{self.performed_at:%Y-%m-%d %H:%M} {self.performed_by_name} ({self.total})"
+
+
+class TicketSearchTerm(models.Model):
+    """One term of one ticket in the agents' search index (support/search.py), with how much it
+    counts there. Written only by the ticket services; rebuilt with `manage.py ticket_search_index`."""
+
+    # Indexed below, with the term and weight: scoring candidates reads that index alone.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
+    term = models.CharField(max_length=64)
+    weight = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            # "This term's strongest tickets" (the candidates of a query).
+            models.Index(fields=["term", "-weight", "-ticket"], name="support_search_term_weight"),
+            # A candidate's weight for each query term; also a ticket's rows when it is reindexed.
+            models.Index(fields=["ticket", "term", "weight"], name="support_search_ticket_term"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.term} ({self.weight})"
+
+
+class TicketSearchVariant(models.Model):
+    """An indexed term under each of its one-letter deletions (and itself): how a typo finds it."""
+
+    variant = models.CharField(max_length=64)
+    term = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "term"], name="support_search_variant_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant} → {self.term}"

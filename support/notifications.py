@@ -15,6 +15,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import get_language_info, gettext, ngettext
 
 from core.languages import is_site_language
+from core.privacy import is_erased_address
 
 from . import webhooks
 from .conf import support_settings
@@ -156,8 +157,11 @@ def send_satisfaction_request(ticket: Ticket) -> None:
     _send(ticket, subject, body, ticket.requester_email)
 
 
-def _send(ticket: Ticket, subject: str, body: str, to: str) -> OutgoingEmail:
-    """Keep the e-mail, then try to send it at once; a failure leaves it for email_retry (backoff)."""
+def _send(ticket: Ticket, subject: str, body: str, to: str) -> OutgoingEmail | None:
+    """Keep the e-mail, then try to send it at once; a failure leaves it for email_retry (backoff).
+    Nothing is kept or sent for a customer whose data was erased (core.privacy)."""
+    if is_erased_address(to):
+        return None
     email = OutgoingEmail.objects.create(ticket=ticket, to=to, subject=subject[:255], body=body)
     email_attempt(email, now=timezone.now())
     return email

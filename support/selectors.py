@@ -7,14 +7,16 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.dates import WEEKDAYS
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
+from modeltranslation.utils import build_localized_fieldname
 
-from core.languages import site_languages
+from core.languages import is_site_language, site_languages, source_language
 from kb.models import Category
+from kb.selectors import article_paths
 
-from . import notifications, schedule
+from . import notifications, placeholders, schedule
 from .conf import support_settings
 from .models import (
     Deflection,
@@ -24,6 +26,7 @@ from .models import (
     Region,
     RegionClosure,
     Satisfaction,
+    SavedReply,
     Ticket,
     TicketStatus,
 )
@@ -550,3 +553,71 @@ def ticket_arrivals(*, since: datetime, now: datetime) -> Arrivals:
         if not coverage[at.weekday()][at.hour]:
             local_uncovered[mine.weekday()][mine.hour] += 1
     return Arrivals(utc=utc, local=local, local_uncovered=local_uncovered, coverage=coverage, total=total)
+
+
+@dataclass(frozen=True)
+class FilledReply:
+    reply: SavedReply
+    title: str
+    text: str
+    language: str  # the language of the version used
+    fell_back: bool  # True when the ticket's language has no version and the English one is used
+
+
+def saved_replies_for(*, ticket: Ticket) -> QuerySet[SavedReply]:
+    """The replies an agent may use on `ticket`: shared ones and those of its region."""
+    return SavedReply.objects.filter(Q(region__isnull=True) | Q(region_id=ticket.region_id)).order_by(
+        "title", "id"
+    )
+
+
+def _version(reply: SavedReply, language: str) -> tuple[str, str, str]:
+    """(title, body, language) in `language` when it has a body there, else in the source language."""
+    if is_site_language(language):
+        body = getattr(reply, build_localized_fieldname("body", language)) or ""
+        if body.strip():
+            title = getattr(reply, build_localized_fieldname("title", language)) or ""
+            return (
+                title or getattr(reply, build_localized_fieldname("title", source_language())),
+                body,
+                language,
+            )
+    source = source_language()
+    return (
+        getattr(reply, build_localized_fieldname("title", source)) or "",
+        getattr(reply, build_localized_fieldname("body", source)) or "",
+        source,
+    )
+
+
+def saved_replies_filled(*, ticket: Ticket, agent, replies=None) -> list[FilledReply]:
+    """Each usable saved reply in the ticket's language (English when it has no such version,
+    flagged), its placeholders filled for this ticket and agent. Plain text: escape it in HTML."""
+    replies = list(saved_replies_for(ticket=ticket) if replies is None else replies)
+    versions = [_version(reply, ticket.language) for reply in replies]
+    slugs = (
+        set().union(*(placeholders.article_slugs(body) for _t, body, _l in versions)) if versions else set()
+    )
+    site = support_settings().site_url.rstrip("/")
+    paths = article_paths(slugs=slugs, language=ticket.language) if slugs else {}
+    urls = {slug: site + path for slug, path in paths.items()}
+    agent_name = agent_public_name(agent)
+    if not agent_name:
+        language = ticket.language if is_site_language(ticket.language) else source_language()
+        with translation.override(language):
+            agent_name = gettext("the support team")
+    values = {
+        "customer_name": ticket.requester_name.strip(),
+        "ticket_reference": ticket.reference,
+        "agent_name": agent_name,
+    }
+    return [
+        FilledReply(
+            reply=reply,
+            title=title,
+            text=placeholders.fill(body, values, urls),
+            language=language,
+            fell_back=language != ticket.language,
+        )
+        for reply, (title, body, language) in zip(replies, versions, strict=True)
+    ]

@@ -7,13 +7,17 @@ from functools import partial
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
+from core import privacy
 from kb.models import Article, Category
 
-from . import notifications, schedule, tasks
+from . import notifications, schedule, search, tasks
 from .conf import support_settings
 from .models import (
+    CustomerErasure,
     Deflection,
     DeliveryStatus,
     EventKind,
@@ -22,6 +26,7 @@ from .models import (
     MessageKind,
     Region,
     Satisfaction,
+    SavedReply,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -97,6 +102,7 @@ def ticket_create(
             ticket.reference = f"HC-{10000 + ticket.pk}"
             ticket.save(update_fields=["reference"])
             TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=message)
+            search.tickets_index(ticket_ids=[ticket.pk])
             _event(ticket, EventKind.CREATED, f"source: {source}", actor)
             detail = f"{region.code}, opens {assignment.opens_at:%Y-%m-%d %H:%M} UTC"
             if not assignment.covers_language:
@@ -130,13 +136,23 @@ def _created_result(ticket: Ticket, *, created: bool, now: datetime) -> TicketCr
 
 @transaction.atomic
 def ticket_reply(
-    *, ticket: Ticket, author: AbstractBaseUser, body: str, public: bool, now: datetime | None = None
+    *,
+    ticket: Ticket,
+    author: AbstractBaseUser,
+    body: str,
+    public: bool,
+    saved_reply: SavedReply | None = None,
+    now: datetime | None = None,
 ) -> TicketMessage:
-    """An agent's public reply (e-mailed to the customer after commit) or internal note."""
+    """An agent's public reply (e-mailed to the customer after commit) or internal note; when it
+    started from a saved reply, that reply's usage count goes up."""
     now = now or timezone.now()
+    if saved_reply is not None:
+        SavedReply.objects.filter(pk=saved_reply.pk).update(usage_count=F("usage_count") + 1)
     message = TicketMessage.objects.create(
         ticket=ticket, kind=MessageKind.REPLY if public else MessageKind.NOTE, author=author, body=body
     )
+    search.tickets_index(ticket_ids=[ticket.pk])
     if public:
         fields = ["updated_at"]
         if ticket.first_responded_at is None:
@@ -157,6 +173,7 @@ def ticket_reply(
 def ticket_customer_reply(*, ticket: Ticket, body: str) -> TicketMessage:
     """The customer adds to their ticket from the status page; it reopens if it was waiting or solved."""
     message = TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body)
+    search.tickets_index(ticket_ids=[ticket.pk])
     if ticket.status in (TicketStatus.WAITING, TicketStatus.SOLVED):
         _event(ticket, EventKind.STATUS, f"{ticket.status} → {TicketStatus.OPEN}")
         ticket.status = TicketStatus.OPEN
@@ -359,3 +376,38 @@ def deflection_record(*, submission, language: str, article: Article) -> Deflect
         defaults={"language": language, "article": article, "category_id": article.category_id},
     )
     return deflection
+
+
+def customer_email_digest(email: str) -> str:
+    """A keyed digest of a normalised address: an erasure record can be matched, not read back."""
+    return salted_hmac(
+        "support.customer-erasure", privacy.normalise_email(email), algorithm="sha256"
+    ).hexdigest()
+
+
+def customer_data_export(*, email: str, now: datetime | None = None) -> dict:
+    """Everything every app stores about the customer with this address, as JSON-able data; reads only."""
+    email = privacy.normalise_email(email)
+    now = now or timezone.now()
+    return {
+        "email": email,
+        "exported_at": now.isoformat(timespec="seconds"),
+        "records": {handler.name: handler.export(email) for handler in privacy.handlers()},
+    }
+
+
+@transaction.atomic
+def customer_data_erase(*, email: str, actor: AbstractBaseUser | None, via: str) -> CustomerErasure:
+    """Erase the customer's personal text and addresses in every app (all or nothing) and record who
+    did it, when and how many records each app changed. Safe to repeat: a second run changes 0."""
+    email = privacy.normalise_email(email)
+    # Higher apps first: chat conversations are found through their ticket's address (core.privacy).
+    counts = {handler.name: handler.erase(email) for handler in reversed(privacy.handlers())}
+    return CustomerErasure.objects.create(
+        email_digest=customer_email_digest(email),
+        performed_by=actor,
+        performed_by_name=actor.get_username() if actor is not None else "",
+        via=via,
+        counts=counts,
+        total=sum(counts.values()),
+    )

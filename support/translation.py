@@ -1,7 +1,7 @@
 from django.conf import settings
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Region
+from .models import Region, SavedReply
 
 
 @register(Region)
@@ -10,3 +10,9 @@ class RegionTranslationOptions(TranslationOptions):
     # Afrique"); the code stays the internal identifier.
     fields = ("name",)
     required_languages = {settings.LANGUAGE_CODE: ("name",)}
+
+
+@register(SavedReply)
+class SavedReplyTranslationOptions(TranslationOptions):
+    fields = ("title", "body")
+    required_languages = {settings.LANGUAGE_CODE: ("title", "body")}

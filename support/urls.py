@@ -12,6 +12,8 @@ urlpatterns = [
     path("how-did-we-do/<str:token>/", views.survey, name="survey"),
     path("agents/", views.overview, name="overview"),
     path("agents/report/", views.report, name="report"),
+    path("agents/search/", views.ticket_search, name="search"),
+    path("agents/customer-data/", views.customer_data, name="customer_data"),
     path("agents/regions/<slug:code>/", views.queue, name="queue"),
     path("agents/tickets/<str:reference>/", views.ticket_detail, name="ticket"),
 ]

@@ -1,16 +1,17 @@
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -18,18 +19,21 @@ from core.compression import compressed_public_page
 from core.ratelimits import rate_limited
 from kb.pagecache import cached_public_page
 
-from . import heatmap, notifications, selectors, services
+from . import heatmap, notifications, search, selectors, services
 from .conf import support_settings
 from .forms import (
     KNOWN_TIMEZONES,
     AgentReplyForm,
     ContactForm,
+    CustomerDataForm,
     CustomerReplyForm,
     DeflectionForm,
     QueueFilterForm,
     SatisfactionForm,
+    SavedReplyPickForm,
     TicketAssignForm,
     TicketMoveForm,
+    TicketSearchForm,
     TicketStatusForm,
 )
 from .models import Region, Ticket, TicketSource
@@ -229,6 +233,19 @@ def _transcript_lines(ticket: Ticket) -> list[dict]:
     return lines
 
 
+def _fallback_notice(ticket: Ticket, filled: selectors.FilledReply) -> str:
+    if not filled.fell_back:
+        return ""
+    return _(
+        "This saved reply has no version in %(language)s yet: the English text was inserted. "
+        "Translate it before sending."
+    ) % {"language": language_name(ticket.language)}
+
+
+def language_name(code: str) -> str:
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
 @require_safe
 @_staff_view
 def overview(request: HttpRequest) -> HttpResponse:
@@ -270,8 +287,23 @@ def queue(request: HttpRequest, code: str) -> HttpResponse:
 def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = get_object_or_404(Ticket.objects.select_related("region", "assigned_to"), reference=reference)
     action = request.POST.get("action") if request.method == "POST" else None
+    replies = selectors.saved_replies_for(ticket=ticket)
+    filled = selectors.saved_replies_filled(ticket=ticket, agent=request.user, replies=replies)
+    picker = SavedReplyPickForm(request.GET if "saved_reply" in request.GET else None, saved_replies=replies)
+    picked = None
+    reply_initial = {}
+    if picker.is_bound and picker.is_valid():
+        # Without JavaScript the picker reloads the page with the reply in the form, ready to edit.
+        picked = next(f for f in filled if f.reply.pk == picker.cleaned_data["saved_reply"].pk)
+        reply_initial = {
+            "body": picked.text,
+            "public": "0" if picker.cleaned_data["use_as"] == "note" else "1",
+            "saved_reply": picked.reply.pk,
+        }
     forms = {
-        "reply": AgentReplyForm(request.POST if action == "reply" else None),
+        "reply": AgentReplyForm(
+            request.POST if action == "reply" else None, initial=reply_initial, saved_replies=replies
+        ),
         "status": TicketStatusForm(
             request.POST if action == "status" else None, initial={"status": ticket.status}
         ),
@@ -292,7 +324,11 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             data = form.cleaned_data
             if action == "reply":
                 services.ticket_reply(
-                    ticket=ticket, author=request.user, body=data["body"], public=data["public"]
+                    ticket=ticket,
+                    author=request.user,
+                    body=data["body"],
+                    public=data["public"],
+                    saved_reply=data["saved_reply"],
                 )
                 messages.success(request, _("Reply sent.") if data["public"] else _("Note added."))
             elif action == "status":
@@ -316,9 +352,16 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "transcript": _transcript_lines(ticket),
             "satisfaction": selectors.ticket_satisfaction(ticket),
             "forms": forms,
+            "picker": picker,
+            "picked": picked,
+            "picked_notice": _fallback_notice(ticket, picked) if picked else "",
+            "saved_replies": filled,
+            "saved_replies_data": [
+                {"id": f.reply.pk, "text": f.text, "fallback": _fallback_notice(ticket, f)} for f in filled
+            ],
             "now": timezone.now(),
         },
-        status=400 if action else 200,
+        status=400 if action or picker.errors else 200,
     )
 
 
@@ -417,4 +460,63 @@ def report(request: HttpRequest) -> HttpResponse:
                 (_("Agent"), satisfaction.by_agent),
             ],
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("support.manage_customer_data", raise_exception=True)
+def customer_data(request: HttpRequest) -> HttpResponse:
+    """Export (JSON download) or erase everything stored about one customer's address."""
+    form = CustomerDataForm(request.POST or None)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action is not None and action not in ("export", "erase"):
+        return HttpResponse(_("Unknown action."), status=400, content_type="text/plain; charset=utf-8")
+    if action and form.is_valid():
+        email = form.cleaned_data["email"]
+        if action == "export":
+            data = services.customer_data_export(email=email)
+            response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+            stamp = timezone.now().strftime("%Y%m%d-%H%M")
+            response["Content-Disposition"] = f'attachment; filename="customer-data-{stamp}.json"'
+            return response
+        erasure = services.customer_data_erase(email=email, actor=request.user, via="staff page")
+        messages.success(
+            request,
+            ngettext("Erased: %(count)d record changed.", "Erased: %(count)d records changed.", erasure.total)
+            % {"count": erasure.total},
+        )
+        return redirect(reverse("support:customer_data"))
+    return _staff_render(
+        request, "support/agents/customer_data.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@require_safe
+@_staff_view
+def ticket_search(request: HttpRequest) -> HttpResponse:
+    """Words, a reference or an address, over every ticket's subject, messages and notes."""
+    form = TicketSearchForm(request.GET or None)
+    hits, searched = [], False
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"].strip():
+        data = form.cleaned_data
+        day = timedelta(days=1)
+        zone = timezone.get_current_timezone()
+
+        def start_of(date):
+            return datetime.combine(date, datetime.min.time(), tzinfo=zone)
+
+        filters = search.Filters(
+            region_id=data["region"].pk if data["region"] else None,
+            status=data["status"],
+            language=data["language"],
+            since=start_of(data["since"]) if data["since"] else None,
+            until=start_of(data["until"]) + day if data["until"] else None,
+        )
+        hits, searched = search.ticket_search(query=data["q"], filters=filters), True
+    return _staff_render(
+        request,
+        "support/agents/search.html",
+        {"form": form, "hits": hits, "searched": searched, "partial": bool(hits) and not hits[0].all_words},
+        status=400 if form.errors else 200,
     )

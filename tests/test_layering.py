@@ -42,6 +42,9 @@ PURE = (
     "support/schedule.py",
     "support/heatmap.py",
     "support/instants.py",
+    "support/placeholders.py",
+    "support/searchterms.py",
+    "core/privacy.py",
 )
 
 

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from kb.demo import EDITOR_PASSWORD, EDITOR_USERNAME, TRANSLATOR_PASSWORD, kb_load_demo
-from support.demo import AGENT_PASSWORD, agents_load_demo, regions_load_demo
+from support.demo import AGENT_PASSWORD, agents_load_demo, regions_load_demo, saved_replies_load_demo
 
 
 class Command(BaseCommand):
@@ -15,6 +15,7 @@ class Command(BaseCommand):
         kb = kb_load_demo()
         regions = regions_load_demo()
         agents = agents_load_demo(regions)
+        saved_replies_load_demo()
         self.stdout.write(
             f"Demo help center ready: {kb.categories} categories, {kb.articles} articles "
             f"({kb.result.created} created, {kb.result.updated} updated)."
