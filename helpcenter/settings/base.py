@@ -204,6 +204,10 @@ HELPCENTER_CONTENT_VERSION_TTL = 1.0
 # After an edit, each worker rebuilds its chatbot engines in a background thread and keeps answering
 # with the previous ones meanwhile (a build takes seconds with thousands of articles).
 HELPCENTER_ENGINE_BACKGROUND_REBUILD = True
+# Where engines are shared between the processes of a machine (kb/indexes.py): each is built once
+# per content version and language, and web workers map the files instead of building their own.
+# Empty: every process builds its own (development and tests need nothing more).
+HELPCENTER_ENGINE_ARTIFACTS = os.environ.get("HELPCENTER_ENGINE_ARTIFACTS", "")
 HELPCENTER_VIEW_COUNT_FLUSH_SECONDS = float(os.environ.get("HELPCENTER_VIEW_COUNT_FLUSH_SECONDS", "5"))
 HELPCENTER_RELATED_ARTICLES = 5
 # The client address for rate limits: REMOTE_ADDR, or the header a trusted proxy sets (production).

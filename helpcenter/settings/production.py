@@ -22,6 +22,10 @@ if REDIS_URL:
 # Customer e-mails and hand-off posts go through the database queue; run `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
+# One engine build per content version and language on the machine, shared by every web worker
+# (docs/deploy.md). A local directory writable by the web and task workers; "" turns sharing off.
+HELPCENTER_ENGINE_ARTIFACTS = os.environ.get("HELPCENTER_ENGINE_ARTIFACTS", str(BASE_DIR / "var" / "engines"))  # noqa: F405
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed, content-hashed file names: browsers can cache static files forever.
