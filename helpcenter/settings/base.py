@@ -233,10 +233,27 @@ HELPCENTER_HANDOFF_MAX_ATTEMPTS = 6
 # on the internal network, on purpose).
 HELPCENTER_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPCENTER_WEBHOOK_ALLOW_PRIVATE", False)
 HELPCENTER_CONTACT_RATE = os.environ.get("HELPCENTER_CONTACT_RATE", "5/m")
-# Background work (customer e-mails, hand-off posts): run in-process unless a real queue is set.
-TASKS = {
+# Background work (customer e-mails, hand-off posts, engine builds): run in-process unless a real
+# queue is set with TASKS_BACKEND: "django_tasks_db.DatabaseBackend" (production's default,
+# `manage.py db_worker`) or "django_tasks_rq.RQBackend" (Redis, `manage.py rqworker --job-class
+# django_tasks_rq.Job default`, queue at TASKS_REDIS_URL).
+RQ_BACKEND = "django_tasks_rq.RQBackend"
+
+
+def tasks_setting(default_backend: str) -> dict:
+    backend = os.environ.get("TASKS_BACKEND", default_backend)
+    options = {"QUEUES": ["default"]} if backend == RQ_BACKEND else {}
+    return {"default": {"BACKEND": backend, **options}}
+
+
+TASKS = tasks_setting("django.tasks.backends.immediate.ImmediateBackend")
+INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+RQ_QUEUES = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+        # Not the cache's database: clearing the cache (FLUSHDB) would drop queued tasks.
+        "URL": os.environ.get("TASKS_REDIS_URL", "redis://127.0.0.1:6379/1"),
+        # An engine build after an edit takes minutes with 10,000 articles in six languages.
+        "DEFAULT_TIMEOUT": int(os.environ.get("TASKS_TIMEOUT", "3600")),
     }
 }
 
