@@ -246,7 +246,7 @@ def _load_artifact(path: Path, meta: dict, version: tuple, seq: int) -> _Built |
     return _Built(version, engine, links, seq)
 
 
-def engine_obtain(language: str, version: tuple, seq: int = 0) -> _Built:
+def engine_obtain(language: str, version: tuple, seq: int = 0, *, load: bool = True) -> _Built | None:
     """The engine for `language` at `version`: loaded from the artifact directory if an artifact for
     it is there and sound; else built, by this process only if no other is building it (their
     artifact is loaded instead), and saved there for the others. Built here without an artifact
@@ -256,29 +256,43 @@ def engine_obtain(language: str, version: tuple, seq: int = 0) -> _Built:
         return _build(language, version, seq)
     meta = _artifact_meta(language, version)
     path = _artifact_path(meta)
-    built = _load_artifact(path, meta, version, seq)
-    if built is not None:
+    built = _load_artifact(path, meta, version, seq) if load else None
+    if built is not None or (not load and _sound(path, meta)):
         return built
     with artifact.build_lock(Path(directory), language):
-        built = _load_artifact(path, meta, version, seq)  # another process built it while we waited
-        if built is not None:
+        # Another process may have built it while this one waited.
+        built = _load_artifact(path, meta, version, seq) if load else None
+        if built is not None or (not load and _sound(path, meta)):
             return built
         fresh = _build(language, version, seq)
         links = {pk: [link.title, link.slug, link.url, link.language] for pk, link in fresh.links.items()}
         artifact.save(fresh.engine, path, meta=meta, extra={"links": links})
         # The previous version stays for workers still loading it; older ones go.
         artifact.prune(Path(directory), f"{language}-", keep=2)
+    if not load:
+        return None
     # This process, too, maps the shared files rather than keeping its private copy.
     return _load_artifact(path, meta, version, seq) or fresh
+
+
+def _sound(path: Path, meta: dict) -> bool:
+    try:
+        artifact.verify(path, meta)
+    except artifact.ArtifactError:
+        return False
+    return True
 
 
 def engines_prepare(languages) -> list[str]:
     """Make sure the artifacts for the current content exist (the task worker, `build_engines`);
     the languages done. Keeps no engine in this process."""
+    if not helpcenter_settings().engine_artifacts:
+        return []
     _forget_version()
     version = content_version()
     for language in languages:
-        engine_obtain(language, version)
+        # Every edit queues this task: the ones after the first find the artifacts there.
+        engine_obtain(language, version, load=False)
     return list(languages)
 
 

@@ -51,11 +51,12 @@ def _work_burst():
     )
 
 
-@pytest.mark.django_db
+# transaction=True: the RQ worker closes database connections around each job, as in production.
+@pytest.mark.django_db(transaction=True)
 def test_an_engine_build_goes_through_redis_and_its_result_comes_back(rq, settings, tmp_path):
-    settings.HELPCENTER_ENGINE_ARTIFACTS = str(tmp_path)
     make_article(slug="dns", translations={"en": {"title": "DNS records", "questions": ["add an A record"]}})
     make_article(slug="refunds", translations={"en": {"title": "Refunds", "questions": ["money back"]}})
+    settings.HELPCENTER_ENGINE_ARTIFACTS = str(tmp_path)  # after the edits, which would queue builds too
     result = engines_build.enqueue()
     assert type(task_backends["default"]).__name__ == "RQBackend"
     # Waiting in Redis, not run yet.
