@@ -383,6 +383,15 @@ def engines_built() -> list[str]:
     return sorted(_indexes)
 
 
+def engine_versions() -> dict[str, str]:
+    """Per language, a short digest of the content version this process's engine was built for:
+    after an edit, every worker answers with the new content once all report the same."""
+    return {
+        language: hashlib.sha256(repr(built.version).encode()).hexdigest()[:12]
+        for language, built in sorted(_indexes.items())
+    }
+
+
 def engines_warm(languages) -> None:
     """Build the engines before the first customer needs them (gunicorn's post_worker_init)."""
     for language in languages:
