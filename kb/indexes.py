@@ -11,15 +11,20 @@ saved there (kb/search/artifact.py); every web worker then maps the same files i
 its own copy. Without it (development, the test suite) each process builds its own, as it always has.
 """
 
+import contextlib
 import hashlib
 import itertools
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.urls import reverse
@@ -246,7 +251,9 @@ def _load_artifact(path: Path, meta: dict, version: tuple, seq: int) -> _Built |
     return _Built(version, engine, links, seq)
 
 
-def engine_obtain(language: str, version: tuple, seq: int = 0, *, load: bool = True) -> _Built | None:
+def engine_obtain(
+    language: str, version: tuple, seq: int = 0, *, load: bool = True, locking: bool = True
+) -> _Built | None:
     """The engine for `language` at `version`: loaded from the artifact directory if an artifact for
     it is there and sound; else built, by this process only if no other is building it (their
     artifact is loaded instead), and saved there for the others. Built here without an artifact
@@ -259,11 +266,19 @@ def engine_obtain(language: str, version: tuple, seq: int = 0, *, load: bool = T
     built = _load_artifact(path, meta, version, seq) if load else None
     if built is not None or (not load and _sound(path, meta)):
         return built
-    with artifact.build_lock(Path(directory), language):
+    lock = artifact.build_lock(Path(directory), language) if locking else contextlib.nullcontext()
+    with lock:
         # Another process may have built it while this one waited.
         built = _load_artifact(path, meta, version, seq) if load else None
         if built is not None or (not load and _sound(path, meta)):
             return built
+        if load and helpcenter_settings().engine_build_in_child:
+            # A web worker: the build's peak memory (several times the engine) would stay with
+            # the worker for good; a short-lived child process builds and the worker loads.
+            _build_in_child(language)
+            built = _load_artifact(path, meta, version, seq)
+            if built is not None:
+                return built
         fresh = _build(language, version, seq)
         links = {pk: [link.title, link.slug, link.url, link.language] for pk, link in fresh.links.items()}
         artifact.save(fresh.engine, path, meta=meta, extra={"links": links})
@@ -275,6 +290,16 @@ def engine_obtain(language: str, version: tuple, seq: int = 0, *, load: bool = T
     return _load_artifact(path, meta, version, seq) or fresh
 
 
+def _build_in_child(language: str) -> None:
+    """`manage.py build_engines --language <language>` in a child process, which relies on this
+    process's build lock (held by the caller)."""
+    command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "build_engines"]
+    command += ["--language", language, "--caller-holds-lock", "--verbosity", "0"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        logger.error("Building the %s engine in a child process failed: %s", language, done.stderr[-2000:])
+
+
 def _sound(path: Path, meta: dict) -> bool:
     try:
         artifact.verify(path, meta)
@@ -283,16 +308,17 @@ def _sound(path: Path, meta: dict) -> bool:
     return True
 
 
-def engines_prepare(languages) -> list[str]:
+def engines_prepare(languages, *, locking: bool = True) -> list[str]:
     """Make sure the artifacts for the current content exist (the task worker, `build_engines`);
-    the languages done. Keeps no engine in this process."""
+    the languages done. Keeps no engine in this process. `locking=False`: the caller (the web
+    worker that started this process) holds the build lock."""
     if not helpcenter_settings().engine_artifacts:
         return []
     _forget_version()
     version = content_version()
     for language in languages:
         # Every edit queues this task: the ones after the first find the artifacts there.
-        engine_obtain(language, version, load=False)
+        engine_obtain(language, version, load=False, locking=locking)
     return list(languages)
 
 
@@ -393,8 +419,12 @@ def engine_versions() -> dict[str, str]:
 
 
 def engines_warm(languages) -> None:
-    """Build the engines before the first customer needs them (gunicorn's post_worker_init)."""
-    for language in languages:
+    """Build the engines before the first customer needs them (gunicorn's post_worker_init).
+    Workers start from different languages: with shared engines, each then builds (or waits for)
+    a different one instead of all queueing for the first."""
+    languages = list(languages)
+    start = os.getpid() % len(languages) if languages else 0
+    for language in languages[start:] + languages[:start]:
         answer_engine(language)
 
 

@@ -26,6 +26,7 @@ TASKS = tasks_setting("django_tasks_db.DatabaseBackend")
 # One engine build per content version and language on the machine, shared by every web worker
 # (docs/deploy.md). A local directory writable by the web and task workers; "" turns sharing off.
 HELPCENTER_ENGINE_ARTIFACTS = os.environ.get("HELPCENTER_ENGINE_ARTIFACTS", str(BASE_DIR / "var" / "engines"))  # noqa: F405
+HELPCENTER_ENGINE_BUILD_IN_CHILD = env_bool("HELPCENTER_ENGINE_BUILD_IN_CHILD", True)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,3 +1,5 @@
+import argparse
+
 from django.core.management.base import BaseCommand, CommandError
 
 from kb import indexes
@@ -12,8 +14,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--language", action="append", help="Only this language (repeatable).")
+        # A web worker that needs an engine builds it through this command in a child process,
+        # holding the build lock itself (kb/indexes.py).
+        parser.add_argument("--caller-holds-lock", action="store_true", help=argparse.SUPPRESS)
 
-    def handle(self, *args, language: list[str] | None, **options):
+    def handle(self, *args, language: list[str] | None, caller_holds_lock: bool, **options):
         conf = helpcenter_settings()
         if not conf.engine_artifacts:
             raise CommandError("HELPCENTER_ENGINE_ARTIFACTS is not set: each process builds its own engines")
@@ -22,5 +27,6 @@ class Command(BaseCommand):
             raise CommandError(
                 f"unknown language {unknown[0]!r} (this site has: {', '.join(conf.languages)})"
             )
-        done = indexes.engines_prepare(language or conf.languages)
-        self.stdout.write(f"Engines ready in {conf.engine_artifacts}: {', '.join(done)}.")
+        done = indexes.engines_prepare(language or conf.languages, locking=not caller_holds_lock)
+        if options["verbosity"]:
+            self.stdout.write(f"Engines ready in {conf.engine_artifacts}: {', '.join(done)}.")
