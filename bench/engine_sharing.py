@@ -95,7 +95,7 @@ def workers_of(master: int) -> list[int]:
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
@@ -104,7 +104,9 @@ def get(port: int, path: str) -> tuple[int, bytes]:
         conn.close()
 
 
-def versions(port: int, workers: int, timeout: float, *, differ_from: dict | None = None) -> dict:
+def versions(
+    port: int, workers: int, timeout: float, *, differ_from: dict | None = None, search: bool = True
+) -> dict:
     """{worker pid: {language: version digest}} once every worker serves every language (and, with
     `differ_from`, a version other than the one it served then), asking in every language so that
     each worker notices the edit."""
@@ -124,7 +126,7 @@ def versions(port: int, workers: int, timeout: float, *, differ_from: dict | Non
     while not done():
         if time.monotonic() > deadline:
             raise SystemExit(f"bench: workers not ready after {timeout:.0f} s: {seen}")
-        poll_round(port, workers, seen)
+        poll_round(port, workers, seen, search=search)
         time.sleep(POLL_PAUSE)
     return seen
 
@@ -133,12 +135,12 @@ POLL_PAUSE = 0.5
 rounds = 0
 
 
-def poll_round(port: int, workers: int, seen: dict) -> None:
+def poll_round(port: int, workers: int, seen: dict, *, search: bool = True) -> None:
     """One search per language (which makes the worker that gets it notice an edit), then health
     checks to learn what each worker serves."""
     global rounds
     rounds += 1
-    for code in LANGUAGES:
+    for code in LANGUAGES if search else ():
         get(port, f"/{code}/search/?q=card+payment")
     for _ in range(workers * 2):
         status, body = get(port, "/healthz")
@@ -199,7 +201,8 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.2)
-        before = versions(port, args.workers, args.timeout)
+        # Warming up (gunicorn's post_worker_init builds or loads every language): only ask.
+        before = versions(port, args.workers, args.timeout, search=False)
         warm_seconds = time.monotonic() - started
         warm_cpu = cpu_seconds(server.pid)
         pids = workers_of(server.pid)
