@@ -2,6 +2,7 @@
 content version and language, loaded by the others; a broken artifact is rebuilt, never served; an
 engine never replaces one asked for after it."""
 
+import json
 import os
 import subprocess
 import sys
@@ -212,3 +213,53 @@ def test_build_engines_refuses_without_a_directory_or_with_an_unknown_language(d
     settings.HELPCENTER_ENGINE_ARTIFACTS = ""
     with pytest.raises(CommandError, match="HELPCENTER_ENGINE_ARTIFACTS is not set"):
         call_command("build_engines")
+
+
+CHILD_BUILD = """
+import json, os
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+import numpy as np
+from django.test import override_settings
+from kb import indexes
+from kb.conf import helpcenter_settings
+from tests.factories import make_article
+# The content first, without the build each edit queues (the tests' task backend would run it here).
+with override_settings(HELPCENTER_ENGINE_ARTIFACTS=""):
+    helpcenter_settings.cache_clear()
+    article = make_article(slug="reset-password", translations={"en": {"title": "Reset your password",
+        "questions": ["I forgot my password", "cannot log in"]}})
+    make_article(slug="dns", translations={"en": {"title": "DNS records", "questions": ["add an A record"]}})
+    make_article(slug="refunds", translations={"en": {"title": "Refunds", "questions": ["money back"]}})
+helpcenter_settings.cache_clear()
+assert not os.path.exists(os.environ["HELPCENTER_ENGINE_ARTIFACTS"])
+engine = indexes.answer_engine("en")
+print(json.dumps({
+    "loaded": isinstance(engine.intents._weights, np.memmap),
+    "built_here": bool(indexes._documents),
+    "right": engine.rank("i forgot my password")[0].id == article.pk,
+    "artifacts": [p for p in os.listdir(os.environ["HELPCENTER_ENGINE_ARTIFACTS"]) if p.startswith("en-")],
+}))
+"""
+
+
+def test_a_web_worker_that_finds_no_artifact_has_a_child_process_build_it(tmp_path):
+    """The production path: the worker holds the lock, `build_engines` builds in a child process,
+    the worker loads what it wrote (so the build's peak memory is never the worker's)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "helpcenter.settings.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        "HELPCENTER_ENGINE_ARTIFACTS": str(tmp_path / "engines"),
+        "HELPCENTER_ENGINE_BUILD_IN_CHILD": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD_BUILD], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["loaded"] and result["right"] and not result["built_here"]
+    assert len(result["artifacts"]) == 1
