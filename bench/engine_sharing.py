@@ -157,6 +157,7 @@ def main() -> int:
     parser.add_argument("--mode", choices=("before", "after"), required=True)
     parser.add_argument("--reuse", action="store_true", help="keep the database (and artifacts) of a run")
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--no-edit", action="store_true", help="only warm up and measure memory")
     args = parser.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -207,6 +208,13 @@ def main() -> int:
         warm_cpu = cpu_seconds(server.pid)
         pids = workers_of(server.pid)
         pss_warm = sum(pss_kib(pid) for pid in pids)
+        if args.no_edit:
+            print(f"mode={args.mode} articles={args.articles} workers={args.workers}x{args.threads}")
+            print(
+                f"  warm-up: {warm_seconds:.1f} s, {warm_cpu:.1f} CPU s; "
+                f"workers' PSS {pss_warm / 1024:.0f} MB"
+            )
+            return 0
 
         # What the polling itself costs the workers, to tell it apart from builds.
         cpu0, quiet = cpu_seconds(server.pid), {}
