@@ -10,7 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from kb.indexes import engines_built
+from kb.indexes import engine_versions, engines_built
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +37,14 @@ def health(request: HttpRequest) -> JsonResponse:
         checks["cache"] = "unavailable"
     healthy = all(value == "ok" for value in checks.values())
     # Informational: the chatbot engines this worker has built (a worker still warming up answers,
-    # only more slowly), and its process id, so that one can tell the workers apart.
+    # only more slowly), the content version each serves, and its process id, so that one can tell
+    # the workers apart.
     return JsonResponse(
         {
             "status": "ok" if healthy else "unavailable",
             **checks,
             "engines": engines_built(),
+            "engine_versions": engine_versions(),
             "worker": os.getpid(),
         },
         status=200 if healthy else 503,

@@ -21,6 +21,8 @@ class HelpCenterSettings:
     page_cache_timeout: int
     content_version_ttl: float
     engine_background_rebuild: bool
+    engine_artifacts: str
+    engine_build_in_child: bool
     chat_answer_precision: float
     chat_suggest_precision: float
     encoder: str
@@ -51,6 +53,8 @@ def helpcenter_settings() -> HelpCenterSettings:
         page_cache_timeout=settings.HELPCENTER_PAGE_CACHE_TIMEOUT,
         content_version_ttl=settings.HELPCENTER_CONTENT_VERSION_TTL,
         engine_background_rebuild=settings.HELPCENTER_ENGINE_BACKGROUND_REBUILD,
+        engine_artifacts=str(settings.HELPCENTER_ENGINE_ARTIFACTS or ""),
+        engine_build_in_child=settings.HELPCENTER_ENGINE_BUILD_IN_CHILD,
         chat_answer_precision=settings.HELPCENTER_CHAT_ANSWER_PRECISION,
         chat_suggest_precision=settings.HELPCENTER_CHAT_SUGGEST_PRECISION,
         encoder=settings.HELPCENTER_ENCODER,

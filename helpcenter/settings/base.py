@@ -204,6 +204,13 @@ HELPCENTER_CONTENT_VERSION_TTL = 1.0
 # After an edit, each worker rebuilds its chatbot engines in a background thread and keeps answering
 # with the previous ones meanwhile (a build takes seconds with thousands of articles).
 HELPCENTER_ENGINE_BACKGROUND_REBUILD = True
+# Where engines are shared between the processes of a machine (kb/indexes.py): each is built once
+# per content version and language, and web workers map the files instead of building their own.
+# Empty: every process builds its own (development and tests need nothing more).
+HELPCENTER_ENGINE_ARTIFACTS = os.environ.get("HELPCENTER_ENGINE_ARTIFACTS", "")
+# With artifacts, a web worker that finds none builds it in a short-lived child process
+# (`build_engines`), so that the build's peak memory does not stay with the worker.
+HELPCENTER_ENGINE_BUILD_IN_CHILD = env_bool("HELPCENTER_ENGINE_BUILD_IN_CHILD", False)
 HELPCENTER_VIEW_COUNT_FLUSH_SECONDS = float(os.environ.get("HELPCENTER_VIEW_COUNT_FLUSH_SECONDS", "5"))
 HELPCENTER_RELATED_ARTICLES = 5
 # The client address for rate limits: REMOTE_ADDR, or the header a trusted proxy sets (production).
@@ -231,10 +238,27 @@ HELPCENTER_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPCENTER_WEBHOOK_ALLOW_PRIVATE", 
 HELPCENTER_CONTACT_RATE = os.environ.get("HELPCENTER_CONTACT_RATE", "5/m")
 # "How did we do?" after a ticket is solved: the answer can be given or changed for a week.
 HELPCENTER_SATISFACTION_MAX_AGE = 60 * 60 * 24 * 7  # seconds
-# Background work (customer e-mails, hand-off posts): run in-process unless a real queue is set.
-TASKS = {
+# Background work (customer e-mails, hand-off posts, engine builds): run in-process unless a real
+# queue is set with TASKS_BACKEND: "django_tasks_db.DatabaseBackend" (production's default,
+# `manage.py db_worker`) or "django_tasks_rq.RQBackend" (Redis, `manage.py rqworker --job-class
+# django_tasks_rq.Job default`, queue at TASKS_REDIS_URL).
+RQ_BACKEND = "django_tasks_rq.RQBackend"
+
+
+def tasks_setting(default_backend: str) -> dict:
+    backend = os.environ.get("TASKS_BACKEND", default_backend)
+    options = {"QUEUES": ["default"]} if backend == RQ_BACKEND else {}
+    return {"default": {"BACKEND": backend, **options}}
+
+
+TASKS = tasks_setting("django.tasks.backends.immediate.ImmediateBackend")
+INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+RQ_QUEUES = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+        # Not the cache's database: clearing the cache (FLUSHDB) would drop queued tasks.
+        "URL": os.environ.get("TASKS_REDIS_URL", "redis://127.0.0.1:6379/1"),
+        # An engine build after an edit takes minutes with 10,000 articles in six languages.
+        "DEFAULT_TIMEOUT": int(os.environ.get("TASKS_TIMEOUT", "3600")),
     }
 }
 

@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import env_bool, tasks_setting
 
 DEBUG = False
 
@@ -19,8 +19,14 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-# Customer e-mails and hand-off posts go through the database queue; run `manage.py db_worker`.
-TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Customer e-mails, hand-off posts and engine builds go through the database queue (run
+# `manage.py db_worker`), or Redis with TASKS_BACKEND=django_tasks_rq.RQBackend (docs/deploy.md).
+TASKS = tasks_setting("django_tasks_db.DatabaseBackend")
+
+# One engine build per content version and language on the machine, shared by every web worker
+# (docs/deploy.md). A local directory writable by the web and task workers; "" turns sharing off.
+HELPCENTER_ENGINE_ARTIFACTS = os.environ.get("HELPCENTER_ENGINE_ARTIFACTS", str(BASE_DIR / "var" / "engines"))  # noqa: F405
+HELPCENTER_ENGINE_BUILD_IN_CHILD = env_bool("HELPCENTER_ENGINE_BUILD_IN_CHILD", True)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -56,6 +56,28 @@ class _WordNgrams:
         return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
 
+def _vectorizers(language: str) -> list[tuple[str, TfidfVectorizer]]:
+    return [
+        (
+            "chars",
+            TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(2, 5),
+                sublinear_tf=True,
+                preprocessor=normalise,
+                min_df=MIN_DF,
+                dtype=np.float32,
+            ),
+        ),
+        ("words", TfidfVectorizer(analyzer=_WordNgrams(language), sublinear_tf=True, dtype=np.float32)),
+    ]
+
+
+def _analyzers(language: str) -> list:
+    """The vectorizers' analyzers, which need no fitting: a model read from arrays gets the same."""
+    return [(name, vectorizer.build_analyzer()) for name, vectorizer in _vectorizers(language)]
+
+
 class IntentModel:
     """Probabilities over documents for a query, learned from (text, document id) examples."""
 
@@ -66,35 +88,82 @@ class IntentModel:
         classifier: LogisticRegression | None,
         neighbours: tuple | None = None,
     ) -> None:
-        self.ids = list(ids)
-        self.position = {doc_id: i for i, doc_id in enumerate(self.ids)}
         self._vectorizer = vectorizer
         self._classifier = classifier
-        self._neighbours = neighbours  # (feature-major normalised example matrix, label index per example)
         # Per query, scikit-learn's transform/predict_proba spend most of their time validating
         # inputs; the same arithmetic on the fitted vocabularies and weights is several times faster
         # (tests/kb/test_intent.py checks the two agree).
-        self._parts = []
+        parts = []
         if vectorizer is not None:
-            offset = 0
-            for _name, part in vectorizer.transformer_list:
-                self._parts.append(
-                    (part.build_analyzer(), part.vocabulary_, part.idf_.astype(np.float64), offset)
-                )
-                offset += len(part.vocabulary_)
+            parts = [
+                (part.build_analyzer(), part.vocabulary_, part.idf_.astype(np.float64))
+                for _name, part in vectorizer.transformer_list
+            ]
+        weights = intercept = None
+        if classifier is not None:
+            # Feature-major, so that a query reads only the rows of its own features.
+            weights = np.ascontiguousarray(classifier.coef_.T, dtype=np.float64)
+            intercept = classifier.intercept_.astype(np.float64)
+        self._setup(ids, parts if vectorizer is not None else None, weights, intercept, neighbours)
+
+    def _setup(self, ids, parts, weights, intercept, neighbours) -> None:
+        self.ids = list(ids)
+        self.position = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        self._neighbours = neighbours  # (feature-major normalised example matrix, label index per example)
+        self._fitted = parts is not None
+        self._parts = []
+        offset = 0
+        for analyzer, vocabulary, idf in parts or ():
+            self._parts.append((analyzer, vocabulary, idf, offset))
+            offset += len(vocabulary)
         if neighbours is not None:
             targets = neighbours[1]
             self._group_starts = np.flatnonzero(np.r_[True, targets[1:] != targets[:-1]])
-        self._weights = None
-        if classifier is not None:
-            # Feature-major, so that a query reads only the rows of its own features.
-            self._weights = np.ascontiguousarray(classifier.coef_.T, dtype=np.float64)
-            self._intercept = classifier.intercept_.astype(np.float64)
+        self._weights = weights
+        self._intercept = intercept
+
+    @classmethod
+    def from_arrays(
+        cls,
+        ids: Sequence,
+        language: str,
+        parts: Sequence[tuple[dict, np.ndarray]] | None,
+        weights: np.ndarray | None = None,
+        intercept: np.ndarray | None = None,
+        neighbours: tuple | None = None,
+    ) -> IntentModel:
+        """A model from what `arrays` returned (kb/search/artifact.py): no fitting, no unpickling.
+        `parts`: (vocabulary, idf) of the character and word vectorizers, None for a constant model."""
+        model = cls.__new__(cls)
+        model._vectorizer = model._classifier = None
+        if parts is not None:
+            parts = [
+                (analyzer, vocabulary, idf)
+                for (_name, analyzer), (vocabulary, idf) in zip(_analyzers(language), parts, strict=True)
+            ]
+        model._setup(ids, parts, weights, intercept, neighbours)
+        return model
+
+    def arrays(self) -> dict:
+        """What from_arrays needs, as plain values and numpy arrays."""
+        return {
+            "ids": self.ids,
+            "parts": None
+            if not self._fitted
+            else [(vocabulary, idf) for _a, vocabulary, idf, _o in self._parts],
+            "weights": self._weights,
+            "intercept": self._intercept,
+            "neighbours": self._neighbours,
+        }
 
     @property
     def kind(self) -> str:
         return (
-            "classifier" if self._classifier is not None else "neighbours" if self._neighbours else "constant"
+            "classifier"
+            if self._weights is not None
+            else "neighbours"
+            if self._neighbours is not None
+            else "constant"
         )
 
     @classmethod
@@ -103,25 +172,7 @@ class IntentModel:
         labels = sorted({label for _text, label in examples}, key=str)
         if len(labels) < 2:
             return cls(labels, None, None)
-        vectorizer = FeatureUnion(
-            [
-                (
-                    "chars",
-                    TfidfVectorizer(
-                        analyzer="char_wb",
-                        ngram_range=(2, 5),
-                        sublinear_tf=True,
-                        preprocessor=normalise,
-                        min_df=MIN_DF,
-                        dtype=np.float32,
-                    ),
-                ),
-                (
-                    "words",
-                    TfidfVectorizer(analyzer=_WordNgrams(language), sublinear_tf=True, dtype=np.float32),
-                ),
-            ]
-        )
+        vectorizer = FeatureUnion(_vectorizers(language))
         matrix = vectorizer.fit_transform([text for text, _label in examples])
         index = {label: i for i, label in enumerate(labels)}
         targets = np.array([index[label] for _text, label in examples])
@@ -164,7 +215,7 @@ class IntentModel:
 
     def probabilities(self, query: str) -> np.ndarray:
         """P(document | query), aligned with `self.ids`."""
-        if self._vectorizer is None:
+        if not self._fitted:
             return np.ones(len(self.ids))
         indices, values = self.vector(query)
         if self._neighbours is not None:

@@ -40,6 +40,32 @@ class Example:
 
 
 @dataclass(frozen=True)
+class LinearClassifier:
+    """A fitted logistic regression as its arrays (coef_, intercept_, classes_): what an engine
+    artifact stores instead of a pickle, and the same arithmetic as scikit-learn's predict_proba."""
+
+    coef: np.ndarray  # (classes, features), one row for two classes
+    intercept: np.ndarray
+    classes: np.ndarray
+
+    @classmethod
+    def of(cls, fitted: LogisticRegression) -> LinearClassifier:
+        return cls(
+            np.asarray(fitted.coef_, dtype=np.float64),
+            np.asarray(fitted.intercept_, dtype=np.float64),
+            np.asarray(fitted.classes_),
+        )
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        decision = x @ self.coef.T + self.intercept
+        if len(self.classes) <= 2:
+            p = 1.0 / (1.0 + np.exp(-decision[:, 0]))
+            return np.column_stack([1.0 - p, p])
+        decision = np.exp(decision - decision.max(axis=1, keepdims=True))
+        return decision / decision.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
 class SemanticScores:
     probabilities: np.ndarray  # P(article | message), aligned with the model's ids
     similarity: np.ndarray  # best cosine per article (any group)
@@ -48,7 +74,12 @@ class SemanticScores:
 
 class SemanticModel:
     def __init__(
-        self, ids: Sequence, vectors: np.ndarray, labels: np.ndarray, groups: np.ndarray, classifier
+        self,
+        ids: Sequence,
+        vectors: np.ndarray,
+        labels: np.ndarray,
+        groups: np.ndarray,
+        classifier: LinearClassifier | None,
     ) -> None:
         self.ids = list(ids)
         self.vectors = vectors  # (examples, dim) float32, unit rows
@@ -93,6 +124,7 @@ class SemanticModel:
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%")
                 classifier.fit(vectors[rows], labels[rows])
+            classifier = LinearClassifier.of(classifier)
         return cls(ids, vectors, labels, groups, classifier)
 
     def scores(self, query: np.ndarray) -> SemanticScores:
@@ -114,7 +146,7 @@ class SemanticModel:
             standardised[present] = np.maximum(standardised[present], z)
         if self._classifier is not None:
             probabilities = np.zeros(n)
-            probabilities[self._classifier.classes_] = self._classifier.predict_proba(
+            probabilities[self._classifier.classes] = self._classifier.predict_proba(
                 query[None, :].astype(np.float64)
             )[0]
         else:

@@ -426,7 +426,7 @@ def test_while_the_engine_is_rebuilt_cards_never_show_an_article_as_it_was(
     assert say(client, cid, "change my credit card")["articles"][0]["title"] == "Update your payment card"
     held = []
 
-    def held_back(language, version):  # the old engine (which knows the old title) keeps answering
+    def held_back(language, version, *_order):  # the old engine (which knows the old title) keeps answering
         held.append(language)
         indexes._rebuilding.discard(language)
 
