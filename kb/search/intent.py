@@ -56,7 +56,7 @@ class _WordNgrams:
         return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
 
-def _vectorizers(language: str) -> list[tuple[str, TfidfVectorizer]]:
+def _vectorizers(language: str, min_df: int = MIN_DF) -> list[tuple[str, TfidfVectorizer]]:
     return [
         (
             "chars",
@@ -65,7 +65,7 @@ def _vectorizers(language: str) -> list[tuple[str, TfidfVectorizer]]:
                 ngram_range=(2, 5),
                 sublinear_tf=True,
                 preprocessor=normalise,
-                min_df=MIN_DF,
+                min_df=min_df,
                 dtype=np.float32,
             ),
         ),
@@ -172,8 +172,15 @@ class IntentModel:
         labels = sorted({label for _text, label in examples}, key=str)
         if len(labels) < 2:
             return cls(labels, None, None)
+        texts = [text for text, _label in examples]
         vectorizer = FeatureUnion(_vectorizers(language))
-        matrix = vectorizer.fit_transform([text for text, _label in examples])
+        try:
+            matrix = vectorizer.fit_transform(texts)
+        except ValueError:
+            # A tiny help center ("Old title", "Invoices") may share no character n-gram at all, and
+            # min_df then leaves nothing: keep every n-gram rather than fail the whole engine build.
+            vectorizer = FeatureUnion(_vectorizers(language, min_df=1))
+            matrix = vectorizer.fit_transform(texts)
         index = {label: i for i, label in enumerate(labels)}
         targets = np.array([index[label] for _text, label in examples])
         if len(labels) * matrix.shape[1] > MAX_DENSE_WEIGHTS:

@@ -97,3 +97,10 @@ def test_small_example_sets_keep_every_feature_for_neighbours(monkeypatch):
     by_feature, _targets = model._neighbours
     full = normalize(model._vectorizer.transform([text for text, _label in EXAMPLES]))
     assert by_feature.nnz == full.nnz
+
+
+def test_training_on_articles_sharing_no_character_ngram_still_ranks():
+    # Two titles with no 2-5-gram in common: pruning n-grams seen once would leave no features.
+    model = IntentModel.train([("Old title", "a"), ("Invoices", "b")], "en")
+    probabilities = dict(zip(model.ids, model.probabilities("invoices"), strict=True))
+    assert probabilities["b"] > probabilities["a"]
