@@ -1,16 +1,24 @@
 """The realistic customer questions (bench/data/realistic-queries.jsonl) through the chat service the
 API calls, on the demo help center in the database DATABASE_URL points at (load it with
-`manage.py load_demo`). Prints answered right / suggested / answered wrong / refused per language.
+`manage.py load_demo`), or with --url through the HTTP chat API of a running site (one conversation
+per question, CSRF as the widget sends it). Prints answered right / suggested / answered wrong /
+refused per language.
 
 Run: DATABASE_URL=sqlite:////tmp/rq.sqlite3 .venv/bin/python manage.py migrate && \
      DATABASE_URL=sqlite:////tmp/rq.sqlite3 .venv/bin/python manage.py load_demo && \
      DATABASE_URL=sqlite:////tmp/rq.sqlite3 .venv/bin/python bench/realistic_api.py
+Over HTTP: start the site with a chat rate limit above 110 messages a minute, e.g.
+     HELPCENTER_CHAT_RATE=1000/m DATABASE_URL=... .venv/bin/python manage.py runserver 127.0.0.1:8090
+     .venv/bin/python bench/realistic_api.py --url http://127.0.0.1:8090
 """
 
+import argparse
 import collections
+import http.cookiejar
 import json
 import os
 import sys
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,17 +36,49 @@ QUERIES = ROOT / "bench" / "data" / "realistic-queries.jsonl"
 OUTCOMES = ("answered_right", "suggested_right", "suggested_wrong", "answered_wrong", "refused")
 
 
+def _in_process(language: str, text: str) -> tuple[str, list[str]]:
+    conversation = Conversation.objects.create(language=language, timezone="UTC", owner="bench")
+    reply = services.conversation_message(conversation=conversation, text=text)
+    return reply.kind, [article["slug"] for article in reply.articles]
+
+
+def _over_http(base: str):
+    """A client that asks like the widget: page first (CSRF cookie), then the JSON API."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def post(path: str, body: dict, referer: str) -> dict:
+        token = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
+        request = urllib.request.Request(
+            base + path,
+            json.dumps(body).encode(),
+            {"Content-Type": "application/json", "X-CSRFToken": token, "Referer": referer},
+        )
+        return json.loads(opener.open(request).read())
+
+    def ask(language: str, text: str) -> tuple[str, list[str]]:
+        page = f"{base}/{language}/chat/"
+        opener.open(page).read()
+        started = post("/api/chat/conversations", {"language": language, "timezone": "UTC"}, page)
+        reply = post(f"/api/chat/conversations/{started['id']}/messages", {"text": text}, page)["reply"]
+        return reply["kind"], [article["slug"] for article in reply["articles"]]
+
+    return ask
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a running site's address: ask through its HTTP chat API")
+    args = parser.parse_args()
+    ask = _over_http(args.url.rstrip("/")) if args.url else _in_process
     out: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for line in QUERIES.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        conversation = Conversation.objects.create(language=row["language"], timezone="UTC", owner="bench")
-        reply = services.conversation_message(conversation=conversation, text=row["text"])
-        shown = [article["slug"] for article in reply.articles]
+        kind, shown = ask(row["language"], row["text"])
         expected = row["expected"]
-        if reply.kind == "answer":
+        if kind == "answer":
             outcome = "answered_right" if expected and shown[0] == expected else "answered_wrong"
-        elif reply.kind == "suggestions":
+        elif kind == "suggestions":
             outcome = "suggested_right" if expected in shown else "suggested_wrong"
         else:
             outcome = "refused"
