@@ -12,10 +12,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.timesince import timesince, timeuntil
-from django.utils.translation import get_language_info, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 
 from core.languages import is_site_language
 from core.privacy import is_erased_address
+from kb.languages import name_in_sentence
 
 from . import webhooks
 from .conf import support_settings
@@ -238,15 +239,9 @@ def _duration(delta: timedelta, now: datetime) -> str:
 
 
 # Languages that write the names of languages in lower case inside a sentence ("en français").
-_LOWER_CASE_LANGUAGE_NAMES = {"fr", "es", "it", "pt", "nl"}
-
-
 def language_name(code: str) -> str:
     """The name of language `code` in the active language, as written inside a sentence."""
-    name = str(get_language_info(code)["name_translated"])
-    if (translation.get_language() or "").split("-")[0] in _LOWER_CASE_LANGUAGE_NAMES:
-        return name[:1].lower() + name[1:]
-    return name
+    return name_in_sentence(code, translation.get_language() or code)
 
 
 def outlook_parts(outlook, zone: ZoneInfo, *, now: datetime) -> dict[str, str]:

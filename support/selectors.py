@@ -9,10 +9,11 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.dates import WEEKDAYS
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from modeltranslation.utils import build_localized_fieldname
 
 from core.languages import is_site_language, site_languages, source_language
+from kb.languages import names_list
 from kb.models import Category
 from kb.selectors import article_paths
 
@@ -320,11 +321,6 @@ def support_content_version() -> tuple:
     return (regions, closures)
 
 
-def _list_separator() -> str:
-    # Chinese and Japanese list items with the ideographic enumeration comma.
-    return "、" if (get_language() or "").split("-")[0] in {"zh", "ja"} else ", "
-
-
 def _hours_rows(hours: list[schedule.LocalHours]) -> list[dict]:
     """Monday to Sunday in the visitor's zone, each with its opening hours as text ("" = closed)."""
     rows = []
@@ -355,7 +351,7 @@ def support_page(*, language: str, zone: ZoneInfo, now: datetime) -> dict:
         regions.append(
             {
                 "card": card,
-                "languages": _list_separator().join(notifications.language_name(c) for c in card.languages),
+                "languages": names_list(card.languages, language),
                 "change": change,
                 "hours": _hours_rows(card.hours),
                 "closed": [

@@ -2,7 +2,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -239,11 +238,7 @@ def _fallback_notice(ticket: Ticket, filled: selectors.FilledReply) -> str:
     return _(
         "This saved reply has no version in %(language)s yet: the English text was inserted. "
         "Translate it before sending."
-    ) % {"language": language_name(ticket.language)}
-
-
-def language_name(code: str) -> str:
-    return str(dict(settings.LANGUAGES).get(code, code))
+    ) % {"language": notifications.language_name(ticket.language)}
 
 
 @require_safe
