@@ -23,6 +23,7 @@ class HelpCenterSettings:
     engine_background_rebuild: bool
     engine_artifacts: str
     engine_build_in_child: bool
+    engine_build_processes: int
     chat_answer_precision: float
     chat_suggest_precision: float
     encoder: str
@@ -55,6 +56,7 @@ def helpcenter_settings() -> HelpCenterSettings:
         engine_background_rebuild=settings.HELPCENTER_ENGINE_BACKGROUND_REBUILD,
         engine_artifacts=str(settings.HELPCENTER_ENGINE_ARTIFACTS or ""),
         engine_build_in_child=settings.HELPCENTER_ENGINE_BUILD_IN_CHILD,
+        engine_build_processes=max(1, int(settings.HELPCENTER_ENGINE_BUILD_PROCESSES)),
         chat_answer_precision=settings.HELPCENTER_CHAT_ANSWER_PRECISION,
         chat_suggest_precision=settings.HELPCENTER_CHAT_SUGGEST_PRECISION,
         encoder=settings.HELPCENTER_ENCODER,

@@ -12,6 +12,7 @@ its own copy. Without it (development, the test suite) each process builds its o
 """
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -66,6 +68,9 @@ class _Built:
     # When this process asked for it (_sequence): a later request always saw a later version, so an
     # engine never replaces one asked for after it, however long it took to build.
     seq: int = 0
+    # What the engine was built from (_Inputs.digest): after an edit that did not touch this
+    # language's documents (a French translation saved, the English engine), the engine stays.
+    digest: str = ""
 
 
 _lock = threading.Lock()
@@ -166,19 +171,16 @@ def _article_entries(language: str) -> list[tuple[Document, ArticleLink]]:
             if cached is None or cached[0] != stamp:
                 # Modeltranslation falls back to the source text; the engine is told which it got.
                 written_in = language if article.has_translation(language) else source_language()
-                cached = (
-                    stamp,
-                    Document(
-                        id=article.pk,
-                        title=article.title,
-                        questions=tuple(article.question_list()),
-                        summary=article.summary,
-                        body=markdown_to_text(article.body),
-                        category=article.category.name,
-                        language="" if written_in == language else written_in,
-                    ),
-                    _link(article.title, article.slug, written_in),
+                document = Document(
+                    id=article.pk,
+                    title=article.title,
+                    questions=tuple(article.question_list()),
+                    summary=article.summary,
+                    body=markdown_to_text(article.body),
+                    category=article.category.name,
+                    language="" if written_in == language else written_in,
                 )
+                cached = (stamp, document, _link(article.title, article.slug, written_in))
                 _documents[key] = cached
             seen.add(key)
             entries.append(cached[1:])
@@ -209,23 +211,97 @@ def engine_build(
     )
 
 
-def _build(language: str, version: tuple, seq: int = 0) -> _Built:
-    entries = _article_entries(language)
+class _Inputs:
+    """What one language's engine is built from. The digest comes from the raw columns (one query, no
+    model instances, no Markdown rendered); the documents are made only when a build needs them."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        encoder = sentence_encoder()
+        self.with_sources = language != source_language() and encoder is not None
+        conf = helpcenter_settings()
+        digest = hashlib.sha256(
+            json.dumps(
+                [
+                    language,
+                    encoder.name if encoder is not None else "none",
+                    conf.chat_answer_precision,
+                    conf.chat_suggest_precision,
+                    self.with_sources,
+                ]
+            ).encode()
+        )
+        for row in _input_rows(language, with_sources=self.with_sources):
+            digest.update(repr(row).encode("utf-8"))
+        # Equal digests, equal engines.
+        self.digest = digest.hexdigest()
+
+    @functools.cached_property
+    def entries(self) -> list[tuple[Document, ArticleLink]]:
+        return _article_entries(self.language)
+
+    @functools.cached_property
+    def sources(self) -> list[Document]:
+        if not self.with_sources:
+            return []
+        source = source_language()
+        return [replace(document, language=source) for document, _link in _article_entries(source)]
+
+
+_INPUT_FIELDS = ("title", "slug", "summary", "body", "questions")
+
+
+def _input_rows(language: str, *, with_sources: bool):
+    """For each published article, the values its document and card link in `language` are made of:
+    each field as modeltranslation gives it (the language's own, else the first language it falls
+    back to that has one), whether the article is translated, and with `with_sources` the source
+    language's fields too (the documents a question can find an article through by meaning). So an
+    edit to the English text changes a French engine only where French falls back to it."""
+    chain = list(dict.fromkeys([language, *settings.MODELTRANSLATION_FALLBACK_LANGUAGES, source_language()]))
     source = source_language()
-    sources = []
-    if language != source and sentence_encoder() is not None:
-        sources = [replace(document, language=source) for document, _link in _article_entries(source)]
-    engine = engine_build([document for document, _link in entries], language, sources)
-    return _Built(version, engine, {document.id: link for document, link in entries}, seq)
+    names = [f"{name}_{code}" for name in (*_INPUT_FIELDS, "category") for code in chain]
+    columns = ["pk", "order", "category_id"]
+    columns += [build_localized_fieldname(name, code) for name in _INPUT_FIELDS for code in chain]
+    columns += [f"category__{build_localized_fieldname('name', code)}" for code in chain]
+    # In the documents' own order (the model's), which the engine's ties follow.
+    for row in Article.objects.published().values_list(*columns).iterator(chunk_size=2000):
+        values = dict(zip(names, row[3:], strict=True))
+        shown = tuple(
+            next(
+                (values[f"{name}_{code}"] for code in chain if values[f"{name}_{code}"] not in ("", None)), ""
+            )
+            for name in (*_INPUT_FIELDS, "category")
+        )
+        translated = bool((values[f"title_{language}"] or "").strip())
+        sources = (
+            tuple(values[f"{name}_{source}"] for name in (*_INPUT_FIELDS, "category")) if with_sources else ()
+        )
+        yield (*row[:3], translated, shown, sources)
 
 
-def _artifact_meta(language: str, version: tuple) -> dict:
-    """What an artifact must have been built for to be used for `version` in this deployment."""
+def _inputs(language: str) -> _Inputs:
+    return _Inputs(language)
+
+
+def _build(language: str, version: tuple, seq: int, inputs: _Inputs) -> _Built:
+    documents = [document for document, _link in inputs.entries]
+    # (Reverse URLs and the document text change only with a release, which is in the artifact's
+    # meta; the digest covers the columns they are made of.)
+    engine = engine_build(documents, language, inputs.sources)
+    links = {document.id: link for document, link in inputs.entries}
+    return _Built(version, engine, links, seq, inputs.digest)
+
+
+def _artifact_meta(language: str, digest: str) -> dict:
+    """What an artifact must have been built for to be used for these inputs (_Inputs.digest) in
+    this deployment."""
     conf = helpcenter_settings()
     encoder = sentence_encoder()
     return {
         "language": language,
-        "version": [value.isoformat() if hasattr(value, "isoformat") else value for value in version],
+        # The documents, not the site-wide content version: an edit in one language leaves the
+        # other languages' artifacts current.
+        "documents": digest,
         "encoder": encoder.name if encoder is not None else "none",
         # A new release may analyse text or reverse URLs differently.
         "release": conf.release,
@@ -238,7 +314,35 @@ def _artifact_path(meta: dict) -> Path:
     return Path(helpcenter_settings().engine_artifacts) / f"{meta['language']}-{key}"
 
 
+LINK_COLUMNS = ("title", "slug", "url", "language")
+
+
+class _SharedLinks(Mapping):
+    """Article id -> ArticleLink, read from the artifact's string columns (in the engine's document
+    order) as asked: no private copy of 10,000 links in every worker."""
+
+    def __init__(self, engine: AnswerEngine, tables: dict) -> None:
+        self._index = engine.index
+        self._columns = [tables[name] for name in LINK_COLUMNS]
+
+    def __getitem__(self, pk) -> ArticleLink:
+        position = self._index.position(pk)
+        if position is None:
+            raise KeyError(pk)
+        return ArticleLink(*(column[position] for column in self._columns))
+
+    def __contains__(self, pk) -> bool:
+        return self._index.position(pk) is not None
+
+    def __iter__(self):
+        return (self._index.doc_id(i) for i in range(len(self._index)))
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 def _load_artifact(path: Path, meta: dict, version: tuple, seq: int) -> _Built | None:
+    """The engine saved at `path`, if it is there and sound (a broken one is removed)."""
     try:
         engine, _meta, extra = artifact.load(path, expect=meta, encoder=sentence_encoder())
     except artifact.ArtifactMissing:
@@ -247,57 +351,158 @@ def _load_artifact(path: Path, meta: dict, version: tuple, seq: int) -> _Built |
         logger.warning("Engine artifact %s is unusable and will be rebuilt: %s", path, exc)
         artifact.discard(path)
         return None
-    links = {int(pk): ArticleLink(*fields) for pk, fields in extra["links"].items()}
-    return _Built(version, engine, links, seq)
+    if sorted(extra["tables"]) != sorted(LINK_COLUMNS):
+        logger.warning("Engine artifact %s has no article links and will be rebuilt", path)
+        artifact.discard(path)
+        return None
+    return _Built(version, engine, _SharedLinks(engine, extra["tables"]), seq, meta["documents"])
+
+
+def _version_record_path(language: str, version: tuple) -> Path:
+    conf = helpcenter_settings()
+    key = json.dumps([language, _json_version(version), conf.release], sort_keys=True)
+    name = f"{language}-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json"
+    return Path(conf.engine_artifacts) / "versions" / name
+
+
+def _json_version(version: tuple) -> list:
+    return [value.isoformat() if hasattr(value, "isoformat") else value for value in version]
+
+
+def _version_record(language: str, version: tuple, digest: str) -> None:
+    """Note which documents the content `version` gives `language` (written atomically): web workers
+    then learn it from this small file instead of each reading every article to work it out."""
+    path = _version_record_path(language, version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    temporary.write_text(json.dumps({"version": _json_version(version), "documents": digest}))
+    os.replace(temporary, path)
+    records = sorted(path.parent.glob(f"{language}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in records[VERSION_RECORDS_KEPT:]:
+        old.unlink(missing_ok=True)
+
+
+# Per language: workers that have not yet looked at the newest version still find theirs.
+VERSION_RECORDS_KEPT = 50
+
+
+def _recorded(language: str, version: tuple, seq: int) -> _Built | None:
+    """The engine for `version` as recorded by the process that prepared it (the task worker, a
+    `build_engines` child): this process's own engine when the language's documents did not change,
+    else the artifact, loaded; None when nothing is recorded yet."""
+    try:
+        digest = json.loads(_version_record_path(language, version).read_text())["documents"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    current = _indexes.get(language)
+    if current is not None and current.digest == digest:
+        # The edit was elsewhere: this engine is the new version's too.
+        return replace(current, version=version, seq=seq)
+    meta = _artifact_meta(language, digest)
+    return _load_artifact(_artifact_path(meta), meta, version, seq)
 
 
 def engine_obtain(
     language: str, version: tuple, seq: int = 0, *, load: bool = True, locking: bool = True
 ) -> _Built | None:
-    """The engine for `language` at `version`: loaded from the artifact directory if an artifact for
-    it is there and sound; else built, by this process only if no other is building it (their
-    artifact is loaded instead), and saved there for the others. Built here without an artifact
-    directory."""
+    """The engine for `language` at `version`.
+
+    Without an artifact directory: this process's own engine if the language's documents did not
+    change, else built here. With one (`load`: a web worker): what the task worker recorded for the
+    version, else, under the language's build lock, what a `build_engines` child process prepares,
+    loaded from the shared files; built here only as the last resort. `load=False` (the task
+    worker, `build_engines`): makes sure the artifact and the version's record exist, keeps nothing."""
     directory = helpcenter_settings().engine_artifacts
     if not directory:
-        return _build(language, version, seq)
-    meta = _artifact_meta(language, version)
-    path = _artifact_path(meta)
-    built = _load_artifact(path, meta, version, seq) if load else None
-    if built is not None or (not load and _sound(path, meta)):
+        inputs = _inputs(language)
+        current = _indexes.get(language)
+        if current is not None and current.digest == inputs.digest:
+            return replace(current, version=version, seq=seq)
+        return _build(language, version, seq, inputs)
+    if load and (built := _recorded(language, version, seq)) is not None:
         return built
     lock = artifact.build_lock(Path(directory), language) if locking else contextlib.nullcontext()
     with lock:
-        # Another process may have built it while this one waited.
-        built = _load_artifact(path, meta, version, seq) if load else None
-        if built is not None or (not load and _sound(path, meta)):
+        # Another process may have prepared it while this one waited.
+        if load and (built := _recorded(language, version, seq)) is not None:
             return built
         if load and helpcenter_settings().engine_build_in_child:
-            # A web worker: the build's peak memory (several times the engine) would stay with
-            # the worker for good; a short-lived child process builds and the worker loads.
+            # A web worker: neither the build's peak memory (several times the engine) nor the
+            # documents read to know whether anything changed should stay with the worker; a
+            # short-lived child process does both and records what it found.
             _build_in_child(language)
-            built = _load_artifact(path, meta, version, seq)
-            if built is not None:
+            if (built := _recorded(language, version, seq)) is not None:
                 return built
-        fresh = _build(language, version, seq)
-        links = {pk: [link.title, link.slug, link.url, link.language] for pk, link in fresh.links.items()}
-        artifact.save(fresh.engine, path, meta=meta, extra={"links": links})
-        # The previous version stays for workers still loading it; older ones go.
-        artifact.prune(Path(directory), f"{language}-", keep=2)
+            # The content moved on while the child worked: serve what it recorded for the newer version.
+            _forget_version()
+            latest = content_version()
+            if (built := _recorded(language, latest, seq)) is not None:
+                return built
+        inputs = _inputs(language)
+        current = _indexes.get(language)
+        if load and current is not None and current.digest == inputs.digest:
+            _version_record(language, version, inputs.digest)
+            return replace(current, version=version, seq=seq)
+        meta = _artifact_meta(language, inputs.digest)
+        path = _artifact_path(meta)
+        fresh = None
+        if not _sound(path, meta):
+            fresh = _build(language, version, seq, inputs)
+            # In the engine's document order (_SharedLinks finds them by the engine's positions).
+            ordered = [fresh.links[fresh.engine.index.doc_id(i)] for i in range(len(fresh.engine.index))]
+            tables = {name: [getattr(link, name) for link in ordered] for name in LINK_COLUMNS}
+            artifact.save(fresh.engine, path, meta=meta, tables=tables)
+            # The previous version stays for workers still loading it; older ones go.
+            artifact.prune(Path(directory), f"{language}-", keep=2)
+        _version_record(language, version, inputs.digest)
     if not load:
         return None
     # This process, too, maps the shared files rather than keeping its private copy.
-    return _load_artifact(path, meta, version, seq) or fresh
+    return _load_artifact(path, meta, version, seq) or fresh or _build(language, version, seq, inputs)
+
+
+# Engine builds run at a lower CPU priority than the web workers that keep answering meanwhile.
+BUILD_NICENESS = 10
+
+
+def _build_engines_command(language: str, *, caller_holds_lock: bool) -> list[str]:
+    command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "build_engines"]
+    command += ["--language", language, "--verbosity", "0", "--niceness", str(BUILD_NICENESS)]
+    return command + (["--caller-holds-lock"] if caller_holds_lock else [])
 
 
 def _build_in_child(language: str) -> None:
     """`manage.py build_engines --language <language>` in a child process, which relies on this
     process's build lock (held by the caller)."""
-    command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "build_engines"]
-    command += ["--language", language, "--caller-holds-lock", "--verbosity", "0"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        _build_engines_command(language, caller_holds_lock=True),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         logger.error("Building the %s engine in a child process failed: %s", language, done.stderr[-2000:])
+
+
+def _build_in_children(languages: list[str], processes: int) -> None:
+    """Build several languages at once, each by `build_engines` in its own child process (which takes
+    the language's build lock), at most `processes` at a time. A child that fails is logged; the
+    caller then builds what is still missing itself."""
+    waiting, running = list(languages), []
+    while waiting or running:
+        while waiting and len(running) < processes:
+            language = waiting.pop(0)
+            child = subprocess.Popen(
+                _build_engines_command(language, caller_holds_lock=False),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            running.append((language, child))
+        language, child = running.pop(0)
+        _out, errors = child.communicate()
+        if child.returncode != 0:
+            logger.error("Building the %s engine in a child process failed: %s", language, errors[-2000:])
 
 
 def _sound(path: Path, meta: dict) -> bool:
@@ -312,14 +517,27 @@ def engines_prepare(languages, *, locking: bool = True) -> list[str]:
     """Make sure the artifacts for the current content exist (the task worker, `build_engines`);
     the languages done. Keeps no engine in this process. `locking=False`: the caller (the web
     worker that started this process) holds the build lock."""
-    if not helpcenter_settings().engine_artifacts:
+    conf = helpcenter_settings()
+    if not conf.engine_artifacts:
         return []
     _forget_version()
     version = content_version()
+    languages = list(languages)
+    if conf.engine_build_processes > 1 and locking and len(languages) > 1:
+        # An edit that changed several languages' documents (a category renamed, an article
+        # published): their builds share the machine's cores instead of queueing one after another.
+        missing = [language for language in languages if not _artifact_current(language)]
+        if len(missing) > 1:
+            _build_in_children(missing, conf.engine_build_processes)
     for language in languages:
         # Every edit queues this task: the ones after the first find the artifacts there.
         engine_obtain(language, version, load=False, locking=locking)
-    return list(languages)
+    return languages
+
+
+def _artifact_current(language: str) -> bool:
+    meta = _artifact_meta(language, _inputs(language).digest)
+    return _sound(_artifact_path(meta), meta)
 
 
 def _install(language: str, built: _Built) -> _Built:

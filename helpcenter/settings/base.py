@@ -211,6 +211,9 @@ HELPCENTER_ENGINE_ARTIFACTS = os.environ.get("HELPCENTER_ENGINE_ARTIFACTS", "")
 # With artifacts, a web worker that finds none builds it in a short-lived child process
 # (`build_engines`), so that the build's peak memory does not stay with the worker.
 HELPCENTER_ENGINE_BUILD_IN_CHILD = env_bool("HELPCENTER_ENGINE_BUILD_IN_CHILD", False)
+# With artifacts, how many languages the task worker builds at once after an edit that changed
+# several, each in a child process at a lower CPU priority than the web workers.
+HELPCENTER_ENGINE_BUILD_PROCESSES = int(os.environ.get("HELPCENTER_ENGINE_BUILD_PROCESSES", "1"))
 HELPCENTER_VIEW_COUNT_FLUSH_SECONDS = float(os.environ.get("HELPCENTER_VIEW_COUNT_FLUSH_SECONDS", "5"))
 HELPCENTER_RELATED_ARTICLES = 5
 # The client address for rate limits: REMOTE_ADDR, or the header a trusted proxy sets (production).

@@ -27,6 +27,9 @@ TASKS = tasks_setting("django_tasks_db.DatabaseBackend")
 # (docs/deploy.md). A local directory writable by the web and task workers; "" turns sharing off.
 HELPCENTER_ENGINE_ARTIFACTS = os.environ.get("HELPCENTER_ENGINE_ARTIFACTS", str(BASE_DIR / "var" / "engines"))  # noqa: F405
 HELPCENTER_ENGINE_BUILD_IN_CHILD = env_bool("HELPCENTER_ENGINE_BUILD_IN_CHILD", True)
+HELPCENTER_ENGINE_BUILD_PROCESSES = int(
+    os.environ.get("HELPCENTER_ENGINE_BUILD_PROCESSES", str(os.cpu_count() or 1))  # noqa: F405
+)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

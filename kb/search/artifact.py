@@ -5,11 +5,13 @@ Pure Python + numpy/scipy, no Django. Layout of one artifact (a directory):
 
 - ``manifest.json``: the format number, what the engine was built for (``meta``: language, content
   version, encoder, ...), and the size and SHA-256 of every other file;
-- ``engine.json``: the strings (documents' titles, passages, vocabularies, ids) and small values
-  (calibration);
-- ``*.npy``: the numeric state (postings, idf, classifier weights, nearest-neighbour matrices,
-  sentence embeddings), loaded with ``mmap_mode="r"``: the pages are the operating system's page
-  cache, shared by every process that maps them and counted once.
+- ``engine.json``: small values (calibration, what the caller keeps alongside);
+- ``*.npy``: everything else, loaded with ``mmap_mode="r"``: the numeric state (postings, idf,
+  classifier weights, nearest-neighbour matrices, sentence embeddings) and the strings too
+  (documents' titles and passages, vocabularies, ids; the caller's string columns), as UTF-8 bytes
+  with offsets and hash tables (kb/search/frozen.py). The pages are the operating system's page
+  cache, shared by every process that maps them and counted once; a worker's private share of a
+  loaded engine is a few small objects.
 
 Nothing is pickled: the logistic regressions are stored as their arrays (coef_, intercept_,
 classes_), and a loaded file never runs code. A directory is written under a temporary name and
@@ -27,19 +29,20 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse
 
 from .engine import AnswerEngine, Calibration, CalibrationReport, _Learners
-from .index import Document, SearchIndex
+from .frozen import IdTable, StringIndex, StringTable
+from .index import SearchIndex
 from .intent import IntentModel
 from .semantic import LinearClassifier, SemanticModel
 
 # Bump whenever what is written changes meaning: older artifacts are then foreign and rebuilt.
-FORMAT = 1
+FORMAT = 2
 MANIFEST = "manifest.json"
 STRINGS = "engine.json"
 CHUNK = 1 << 20
@@ -61,49 +64,21 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _terms_in_column_order(vocabulary: Mapping[str, int]) -> list[str]:
-    terms = [""] * len(vocabulary)
-    for term, column in vocabulary.items():
-        terms[int(column)] = term
-    return terms
-
-
 def _engine_state(engine: AnswerEngine) -> tuple[dict, dict[str, np.ndarray]]:
-    """(JSON-able strings and small values, named arrays) of an engine."""
+    """(JSON-able small values, named arrays) of an engine: every string table and dictionary is
+    arrays (kb/search/frozen.py), so that a loaded engine keeps almost nothing private."""
     index, intents, semantic = engine.index, engine.intents, engine.semantic
-    arrays: dict[str, np.ndarray] = {}
-    terms = list(index._postings)
-    lengths = np.fromiter((len(index._postings[t][0]) for t in terms), dtype=np.int64, count=len(terms))
-    arrays["postings_offsets"] = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    arrays["postings_docs"] = (
-        np.concatenate([index._postings[t][0] for t in terms]) if terms else np.zeros(0, np.int32)
-    ).astype(np.int32)
-    arrays["postings_weights"] = (
-        np.concatenate([index._postings[t][1] for t in terms]) if terms else np.zeros(0)
-    ).astype(np.float64)
-    arrays["idf"] = np.fromiter((index._idf[t] for t in terms), dtype=np.float64, count=len(terms))
-    strings: dict = {
-        "language": engine.language,
-        "index": {
-            "language": index.language,
-            # Only what answering reads: bodies are kept as their passages, questions and categories
-            # live on in the postings and the classifier.
-            "documents": [[d.id, d.title, d.summary, d.language] for d in index._docs],
-            "passages": index._passages,
-            "terms": terms,
-            "vocabulary": index._vocabulary,
-            "surface_terms": index._surface_terms,
-        },
-    }
+    arrays: dict[str, np.ndarray] = {f"index_{name}": value for name, value in index.arrays().items()}
+    strings: dict = {"language": engine.language, "index": {"language": index.language}}
     state = intents.arrays()
     strings["intents"] = {
-        "ids": state["ids"],
-        "vocabularies": None
-        if state["parts"] is None
-        else [_terms_in_column_order(vocabulary) for vocabulary, _idf in state["parts"]],
+        "fitted": state["parts"] is not None,
+        "parts": len(state["parts"] or ()),
         "kind": intents.kind,
     }
-    for n, (_vocabulary, idf) in enumerate(state["parts"] or ()):
+    arrays.update(intents.ids.arrays("intents_ids"))
+    for n, (vocabulary, idf) in enumerate(state["parts"] or ()):
+        arrays.update(vocabulary.arrays(f"intents_vocabulary_{n}"))
         arrays[f"intents_idf_{n}"] = np.asarray(idf, dtype=np.float64)
     if state["weights"] is not None:
         # Feature-major (coef_ transposed), as the model reads it.
@@ -117,7 +92,9 @@ def _engine_state(engine: AnswerEngine) -> tuple[dict, dict[str, np.ndarray]]:
         arrays["intents_neighbours_indptr"] = matrix.indptr
         arrays["intents_neighbours_targets"] = np.asarray(targets, dtype=np.int64)
     if semantic is not None:
-        strings["semantic"] = {"ids": semantic.ids}
+        if list(semantic.ids) != list(intents.ids):
+            raise ArtifactError("the meaning model's articles differ from the classifier's")
+        strings["semantic"] = {}
         arrays["semantic_vectors"] = semantic.vectors
         arrays["semantic_labels"] = semantic.labels
         arrays["semantic_groups"] = semantic.groups
@@ -139,11 +116,20 @@ def _engine_state(engine: AnswerEngine) -> tuple[dict, dict[str, np.ndarray]]:
     return strings, arrays
 
 
-def save(engine: AnswerEngine, directory: Path, *, meta: Mapping, extra: Mapping | None = None) -> Path:
+def save(
+    engine: AnswerEngine,
+    directory: Path,
+    *,
+    meta: Mapping,
+    extra: Mapping | None = None,
+    tables: Mapping[str, Sequence[str]] | None = None,
+) -> Path:
     """Write `engine` as an artifact at `directory` (replacing any there), atomically.
 
-    `meta` (JSON-able) says what it was built for and is checked by `load`; `extra` is kept
-    alongside (what the caller needs with the engine, e.g. the articles' links)."""
+    `meta` (JSON-able) says what it was built for and is checked by `load`; `extra` (JSON-able) and
+    `tables` (columns of strings, e.g. the articles' titles and addresses) are kept alongside: what
+    the caller needs with the engine. `load` gives the tables back as StringTables in
+    extra["tables"]."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     temporary = directory.parent / f".{directory.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -151,6 +137,9 @@ def save(engine: AnswerEngine, directory: Path, *, meta: Mapping, extra: Mapping
     try:
         strings, arrays = _engine_state(engine)
         strings["extra"] = dict(extra or {})
+        strings["tables"] = sorted(tables or {})
+        for name, column in (tables or {}).items():
+            arrays.update(StringTable.of(column).arrays(f"table_{name}"))
         files = {}
         with (temporary / STRINGS).open("w", encoding="utf-8") as f:
             json.dump(strings, f, ensure_ascii=False, separators=(",", ":"))
@@ -248,41 +237,30 @@ def load(directory: Path, *, expect: Mapping, encoder=None) -> tuple[AnswerEngin
             return np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False)
 
         engine = _engine_from(strings, array, encoder)
+        extra = dict(strings.get("extra") or {})
+        extra["tables"] = {
+            name: StringTable.from_arrays(array, f"table_{name}") for name in strings["tables"]
+        }
     except ArtifactError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, OSError) as exc:
         raise ArtifactError(f"artifact at {directory} cannot be read: {exc!r}") from None
-    return engine, manifest["meta"], strings.get("extra") or {}
+    return engine, manifest["meta"], extra
 
 
 def _engine_from(strings: dict, array, encoder) -> AnswerEngine:
     language = strings["language"]
-    saved = strings["index"]
-    index = SearchIndex(saved["language"])
-    index._docs = [Document(id=i, title=t, summary=s, language=lang) for i, t, s, lang in saved["documents"]]
-    index._positions = {doc.id: i for i, doc in enumerate(index._docs)}
-    index._passages = saved["passages"]
-    index._vocabulary = saved["vocabulary"]
-    index._surface_terms = saved["surface_terms"]
-    terms = saved["terms"]
-    offsets, docs, weights = array("postings_offsets"), array("postings_docs"), array("postings_weights")
-    if len(offsets) != len(terms) + 1 or len(docs) != offsets[-1] or len(weights) != len(docs):
-        raise ArtifactError("postings do not match their terms")
-    bounds = offsets.tolist()
-    # Views into the mapped files: the dictionary is this process's, the postings are shared.
-    index._postings = {
-        term: (docs[bounds[n] : bounds[n + 1]], weights[bounds[n] : bounds[n + 1]])
-        for n, term in enumerate(terms)
-    }
-    index._idf = dict(zip(terms, array("idf").tolist(), strict=True))
-
+    index = SearchIndex.from_arrays(strings["index"]["language"], lambda name: array(f"index_{name}"))
     saved = strings["intents"]
     parts = None
-    if saved["vocabularies"] is not None:
+    if saved["fitted"]:
         parts = [
-            ({term: column for column, term in enumerate(vocabulary)}, array(f"intents_idf_{n}"))
-            for n, vocabulary in enumerate(saved["vocabularies"])
+            (StringIndex.from_arrays(array, f"intents_vocabulary_{n}"), array(f"intents_idf_{n}"))
+            for n in range(int(saved["parts"]))
         ]
+        for vocabulary, idf in parts:
+            if idf is None or len(idf) != len(vocabulary):
+                raise ArtifactError("intent vocabulary and idf differ in length")
     neighbours = None
     if array("intents_neighbours_data") is not None:
         matrix = scipy.sparse.csr_matrix(
@@ -296,7 +274,7 @@ def _engine_from(strings: dict, array, encoder) -> AnswerEngine:
         )
         neighbours = (matrix, array("intents_neighbours_targets"))
     intents = IntentModel.from_arrays(
-        saved["ids"],
+        IdTable.from_arrays(array, "intents_ids"),
         language,
         parts,
         array("intents_coef_t"),
@@ -316,7 +294,7 @@ def _engine_from(strings: dict, array, encoder) -> AnswerEngine:
                 array("semantic_coef"), array("semantic_intercept"), array("semantic_classes")
             )
         semantic = SemanticModel(
-            strings["semantic"]["ids"],
+            intents.ids,
             array("semantic_vectors"),
             array("semantic_labels"),
             array("semantic_groups"),

@@ -150,7 +150,7 @@ class _Learners:
         self.intents = intents
         self.semantic = semantic
         self.encoder = encoder
-        self.ids = list(intents.ids)
+        self.ids = intents.ids
         self.position = intents.position
 
     @classmethod

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .frozen import IdTable, StringIndex, StringTable
 from .text import is_cjk, query_terms, surface_words, tokens_with_offsets
 
 # Field weights for BM25F, tuned on the development sets in ../shared/eval.
@@ -50,7 +51,11 @@ class SearchHit:
     coverage: float = 0.0
 
 
-PASSAGE_CACHE_DOCUMENTS = 2048
+# Tokenised passages of this many recently shown documents are kept per worker: the popular articles
+# are few, and each entry costs tens of kilobytes of Python objects in every worker.
+PASSAGE_CACHE_DOCUMENTS = 256
+# Typo corrections remembered per worker (customers misspell the same words).
+CORRECTION_CACHE_WORDS = 10_000
 
 
 def body_passages(body: str) -> list[str]:
@@ -92,34 +97,98 @@ def _cut(text: str, around: int) -> tuple[str, int]:
 
 
 class SearchIndex:
-    """Build once from documents in one language, then search many times."""
+    """Build once from documents in one language, then search many times.
+
+    Everything a search reads is numpy arrays (kb/search/frozen.py): terms with their postings and
+    idf, the typo corrector's vocabulary, the documents' ids, titles, summaries and passages. An
+    index loaded from an artifact keeps them memory-mapped, shared by every worker on the machine;
+    a built one holds the same arrays in its own memory."""
 
     def __init__(self, language: str) -> None:
         self.language = language
-        self._docs: list[Document] = []
-        # term -> (document indexes, saturated BM25F term weights), as arrays: a query adds whole
-        # posting lists at once instead of one document at a time.
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._idf: dict[str, float] = {}
-        self._vocabulary: list[str] = []  # folded surface words, candidates for typo correction
-        self._surface_terms: dict[str, str] = {}
-        self._corrections: dict[str, tuple[tuple[str, float], ...]] = {}
-        self._passages: list[list[str]] = []
+        self._ids = IdTable.of([])
+        self._titles = StringTable.of([])
+        self._summaries = StringTable.of([])
+        self._languages = StringTable.of([])
+        self._passages = StringTable.of([])  # every document's passages, in document order
+        self._passage_offsets = np.zeros(1, dtype=np.int64)  # document i: passages[off[i]:off[i + 1]]
+        # Term number -> its posting list (document positions, saturated BM25F weights) and idf: a
+        # query adds whole posting lists at once instead of one document at a time.
+        self._terms = StringIndex.of([])
+        self._postings_offsets = np.zeros(1, dtype=np.int64)
+        self._postings_docs = np.zeros(0, dtype=np.int32)
+        self._postings_weights = np.zeros(0, dtype=np.float64)
+        self._idf = np.zeros(0, dtype=np.float64)
+        # Folded surface words, candidates for typo correction, with the number of each one's term.
+        self._vocabulary = StringTable.of([])
+        self._vocabulary_terms = np.zeros(0, dtype=np.int64)
+        self._corrections: dict[str, tuple[tuple[int, float], ...]] = {}
         # Tokenised passages of recently shown documents: the same popular articles are snippeted
         # again and again, and tokenising their bodies was most of the cost of a chat answer.
         self._passage_tokens: dict[int, list[tuple[str, list[tuple[str, int, int]], Counter]]] = {}
-        self._positions: dict[int | str, int] = {}
 
     def __len__(self) -> int:
-        return len(self._docs)
+        return len(self._ids)
+
+    STATE = (
+        "_titles",
+        "_summaries",
+        "_languages",
+        "_passages",
+        "_terms",
+        "_vocabulary",
+    )
+    ARRAYS = ("_passage_offsets", "_postings_offsets", "_postings_docs", "_postings_weights", "_idf")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The index as named arrays (kb/search/artifact.py saves them; from_arrays reads them back)."""
+        found = dict(self._ids.arrays("ids"))
+        for name in self.STATE:
+            found.update(getattr(self, name).arrays(name.lstrip("_")))
+        for name in self.ARRAYS:
+            found[name.lstrip("_")] = getattr(self, name)
+        found["vocabulary_terms"] = self._vocabulary_terms
+        return found
+
+    @classmethod
+    def from_arrays(cls, language: str, array) -> "SearchIndex":
+        """An index over the arrays `array(name)` returns (None for a missing one); ValueError when
+        they do not fit together."""
+        index = cls(language)
+        index._ids = IdTable.from_arrays(array, "ids")
+        for name in cls.STATE:
+            kind = StringIndex if name == "_terms" else StringTable
+            setattr(index, name, kind.from_arrays(array, name.lstrip("_")))
+        for name in (*cls.ARRAYS, "_vocabulary_terms"):
+            value = array(name.lstrip("_"))
+            if value is None:
+                raise ValueError(f"{name} is missing")
+            setattr(index, name, value)
+        n, terms = len(index._ids), len(index._terms)
+        if not (len(index._titles) == len(index._summaries) == len(index._languages) == n):
+            raise ValueError("document columns differ in length")
+        if len(index._passage_offsets) != n + 1 or index._passage_offsets[-1] != len(index._passages):
+            raise ValueError("passages do not match their documents")
+        offsets = index._postings_offsets
+        if len(offsets) != terms + 1 or offsets[-1] != len(index._postings_docs):
+            raise ValueError("postings do not match their terms")
+        if len(index._postings_weights) != len(index._postings_docs) or len(index._idf) != terms:
+            raise ValueError("posting weights or idf do not match")
+        if len(index._vocabulary_terms) != len(index._vocabulary):
+            raise ValueError("vocabulary terms do not match the vocabulary")
+        if len(index._postings_docs) and (index._postings_docs.min() < 0 or index._postings_docs.max() >= n):
+            raise ValueError("postings name documents that are not there")
+        return index
 
     @classmethod
     def build(cls, documents: Iterable[Document], language: str) -> "SearchIndex":
         index = cls(language)
+        documents = list(documents)
+        surface_terms: dict[str, str] = {}
         fields_tf: list[dict[str, Counter]] = []
         lengths: dict[str, list[int]] = defaultdict(list)
+        passages: list[list[str]] = []
         for doc in documents:
-            index._docs.append(doc)
             texts = {
                 "title": doc.title,
                 "questions": "\n".join(doc.questions),
@@ -130,12 +199,12 @@ class SearchIndex:
             per_field = {}
             for name, text in texts.items():
                 for word, term in surface_words(text, language).items():
-                    index._surface_terms.setdefault(word, term)
+                    surface_terms.setdefault(word, term)
                 terms = [t for t, _s, _e in tokens_with_offsets(text, language)]
                 per_field[name] = Counter(terms)
                 lengths[name].append(len(terms))
             fields_tf.append(per_field)
-            index._passages.append(body_passages(doc.body))
+            passages.append(body_passages(doc.body))
         avg = (
             {name: (sum(values) / len(values) or 1.0) for name, values in lengths.items()} if lengths else {}
         )
@@ -148,50 +217,78 @@ class SearchIndex:
                     weighted[term] += FIELD_WEIGHTS[name] * tf / norm
             for term, wtf in weighted.items():
                 postings[term].append((doc_index, wtf))
-        n = len(index._docs)
-        index._positions = {doc.id: i for i, doc in enumerate(index._docs)}
-        index._postings = {
-            term: (
-                np.fromiter((i for i, _w in p), dtype=np.int32, count=len(p)),
-                np.fromiter((w * (K1 + 1) / (w + K1) for _i, w in p), dtype=np.float64, count=len(p)),
-            )
-            for term, p in postings.items()
-        }
-        index._idf = {t: math.log(1.0 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
+        n = len(documents)
+        index._ids = IdTable.of(doc.id for doc in documents)
+        index._titles = StringTable.of(doc.title for doc in documents)
+        index._summaries = StringTable.of(doc.summary for doc in documents)
+        index._languages = StringTable.of(doc.language for doc in documents)
+        index._passages = StringTable.of(p for doc_passages in passages for p in doc_passages)
+        index._passage_offsets = np.concatenate(([0], np.cumsum([len(p) for p in passages]))).astype(np.int64)
+        terms = list(postings)
+        counts = np.fromiter((len(postings[t]) for t in terms), dtype=np.int64, count=len(terms))
+        index._terms = StringIndex.of(terms)
+        index._postings_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        index._postings_docs = np.fromiter(
+            (i for t in terms for i, _w in postings[t]), dtype=np.int32, count=int(counts.sum())
+        )
+        weights = np.fromiter(
+            (w for t in terms for _i, w in postings[t]), dtype=np.float64, count=int(counts.sum())
+        )
+        index._postings_weights = weights * (K1 + 1) / (weights + K1)
+        index._idf = np.log(1.0 + (n - counts + 0.5) / (counts + 0.5))
         # Typos are corrected against the words as written (not stems, not stop words); CJK text
         # relies on its unigrams and bigrams instead.
-        index._vocabulary = [w for w in index._surface_terms if len(w) >= FUZZY_MIN_LENGTH - 1]
+        words = [w for w in surface_terms if len(w) >= FUZZY_MIN_LENGTH - 1]
+        index._vocabulary = StringTable.of(words)
+        index._vocabulary_terms = index._terms.numbers([surface_terms[w] for w in words])
         return index
 
-    def _expand(self, term: str, surface: str) -> tuple[tuple[str, float], ...]:
-        """The term itself if indexed, else the terms of close vocabulary words, at a discount."""
-        if term in self._postings:
-            return ((term, 1.0),)
-        if len(surface) < FUZZY_MIN_LENGTH or is_cjk(surface) or not self._vocabulary:
+    def doc_id(self, position: int):
+        return self._ids[position]
+
+    def position(self, doc_id) -> int | None:
+        """Where the document with this id is in the index (the order it was built in)."""
+        return self._ids.position(doc_id)
+
+    def titles(self) -> list[str]:
+        return self._titles.strings()
+
+    def _posting(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        start, end = int(self._postings_offsets[term]), int(self._postings_offsets[term + 1])
+        return self._postings_docs[start:end], self._postings_weights[start:end]
+
+    def _expand(self, term: str, surface: str) -> tuple[tuple[int, float], ...]:
+        """The term itself if indexed, else the terms of close vocabulary words, at a discount (as
+        (term number, weight) pairs)."""
+        number = self._terms.get(term)
+        if number is not None:
+            return ((number, 1.0),)
+        if len(surface) < FUZZY_MIN_LENGTH or is_cjk(surface) or not len(self._vocabulary):
             return ()
         cached = self._corrections.get(surface)
         if cached is None:
             matches = process.extract(
-                surface, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
+                surface, self._vocabulary.strings(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
             )
-            corrections: dict[str, float] = {}
+            corrections: dict[int, float] = {}
             if matches:
                 best = matches[0][1]
-                for word, score, _i in matches:
-                    if score >= best - 5:
-                        corrected = self._surface_terms[word]
+                for _word, score, at in matches:
+                    corrected = int(self._vocabulary_terms[at])
+                    if score >= best - 5 and corrected >= 0:
                         corrections[corrected] = max(
                             corrections.get(corrected, 0.0), FUZZY_DISCOUNT * score / 100.0
                         )
             cached = tuple(corrections.items())
-            if len(self._corrections) < 100_000:
+            if len(self._corrections) < CORRECTION_CACHE_WORDS:
                 self._corrections[surface] = cached
         return cached
 
     def _weighted_terms(self, query: str) -> dict[str, float]:
         weights: dict[str, float] = {}
         for term, surface in query_terms(query[:MAX_QUERY_CHARS], self.language):
-            for word, weight in self._expand(term, surface):
+            for number, weight in self._expand(term, surface):
+                word = self._terms[number]
                 weights[word] = max(weights.get(word, 0.0), weight)
         return weights
 
@@ -204,16 +301,18 @@ class SearchIndex:
             (term, self._expand(term, surface))
             for term, surface in dict.fromkeys(query_terms(query[:MAX_QUERY_CHARS], self.language))
         ]
-        terms: dict[str, float] = {}
+        terms: dict[int, float] = {}
         for _term, expansions in units:
-            for word, weight in expansions:
-                terms[word] = max(terms.get(word, 0.0), weight)
+            for number, weight in expansions:
+                terms[number] = max(terms.get(number, 0.0), weight)
         if not terms:
             return []
-        scores = np.zeros(len(self._docs))
-        for term, weight in terms.items():
-            doc_indexes, saturated = self._postings[term]
-            scores[doc_indexes] += (weight * self._idf[term]) * saturated  # a document appears once per list
+        scores = np.zeros(len(self._ids))
+        for number, weight in terms.items():
+            doc_indexes, saturated = self._posting(number)
+            scores[doc_indexes] += (
+                weight * self._idf[number]
+            ) * saturated  # a document appears once per list
         matched = np.flatnonzero(scores)
         if len(matched) > limit:
             # Every document scoring at least the limit-th best, ties included, then an exact sort.
@@ -227,29 +326,31 @@ class SearchIndex:
             ranked = [(i, score) for i, score in ranked if score >= floor]
         coverage = self._coverage(units, {i for i, _score in ranked})
         no_snippet = {"snippet": "", "highlights": ()}
+        words = {self._terms[number]: weight for number, weight in terms.items()} if snippets else {}
         return [
             SearchHit(
-                id=self._docs[i].id,
+                id=self._ids[i],
                 score=score,
                 coverage=coverage.get(i, 0.0),
-                **(self._snippet(i, terms) if snippets else no_snippet),
+                **(self._snippet(i, words) if snippets else no_snippet),
             )
             for i, score in ranked
         ]
 
     def _coverage(self, units, doc_indexes: set[int]) -> dict[int, float]:
         """For each document, the idf-weighted share of the query words it contains."""
-        rare = math.log(1.0 + (len(self._docs) + 0.5) / 0.5)  # what an unknown word is worth
+        rare = math.log(1.0 + (len(self._ids) + 0.5) / 0.5)  # what an unknown word is worth
         wanted = np.fromiter(sorted(doc_indexes), dtype=np.int32, count=len(doc_indexes))
         total = 0.0
         found: dict[int, float] = defaultdict(float)
         for _term, expansions in units:
-            unit_idf = max((self._idf[word] for word, _w in expansions), default=rare)
+            unit_idf = max((float(self._idf[number]) for number, _w in expansions), default=rare)
             total += unit_idf
             best: dict[int, float] = {}
-            for word, weight in expansions:
-                value = weight * self._idf[word]
-                for doc_index in np.intersect1d(self._postings[word][0], wanted, assume_unique=True).tolist():
+            for number, weight in expansions:
+                value = weight * float(self._idf[number])
+                in_list = np.intersect1d(self._posting(number)[0], wanted, assume_unique=True)
+                for doc_index in in_list.tolist():
                     if value > best.get(doc_index, 0.0):
                         best[doc_index] = value
             for doc_index, value in best.items():
@@ -258,7 +359,13 @@ class SearchIndex:
 
     def passages(self) -> list[list[str]]:
         """Each document's body passages, in document order."""
-        return [list(p) for p in self._passages]
+        every = self._passages.strings()
+        bounds = self._passage_offsets.tolist()
+        return [every[bounds[i] : bounds[i + 1]] for i in range(len(self._ids))]
+
+    def _doc_passages(self, doc_index: int) -> list[str]:
+        start, end = int(self._passage_offsets[doc_index]), int(self._passage_offsets[doc_index + 1])
+        return self._passages[start:end]
 
     def snippet(self, doc_id: int | str, query: str) -> tuple[str, tuple[tuple[int, int], ...]]:
         """The best passage of one document for `query`, with highlights."""
@@ -269,7 +376,7 @@ class SearchIndex:
         terms = self._weighted_terms(query)
         found = []
         for doc_id in doc_ids:
-            position = self._positions.get(doc_id)
+            position = self._ids.position(doc_id)
             if position is None:
                 found.append(("", ()))
                 continue
@@ -280,8 +387,9 @@ class SearchIndex:
     def _tokenised_passages(self, doc_index: int) -> list[tuple[str, list[tuple[str, int, int]], Counter]]:
         cached = self._passage_tokens.get(doc_index)
         if cached is None:
-            doc = self._docs[doc_index]
-            passages = self._passages[doc_index] or [doc.summary or doc.title]
+            passages = self._doc_passages(doc_index) or [
+                self._summaries[doc_index] or self._titles[doc_index]
+            ]
             cached = []
             for passage in passages:
                 tokens = list(tokens_with_offsets(passage, self.language))
@@ -299,7 +407,10 @@ class SearchIndex:
     def _snippet(self, doc_index: int, terms: dict[str, float]) -> dict:
         candidates = self._tokenised_passages(doc_index)
         (best, best_tokens, _counts), best_score = candidates[0], -1.0
-        weights = [(term, weight * self._idf.get(term, 0.0)) for term, weight in terms.items()]
+        weights = []
+        for term, weight in terms.items():
+            number = self._terms.get(term)
+            weights.append((term, weight * (float(self._idf[number]) if number is not None else 0.0)))
         for passage, tokens, counts in candidates:
             score = sum(weight * counts[term] for term, weight in weights if term in counts)
             if score > best_score:

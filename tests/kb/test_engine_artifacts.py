@@ -85,7 +85,8 @@ print(json.dumps({
                  for r in engine.rank(q)] for q in queries],
     "thresholds": list(engine.thresholds),
     "kind": engine.intents.kind,
-    "extra": extra,
+    "extra": {**{k: v for k, v in extra.items() if k != "tables"},
+              "tables": {name: list(table) for name, table in extra["tables"].items()}},
 }))
 """
 
@@ -117,12 +118,13 @@ def _load_in_another_process(path, expect, encoder="none"):
 
 def test_another_process_answers_the_same_as_a_freshly_built_engine(tmp_path):
     engine = AnswerEngine.build(DOCS, "en", offtopic=["what's the weather", "tell me a joke"])
-    artifact.save(engine, tmp_path / "en", meta=META, extra={"links": {"7": "x"}})
+    tables = {"title": ["Réinitialiser le mot de passe", "重置密码", "", "a\nb"]}
+    artifact.save(engine, tmp_path / "en", meta=META, extra={"links": {"7": "x"}}, tables=tables)
     loaded = _load_in_another_process(tmp_path / "en", META)
     assert loaded["kind"] == "classifier"
     assert loaded["answers"] == _answers(engine)
     assert loaded["thresholds"] == list(engine.thresholds)
-    assert loaded["extra"] == {"links": {"7": "x"}}
+    assert loaded["extra"] == {"links": {"7": "x"}, "tables": tables}
 
 
 def test_nearest_neighbour_engines_load_the_same_in_another_process(tmp_path, monkeypatch):
@@ -157,8 +159,12 @@ def test_the_loaded_engine_maps_its_arrays_from_the_files(tmp_path):
     artifact.save(engine, tmp_path / "en", meta=META)
     loaded, _meta, _extra = artifact.load(tmp_path / "en", expect=META)
     assert isinstance(loaded.intents._weights, np.memmap)
-    docs, weights = next(iter(loaded.index._postings.values()))
-    assert isinstance(docs.base, np.memmap) or isinstance(docs, np.memmap)
+    assert isinstance(loaded.index._postings_docs, np.memmap)
+    # The strings too (terms, vocabularies, titles, ids): nothing a worker would copy privately.
+    assert isinstance(loaded.index._terms._data, np.memmap)
+    assert isinstance(loaded.index._titles._data, np.memmap)
+    assert isinstance(loaded.intents._parts[0][1]._hashes, np.memmap)
+    assert isinstance(loaded.intents.ids._values._hashes, np.memmap)
     # Nothing in an artifact is a pickle.
     for path in (tmp_path / "en").glob("*.npy"):
         np.load(path, allow_pickle=False)
@@ -171,7 +177,7 @@ def saved(tmp_path):
 
 
 def test_a_corrupt_array_is_refused(saved):
-    path = saved / "postings_weights.npy"
+    path = saved / "index_postings_weights.npy"
     data = bytearray(path.read_bytes())
     data[-3] ^= 0xFF
     path.write_bytes(bytes(data))
@@ -187,7 +193,7 @@ def test_a_truncated_file_is_refused(saved):
 
 
 def test_a_missing_file_is_refused(saved):
-    (saved / "idf.npy").unlink()
+    (saved / "index_idf.npy").unlink()
     with pytest.raises(artifact.ArtifactError, match="missing"):
         artifact.load(saved, expect=META)
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _titles(engine) -> set[str]:
-    return {doc.title for doc in engine.index._docs}
+    return set(engine.index.titles())
 
 
 def _answers(engine, queries=("reset my password", "dns records for my domain", "refund")):
@@ -61,6 +61,13 @@ def shared(settings, tmp_path):
     return tmp_path / "engines"
 
 
+IGNORED = {"versions"}
+
+
+def _language(path: Path) -> str:
+    return path.name.split("-")[0]
+
+
 def _artifacts(directory: Path, language: str) -> list[Path]:
     return sorted(p for p in directory.glob(f"{language}-*") if p.is_dir())
 
@@ -80,7 +87,7 @@ def test_a_worker_loads_what_the_task_worker_built_and_answers_the_same(articles
 
     settings.HELPCENTER_ENGINE_ARTIFACTS = str(shared)
     call_command("build_engines", verbosity=0)  # what the task worker or a deployment does
-    assert [p.name.split("-")[0] for p in sorted(shared.iterdir()) if not p.name.startswith(".")] == [
+    assert [_language(p) for p in sorted(shared.iterdir()) if p.name not in IGNORED and p.name[0] != "."] == [
         "de",
         "en",
         "es",
@@ -89,10 +96,23 @@ def test_a_worker_loads_what_the_task_worker_built_and_answers_the_same(articles
         "zh",
     ]
     assert indexes.engines_built() == []  # the builder keeps no engine in memory
+    # It recorded which documents the current content gives each language.
+    assert sorted(_language(p) for p in (shared / "versions").iterdir()) == [
+        "de",
+        "en",
+        "es",
+        "fr",
+        "ja",
+        "zh",
+    ]
     written = _artifacts(shared, "en")[0]
     stamp = (written / "manifest.json").stat().st_mtime_ns
+    indexes.clear_indexes()
 
     engine = indexes.answer_engine("en")
+    # The worker read that record, not the articles (reading 10,000 articles per worker and
+    # language after each edit would cost each worker seconds and tens of megabytes).
+    assert not indexes._documents
     # Loaded, not built: its arrays are the shared files, and the artifact was not rewritten.
     assert isinstance(engine.intents._weights, np.memmap)
     assert (written / "manifest.json").stat().st_mtime_ns == stamp
@@ -125,7 +145,7 @@ def test_a_broken_artifact_is_rebuilt_never_loaded(articles, shared, damage):
         target.write_bytes(target.read_bytes()[:-50])
     else:
         manifest = path / "manifest.json"
-        manifest.write_text(manifest.read_text().replace('"format": 1', '"format": 0'))
+        manifest.write_text(manifest.read_text().replace(f'"format": {artifact.FORMAT}', '"format": 0'))
     with pytest.raises(artifact.ArtifactError):
         artifact.verify(path, {})
 
@@ -235,10 +255,13 @@ with override_settings(HELPCENTER_ENGINE_ARTIFACTS=""):
     make_article(slug="refunds", translations={"en": {"title": "Refunds", "questions": ["money back"]}})
 helpcenter_settings.cache_clear()
 assert not os.path.exists(os.environ["HELPCENTER_ENGINE_ARTIFACTS"])
+builds = []
+build = indexes.engine_build
+indexes.engine_build = lambda *args, **kwargs: builds.append(args[1]) or build(*args, **kwargs)
 engine = indexes.answer_engine("en")
 print(json.dumps({
     "loaded": isinstance(engine.intents._weights, np.memmap),
-    "built_here": bool(indexes._documents),
+    "built_here": bool(builds),
     "right": engine.rank("i forgot my password")[0].id == article.pk,
     "artifacts": [p for p in os.listdir(os.environ["HELPCENTER_ENGINE_ARTIFACTS"]) if p.startswith("en-")],
 }))
@@ -263,3 +286,75 @@ def test_a_web_worker_that_finds_no_artifact_has_a_child_process_build_it(tmp_pa
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["loaded"] and result["right"] and not result["built_here"]
     assert len(result["artifacts"]) == 1
+
+
+def test_an_edit_to_one_translation_builds_only_that_language(articles, shared):
+    indexes.engines_prepare(["en", "fr", "de"])
+    before = {code: _artifacts(shared, code) for code in ("en", "fr", "de")}
+    served = indexes.answer_engine("en")
+    articles[0].title_fr = "Réinitialiser le mot de passe de votre compte"
+    articles[0].save()
+    indexes.engines_prepare(["en", "fr", "de"])
+    # English and German (the English text) are built from the same documents: their artifacts stay.
+    assert _artifacts(shared, "en") == before["en"]
+    assert _artifacts(shared, "de") == before["de"]
+    assert len(_artifacts(shared, "fr")) == 2
+    assert indexes.answer_engine("en") is served
+    assert "Réinitialiser le mot de passe de votre compte" in _titles(indexes.answer_engine("fr"))
+
+
+PARALLEL_BUILD = """
+import json, os
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.test import override_settings
+from kb import indexes
+from kb.conf import helpcenter_settings
+from tests.factories import make_article
+with override_settings(HELPCENTER_ENGINE_ARTIFACTS=""):
+    helpcenter_settings.cache_clear()
+    article = make_article(slug="reset-password", translations={
+        "en": {"title": "Reset your password", "questions": ["I forgot my password"]},
+        "fr": {"title": "Réinitialiser le mot de passe", "questions": ["mot de passe oublié"]}})
+    make_article(slug="dns", translations={"en": {"title": "DNS records", "questions": ["add an A record"]}})
+    make_article(slug="refunds", translations={"en": {"title": "Refunds", "questions": ["money back"]}})
+helpcenter_settings.cache_clear()
+builds, children = [], []
+build, in_children = indexes.engine_build, indexes._build_in_children
+indexes.engine_build = lambda *args, **kwargs: builds.append(args[1]) or build(*args, **kwargs)
+indexes._build_in_children = lambda languages, n: children.append(list(languages)) or in_children(languages, n)
+done = indexes.engines_prepare(["en", "fr", "de"])
+engine = indexes.answer_engine("fr")
+print(json.dumps({
+    "done": done,
+    "children": children,
+    "built_here": builds,
+    "answer": engine.rank("mot de passe oublié")[0].id == article.pk,
+    "artifacts": sorted(p.split("-")[0] for p in os.listdir(os.environ["HELPCENTER_ENGINE_ARTIFACTS"])
+                        if not p.startswith(".") and p != "versions"),
+}))
+"""
+
+
+def test_the_task_worker_builds_several_languages_at_once_in_child_processes(tmp_path):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "helpcenter.settings.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        "HELPCENTER_ENGINE_ARTIFACTS": str(tmp_path / "engines"),
+        "HELPCENTER_ENGINE_BUILD_PROCESSES": "2",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PARALLEL_BUILD], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["done"] == ["en", "fr", "de"]
+    # All three were missing: children built them; the task itself built none.
+    assert result["children"] == [["en", "fr", "de"]]
+    assert result["built_here"] == []
+    assert result["artifacts"] == ["de", "en", "fr"]
+    assert result["answer"]

@@ -10,7 +10,7 @@ from tests.factories import make_article
 
 
 def _titles(engine) -> set[str]:
-    return {doc.title for doc in engine.index._docs}
+    return set(engine.index.titles())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -59,3 +59,39 @@ def test_warming_builds_every_language_once(django_assert_max_num_queries):
     make_article(slug="dns", translations={"en": {"title": "DNS records"}})
     indexes.engines_warm(["en", "fr"])
     assert set(indexes._indexes) == {"en", "fr"}
+
+
+@pytest.mark.django_db
+def test_an_edit_in_one_language_leaves_the_other_languages_engines_as_they_are():
+    article = make_article(
+        slug="dns",
+        translations={"en": {"title": "DNS records"}, "fr": {"title": "Enregistrements DNS"}},
+    )
+    make_article(slug="billing", translations={"en": {"title": "Invoices"}})
+    english, french, german = (indexes.answer_engine(code) for code in ("en", "fr", "de"))
+    article.title_fr = "Gérer les enregistrements DNS"
+    article.save()
+    # English and German (which shows the English text) read the same documents as before: no build.
+    assert indexes.answer_engine("en") is english
+    assert indexes.answer_engine("de") is german
+    assert indexes.answer_engine("fr") is not french
+    assert "Gérer les enregistrements DNS" in _titles(indexes.answer_engine("fr"))
+    # Each still counts as the current content's engine (links come from memory, not the database).
+    assert indexes.engine_versions()["en"] == indexes.engine_versions()["fr"]
+
+
+@pytest.mark.django_db
+def test_an_edit_to_the_source_text_rebuilds_only_the_languages_that_show_it(settings):
+    settings.HELPCENTER_ENCODER = "none"  # with sentence embeddings every language reads the source text
+    article = make_article(
+        slug="dns",
+        translations={"en": {"title": "DNS records"}, "fr": {"title": "Enregistrements DNS"}},
+    )
+    english, french, german = (indexes.answer_engine(code) for code in ("en", "fr", "de"))
+    article.title_en = "Managing DNS records"
+    article.save()
+    # French has its own title; German shows the English one.
+    assert indexes.answer_engine("fr") is french
+    assert indexes.answer_engine("en") is not english
+    assert indexes.answer_engine("de") is not german
+    assert "Managing DNS records" in _titles(indexes.answer_engine("de"))

@@ -104,3 +104,30 @@ def test_training_on_articles_sharing_no_character_ngram_still_ranks():
     model = IntentModel.train([("Old title", "a"), ("Invoices", "b")], "en")
     probabilities = dict(zip(model.ids, model.probabilities("invoices"), strict=True))
     assert probabilities["b"] > probabilities["a"]
+
+
+@pytest.mark.parametrize("remember", [False, True])
+def test_character_ngrams_are_scikit_learns_char_wb(remember):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    reference = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), preprocessor=intent.normalise)
+    expected = reference.build_analyzer()
+    ours = intent._CharNgrams(remember=remember)
+    texts = [text for text, _label in EXAMPLES] + [
+        "a",
+        "I  can't\tlog in",
+        "重置 密码 怎么办",
+        "Ｆｕｌｌ width ÉTÉ",
+        "",
+        "   ",
+        "password password password",
+    ]
+    for _ in range(2):  # the second time from memory
+        assert [ours(text) for text in texts] == [expected(text) for text in texts]
+
+
+def test_a_trained_model_remembers_no_words_of_its_queries():
+    model = IntentModel.train(EXAMPLES, "en")
+    model.probabilities("my very private question")
+    for analyzer, _vocabulary, _idf, _offset in model._parts:
+        assert getattr(analyzer, "_memo", None) is None

@@ -1,4 +1,5 @@
 import argparse
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -17,8 +18,12 @@ class Command(BaseCommand):
         # A web worker that needs an engine builds it through this command in a child process,
         # holding the build lock itself (kb/indexes.py).
         parser.add_argument("--caller-holds-lock", action="store_true", help=argparse.SUPPRESS)
+        # Child processes build at a lower CPU priority than the web workers that keep answering.
+        parser.add_argument("--niceness", type=int, default=0, help=argparse.SUPPRESS)
 
-    def handle(self, *args, language: list[str] | None, caller_holds_lock: bool, **options):
+    def handle(self, *args, language: list[str] | None, caller_holds_lock: bool, niceness: int, **options):
+        if niceness > 0:
+            os.nice(niceness)
         conf = helpcenter_settings()
         if not conf.engine_artifacts:
             raise CommandError("HELPCENTER_ENGINE_ARTIFACTS is not set: each process builds its own engines")
