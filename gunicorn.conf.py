@@ -4,7 +4,6 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Each worker keeps its own search engines in memory (shared-nothing), so count memory per worker.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread"
@@ -15,11 +14,34 @@ keepalive = 5
 # asked for (GUNICORN_MAX_REQUESTS=2000, say, if memory were seen to grow).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
+# Workers are forked from a master that has already imported Django and the search stack (numpy,
+# SciPy, scikit-learn): those pages stay shared, counted once, instead of each worker importing its
+# own copy (bench/engine_sharing.py: 4 workers' total PSS before any engine, see docs/deploy.md).
+# GUNICORN_PRELOAD=0 when code must be reloaded with HUP instead of a restart.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 accesslog = "-"
 errorlog = "-"
 raw_env = [
     "DJANGO_SETTINGS_MODULE=" + os.environ.get("DJANGO_SETTINGS_MODULE", "helpcenter.settings.production")
 ]
+
+
+def when_ready(server):
+    """Before the first worker is forked: no database connection may be inherited (two processes on
+    one socket), and the imported objects go to the collector's permanent generation, so that a
+    worker's collections do not write to (and so copy) every shared page."""
+    if not preload_app:
+        return
+    import gc
+
+    from django.db import connections
+    from django.urls import get_resolver
+
+    # Every view module, imported once here rather than by each worker's first requests.
+    get_resolver().url_patterns  # noqa: B018
+    connections.close_all()
+    gc.collect()
+    gc.freeze()
 
 
 def post_worker_init(worker):

