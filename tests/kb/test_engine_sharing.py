@@ -324,7 +324,7 @@ helpcenter_settings.cache_clear()
 builds, children = [], []
 build, in_children = indexes.engine_build, indexes._build_in_children
 indexes.engine_build = lambda *args, **kwargs: builds.append(args[1]) or build(*args, **kwargs)
-indexes._build_in_children = lambda languages, n: children.append(list(languages)) or in_children(languages, n)
+indexes._build_in_children = lambda codes, n: children.append(list(codes)) or in_children(codes, n)
 done = indexes.engines_prepare(["en", "fr", "de"])
 engine = indexes.answer_engine("fr")
 print(json.dumps({
