@@ -279,10 +279,6 @@ def _input_rows(language: str, *, with_sources: bool):
         yield (*row[:3], translated, shown, sources)
 
 
-def _inputs(language: str) -> _Inputs:
-    return _Inputs(language)
-
-
 def _build(language: str, version: tuple, seq: int, inputs: _Inputs) -> _Built:
     documents = [document for document, _link in inputs.entries]
     # (Reverse URLs and the document text change only with a release, which is in the artifact's
@@ -414,7 +410,7 @@ def engine_obtain(
     worker, `build_engines`): makes sure the artifact and the version's record exist, keeps nothing."""
     directory = helpcenter_settings().engine_artifacts
     if not directory:
-        inputs = _inputs(language)
+        inputs = _Inputs(language)
         current = _indexes.get(language)
         if current is not None and current.digest == inputs.digest:
             return replace(current, version=version, seq=seq)
@@ -438,7 +434,7 @@ def engine_obtain(
             latest = content_version()
             if (built := _recorded(language, latest, seq)) is not None:
                 return built
-        inputs = _inputs(language)
+        inputs = _Inputs(language)
         current = _indexes.get(language)
         if load and current is not None and current.digest == inputs.digest:
             _version_record(language, version, inputs.digest)
@@ -536,7 +532,7 @@ def engines_prepare(languages, *, locking: bool = True) -> list[str]:
 
 
 def _artifact_current(language: str) -> bool:
-    meta = _artifact_meta(language, _inputs(language).digest)
+    meta = _artifact_meta(language, _Inputs(language).digest)
     return _sound(_artifact_path(meta), meta)
 
 

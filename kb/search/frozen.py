@@ -147,35 +147,6 @@ class StringIndex(StringTable):
         return isinstance(text, str) and self.get(text) is not None
 
 
-class FrozenMapping(Mapping):
-    """A read-only str -> int mapping over a StringIndex (what code written for dicts expects)."""
-
-    def __init__(self, index: StringIndex, values: np.ndarray | None = None) -> None:
-        self.index = index
-        self._values = values
-
-    def __getitem__(self, key: str) -> int:
-        number = self.index.get(key) if isinstance(key, str) else None
-        if number is None:
-            raise KeyError(key)
-        return number if self._values is None else int(self._values[number])
-
-    def get(self, key, default=None):
-        number = self.index.get(key) if isinstance(key, str) else None
-        if number is None:
-            return default
-        return number if self._values is None else int(self._values[number])
-
-    def __contains__(self, key) -> bool:
-        return key in self.index
-
-    def __iter__(self):
-        return iter(self.index)
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-
 class IdTable(Sequence):
     """Article ids in order (table[i] is the id at position i) and their positions
     (table.positions[id]): integers as arrays, strings as a StringIndex, a mix of both as a

@@ -268,22 +268,28 @@ print(json.dumps({
 """
 
 
-def test_a_web_worker_that_finds_no_artifact_has_a_child_process_build_it(tmp_path):
-    """The production path: the worker holds the lock, `build_engines` builds in a child process,
-    the worker loads what it wrote (so the build's peak memory is never the worker's)."""
-    env = {
+def _site_script(tmp_path, script: str, **env) -> dict:
+    """Run `script` as its own process on a site with a database file and an artifact directory in
+    `tmp_path` (child processes it starts see the same ones); the JSON it printed last."""
+    environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "DJANGO_SETTINGS_MODULE": "helpcenter.settings.test",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
         "HELPCENTER_ENGINE_ARTIFACTS": str(tmp_path / "engines"),
-        "HELPCENTER_ENGINE_BUILD_IN_CHILD": "1",
+        **env,
     }
     done = subprocess.run(
-        [sys.executable, "-c", CHILD_BUILD], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", script], env=environment, cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_web_worker_that_finds_no_artifact_has_a_child_process_build_it(tmp_path):
+    """The production path: the worker holds the lock, `build_engines` builds in a child process,
+    the worker loads what it wrote (so the build's peak memory is never the worker's)."""
+    result = _site_script(tmp_path, CHILD_BUILD, HELPCENTER_ENGINE_BUILD_IN_CHILD="1")
     assert result["loaded"] and result["right"] and not result["built_here"]
     assert len(result["artifacts"]) == 1
 
@@ -339,19 +345,7 @@ print(json.dumps({
 
 
 def test_the_task_worker_builds_several_languages_at_once_in_child_processes(tmp_path):
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DJANGO_SETTINGS_MODULE": "helpcenter.settings.test",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
-        "HELPCENTER_ENGINE_ARTIFACTS": str(tmp_path / "engines"),
-        "HELPCENTER_ENGINE_BUILD_PROCESSES": "2",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", PARALLEL_BUILD], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = _site_script(tmp_path, PARALLEL_BUILD, HELPCENTER_ENGINE_BUILD_PROCESSES="2")
     assert result["done"] == ["en", "fr", "de"]
     # All three were missing: children built them; the task itself built none.
     assert result["children"] == [["en", "fr", "de"]]
