@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
+from .fields import NormalisedTextField
+
 
 class TranslatedFieldsMixin:
     def field_in(self, language: str, field: str) -> str:
@@ -15,7 +17,7 @@ class Category(TranslatedFieldsMixin, models.Model):
     # Translated fields (name, description, slug) are registered in kb/translation.py.
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = NormalisedTextField(_("description"), blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -49,9 +51,9 @@ class Article(TranslatedFieldsMixin, models.Model):
     )
     title = models.CharField(_("title"), max_length=255)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    summary = models.TextField(_("summary"), blank=True)
-    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
-    questions = models.TextField(
+    summary = NormalisedTextField(_("summary"), blank=True)
+    body = NormalisedTextField(_("body"), blank=True, help_text=_("Markdown."))
+    questions = NormalisedTextField(
         _("questions customers ask"),
         blank=True,
         help_text=_("One phrasing per line, in the customers' own words. Used by search and the chatbot."),
@@ -234,6 +236,8 @@ class SourceRevision(OfArticleOrCategory):
 
     number = models.PositiveIntegerField(_("revision"))
     text = models.JSONField(_("source text"), default=dict)
+    # Set when the revision was saved by "restore this version" (the history says so).
+    restored_from = models.PositiveIntegerField(_("restored from revision"), null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -312,6 +316,10 @@ class TranslationRevision(OfArticleOrCategory):
     text = models.JSONField(_("translated text"), default=dict)
     made_from = models.PositiveIntegerField(_("made from source revision"), null=True, blank=True)
     machine = models.BooleanField(_("machine translated"), default=False)
+    # Set on a version recorded because the source came back to the text this translation was made
+    # from (an undo, a restored revision): the revision it was made from before, whose text source
+    # revision `made_from` has again. The translation's text is unchanged; it is up to date again.
+    same_source_as = models.PositiveIntegerField(_("source text the same as revision"), null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

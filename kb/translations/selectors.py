@@ -278,6 +278,11 @@ class Version:
     made_from: int | None = None
     machine: bool = False
     current: bool = False
+    # A source revision saved by "restore this version": the revision restored.
+    restored_from: int | None = None
+    # A translation version recorded because the source came back to the text it was made from:
+    # the revision it was made from before (the source revision `made_from` has that text again).
+    same_source_as: int | None = None
 
 
 def history_fields(obj: Model, language: str) -> tuple[str, ...]:
@@ -312,6 +317,8 @@ def content_versions(*, obj: Model, language: str) -> list[Version]:
                 made_from=getattr(row, "made_from", None),
                 machine=getattr(row, "machine", False),
                 current=n == len(rows) - 1 and text == text_in(obj, language, fields),
+                restored_from=getattr(row, "restored_from", None),
+                same_source_as=getattr(row, "same_source_as", None),
             )
         )
         previous = text
