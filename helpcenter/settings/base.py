@@ -226,8 +226,16 @@ HELPCENTER_SEARCH_RATE = os.environ.get("HELPCENTER_SEARCH_RATE", "60/m")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"expected_errors": {"()": "helpcenter.logging.ExpectedErrorsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["expected_errors"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own console handler (when DEBUG) would print each record a second time on its way
+        # to the root's: every line once, through the root. The development server's request lines
+        # go to the console directly, as Django sends them.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Support: first-response target in the region's business hours, customer status links.
