@@ -180,7 +180,7 @@ def _outlook(conversation: Conversation, language: str) -> tuple:
         zone = ZoneInfo(conversation.timezone)
     except (ValueError, ZoneInfoNotFoundError):
         zone = ZoneInfo("UTC")
-    return (outlook_sentence(outlook, zone, now=now),)
+    return (outlook_sentence(outlook, zone, now=now, zone_known=bool(conversation.timezone)),)
 
 
 def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
@@ -340,7 +340,7 @@ def conversation_escalate(
             subject=subject,
             message="\n".join(m.text for m in conversation.messages.filter(role=Role.CUSTOMER)) or subject,
             language=conversation.language,
-            customer_timezone=conversation.timezone,
+            customer_timezone=conversation.timezone or "UTC",
             source=TicketSource.CHAT,
             transcript=_transcript(conversation),
             idempotency_key=f"chat:{conversation.id}",

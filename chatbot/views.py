@@ -148,11 +148,15 @@ def start(request: HttpRequest) -> JsonResponse:
         return data
     form = StartForm(data)
     if not form.is_valid():
+        if form.cleaned_data.get("language"):
+            # Said in the language the conversation was to be in (a bad time zone, say).
+            translation.activate(form.cleaned_data["language"])
         return _form_errors(form)
     token = _owner_token(request) or secrets.token_urlsafe(32)
     conversation, greeting = services.conversation_start(
         language=form.cleaned_data["language"],
-        timezone_name=form.cleaned_data["timezone"] or "UTC",
+        # "" when the widget did not say: replies then give times in UTC, not "your time".
+        timezone_name=form.cleaned_data["timezone"],
         owner=_owner(token),
     )
     response = JsonResponse(

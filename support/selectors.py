@@ -334,13 +334,14 @@ def _hours_rows(hours: list[schedule.LocalHours]) -> list[dict]:
     return rows
 
 
-def support_page(*, language: str, zone: ZoneInfo, now: datetime) -> dict:
-    """Everything the public "support hours and languages" page shows, with times in `zone` and
-    words in the active language: per site language who answers next and the usual wait (the
-    reader's own language first), per region its languages, state, weekly hours and closed days."""
+def support_page(*, language: str, zone: ZoneInfo, now: datetime, zone_known: bool = True) -> dict:
+    """Everything the public "support hours and languages" page shows, with times in `zone` ("your
+    time" when `zone_known`) and words in the active language: per site language who answers next
+    and the usual wait (the reader's own language first), per region its languages, state, weekly
+    hours and closed days."""
     languages = [language, *(code for code in site_languages() if code != language)]
     outlooks = [
-        {"outlook": outlook, **notifications.outlook_parts(outlook, zone, now=now)}
+        {"outlook": outlook, **notifications.outlook_parts(outlook, zone, now=now, zone_known=zone_known)}
         for outlook in language_outlooks(languages=languages, now=now)
     ]
     regions = []

@@ -44,6 +44,7 @@ PURE = (
     "support/instants.py",
     "support/placeholders.py",
     "support/searchterms.py",
+    "support/zones.py",
     "core/privacy.py",
 )
 

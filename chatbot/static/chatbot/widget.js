@@ -215,11 +215,30 @@
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
+  // The length limit is the API's: counted as the customer types or pastes, refused here, before
+  // sending, rather than cut (a textarea maxlength would cut a paste without a word).
+  var maxChars = parseInt(root.getAttribute("data-max-chars"), 10) || 2000;
+  var counter = root.querySelector("#chat-count");
+  function fill(template, count) {
+    return template.replace("%(count)s", count).replace("%(max)s", maxChars);
+  }
+  function countCharacters() {
+    var count = Array.from(input.value.trim()).length;
+    var over = count > maxChars;
+    counter.hidden = count < maxChars * 0.8 && !over;
+    counter.textContent = over ? fill(strings.too_long, count) : fill(strings.count, count);
+    counter.classList.toggle("chat-count-over", over);
+    if (over) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+    return !over;
+  }
+  input.addEventListener("input", countCharacters);
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
     if (!text || busy) { return; }
+    if (!countCharacters()) { input.focus(); return; }
     input.value = "";
+    countCharacters();
     busy = true;  // at once: the conversation may still be starting when a second Enter comes
     ensureConversation().then(function () {
       addMessage("customer", text);
