@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from core.languages import source_language, target_languages
 
+from . import selectors as kb_selectors
 from .forms import (
     TranslationEditForm,
     TranslationImportForm,
@@ -247,7 +248,7 @@ class TranslatorAccessMixin:
             raise PermissionDenied(_("You may not translate into this language."))
         kind = self.kind
         current_values = selectors.text_in(obj, language, EXCHANGED_FIELDS[kind])
-        form = TranslationEditForm(initial=current_values, kind=kind)
+        form = TranslationEditForm(initial=current_values, kind=kind, language=language)
         if request.method == "POST":
             action = request.POST.get("action", "save")
             try:
@@ -266,7 +267,7 @@ class TranslatorAccessMixin:
                 if action == "save":
                     if not may_translate:
                         raise services.WorkflowError(_("You may not translate into this language."))
-                    form = TranslationEditForm(request.POST, kind=kind)
+                    form = TranslationEditForm(request.POST, kind=kind, language=language)
                     if form.is_valid():
                         values = {name: form.cleaned_data[name] for name in EXCHANGED_FIELDS[kind]}
                         services.translation_save(
@@ -380,6 +381,10 @@ class TranslationsDashboardMixin:
             "priorities": priorities,
             "languages": languages,
             "demand_days": selectors.DEMAND_DAYS,
+            "images_to_localise": [
+                (entry, reverse(f"admin:{info}_articleimage_change", args=[entry.image.pk]))
+                for entry in kb_selectors.images_to_localise(languages=[chosen])
+            ],
         }
         return TemplateResponse(request, "admin/kb/coverage.html", context)
 
