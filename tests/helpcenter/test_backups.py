@@ -205,7 +205,8 @@ def test_backup_restore_round_trips_an_uploaded_article_image(tmp_path, settings
     from tests.kb.media_files import png_with_gps
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    image = image_upload(data=png_with_gps(size=(700, 400)), name="team.png", alt="The team page", language="en")
+    data = png_with_gps(size=(700, 400))
+    image = image_upload(data=data, name="team.png", alt="The team page", language="en")
     files = image.versions.get().files
     originals = {f["name"]: storages["default"].open(f["name"], "rb").read() for f in files}
 
@@ -217,10 +218,12 @@ def test_backup_restore_round_trips_an_uploaded_article_image(tmp_path, settings
     target = sqlite3.connect(restored)
     try:
         rows = target.execute(
-            "SELECT i.key, i.alt_en, v.files FROM kb_articleimage i JOIN kb_imageversion v ON v.image_id = i.id"
+            "SELECT i.key, i.alt_en, v.files FROM kb_articleimage i "
+            "JOIN kb_imageversion v ON v.image_id = i.id"
         ).fetchall()
     finally:
         target.close()
-    assert [(key, alt, json.loads(names)) for key, alt, names in rows] == [(image.key, "The team page", files)]
+    restored_rows = [(key, alt, json.loads(names)) for key, alt, names in rows]
+    assert restored_rows == [(image.key, "The team page", files)]
     for name, data in originals.items():
         assert (tmp_path / "restored-media" / name).read_bytes() == data

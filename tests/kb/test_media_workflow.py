@@ -30,7 +30,12 @@ def _media_root(settings, tmp_path):
 def _editor():
     return make_staff(
         username="editor",
-        permissions=("kb.change_article", "kb.view_article", "kb.delete_articleimage", "kb.view_articleimage"),
+        permissions=(
+            "kb.change_article",
+            "kb.view_article",
+            "kb.delete_articleimage",
+            "kb.view_articleimage",
+        ),
     )
 
 
@@ -45,6 +50,9 @@ def _image(alt="The Invite button", caption="Top right of the Team page"):
     image.caption_en = caption
     image.save()
     return image
+
+
+FRENCH = {"alt": "Le bouton Inviter", "caption": "En haut à droite"}
 
 
 @pytest.mark.parametrize("fmt", ["xliff", "po"])
@@ -68,12 +76,7 @@ def test_alt_text_and_caption_round_trip_through_the_exchange_files(fmt):
                 i.key,
                 i.revision,
                 i.state,
-                tuple(
-                    formats.Unit(
-                        u.field, u.source, {"alt": "Le bouton Inviter", "caption": "En haut à droite"}[u.field]
-                    )
-                    for u in i.units
-                ),
+                tuple(formats.Unit(u.field, u.source, FRENCH[u.field]) for u in i.units),
             )
             for i in formats.read(data, fmt).items
             if i.kind == "image"
@@ -131,7 +134,8 @@ def test_deleting_an_image_used_by_a_published_article_is_refused_with_the_artic
 def test_history_keeps_the_images_a_version_referenced_and_restore_brings_them_back(client):
     image = _image()
     article = make_article(
-        slug="invite", translations={"en": {"title": "Invite", "body": f"Step one.\n\n![Invite]({image.reference})"}}
+        slug="invite",
+        translations={"en": {"title": "Invite", "body": f"Step one.\n\n![Invite]({image.reference})"}},
     )
     article.body_en = "Step one, no picture any more."
     content_save(obj=article)
@@ -174,7 +178,8 @@ def test_editor_preview_renders_with_the_sites_renderer_for_staff_only():
     client = _client(_editor())
     client_csrf = Client(enforce_csrf_checks=True)
     client_csrf.force_login(_editor_again())
-    assert client_csrf.post("/admin/kb/article/editor/preview/", {"text": text, "language": "en"}).status_code == 403
+    no_token = client_csrf.post("/admin/kb/article/editor/preview/", {"text": text, "language": "en"})
+    assert no_token.status_code == 403
     response = client.post("/admin/kb/article/editor/preview/", {"text": text, "language": "fr"})
     html = response.json()["html"]
     assert "<strong>Bold</strong>" in html and "<picture>" in html and "<script" not in html
@@ -196,7 +201,8 @@ def test_editor_upload_stores_an_image_and_returns_its_reference():
     )
     assert response.status_code == 200
     image = ArticleImage.objects.get()
-    assert response.json() == {"kind": "image", "key": image.key, "markdown": f"![The Team page](image:{image.key})"}
+    markdown = f"![The Team page](image:{image.key})"
+    assert response.json() == {"kind": "image", "key": image.key, "markdown": markdown}
 
 
 def test_editor_upload_refuses_an_html_file_named_png_with_its_reason():
