@@ -47,7 +47,8 @@ def _rst_inline_to_markdown(text: str) -> str:
 
 # --- Uploaded images and files in the Markdown: ![alt](image:KEY "caption"), [label](attachment:KEY)
 
-MEDIA_REFERENCE = re.compile(r"\b(image|attachment):([A-Za-z0-9_-]{6,32})\b")
+# Keys are URL-safe base64 (kb.models.media_key): they may end with "-" or "_", so no \b here.
+MEDIA_REFERENCE = re.compile(r"(?<![\w-])(image|attachment):([A-Za-z0-9_-]{6,32})(?![\w-])")
 # The article column's width at each breakpoint (static/css/site.css .article-layout), so that a
 # browser picks the smallest file that fills it.
 IMAGE_SIZES = "(min-width: 1040px) 650px, (min-width: 800px) calc(100vw - 390px), calc(100vw - 4.5rem)"
