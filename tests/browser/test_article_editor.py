@@ -25,7 +25,8 @@ PASTE = """([data]) => {
   transfer.items.add(file);
   const input = document.querySelector("#id_body_en").parentNode.querySelector(".CodeMirror textarea");
   input.focus();
-  input.dispatchEvent(new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true, cancelable: true }));
+  const event = { clipboardData: transfer, bubbles: true, cancelable: true };
+  input.dispatchEvent(new ClipboardEvent("paste", event));
 }"""
 
 
