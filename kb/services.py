@@ -25,7 +25,7 @@ from core.languages import source_language
 
 from . import images
 from .conf import helpcenter_settings
-from .exchange import ArticleRecord, ArticleText, CategoryRecord
+from .exchange import ArticleRecord, ArticleText, CategoryRecord, MediaRecord
 from .models import (
     Article,
     ArticleFeedback,
@@ -38,6 +38,7 @@ from .models import (
     ImageVersion,
     SearchLog,
 )
+from .rendering import media_references
 from .translations.services import source_revision_record, translation_save
 
 
@@ -237,6 +238,8 @@ def articles_import(
     slug_field = build_localized_fieldname("slug", source_language)
     categories: dict[str, Category] = {}
     for record in records:
+        for item in record.media:
+            _media_import(item, user=author)
         category = categories.get(record.category)
         if category is None:
             category = Category.objects.filter(**{slug_field: record.category}).first()
@@ -267,8 +270,63 @@ def articles_import(
     return ImportResult(created=created, updated=updated, categories_created=categories_created)
 
 
+def _media_import(item: MediaRecord, *, user) -> None:
+    """An image or file of an import file, under its own key; one this site already has is kept."""
+    kind, key = item.reference.split(":", 1)
+    model = ArticleImage if kind == "image" else Attachment
+    if model.objects.filter(key=key).exists():
+        return
+    try:
+        if kind == "attachment":
+            created = attachment_upload(data=next(iter(item.files.values())), name=item.name, user=user)
+            Attachment.objects.filter(pk=created.pk).update(key=key)
+            return
+        image = ArticleImage(key=key, name=get_valid_filename(item.name or "image")[:255], uploaded_by=user)
+        for language, text in item.alt.items():
+            setattr(image, build_localized_fieldname("alt", language), _alt_checked(text))
+        for language, text in item.caption.items():
+            setattr(image, build_localized_fieldname("caption", language), text[:300])
+        if not image.field_in(source_language(), "alt"):
+            raise UploadRefused(_("Describe the image in a few words (alt text): it is required."))
+        image.save()
+        for language, data in item.files.items():
+            _image_version_save(image=image, language=language or source_language(), data=data, user=user)
+    except UploadRefused as exc:
+        raise UploadRefused(f"{item.reference}: {exc}") from None
+
+
+def _media_record(reference: str) -> MediaRecord | None:
+    kind, key = reference.split(":", 1)
+    storage = storages["default"]
+    if kind == "attachment":
+        attachment = Attachment.objects.filter(key=key).first()
+        if attachment is None:
+            return None
+        with storage.open(attachment.file, "rb") as f:
+            return MediaRecord(reference, attachment.name, files={"": f.read()})
+    image = ArticleImage.objects.filter(key=key).prefetch_related("versions").first()
+    if image is None:
+        return None
+    files = {}
+    for version in image.versions.all():
+        largest = max(
+            (f for f in version.files if f["format"] == version.fallback_format), key=lambda f: f["width"]
+        )
+        with storage.open(largest["name"], "rb") as f:
+            files[version.language] = f.read()
+    languages = [code for code, _name in settings.LANGUAGES]
+    return MediaRecord(
+        reference,
+        image.name,
+        alt={code: image.field_in(code, "alt") for code in languages if image.field_in(code, "alt")},
+        caption={code: image.field_in(code, "caption") for code in languages if image.field_in(code, "caption")},
+        files=files,
+    )
+
+
 def article_to_record(article: Article, *, languages: Iterable[str], source_language: str) -> ArticleRecord:
-    """The exchange record of an article, with the translations it has among `languages`."""
+    """The exchange record of an article, with the translations it has among `languages` and the
+    images and files their bodies refer to."""
     translations = {}
     for language in languages:
         if not article.has_translation(language):
@@ -287,6 +345,11 @@ def article_to_record(article: Article, *, languages: Iterable[str], source_lang
         translations=translations,
         status=article.status,
         order=article.order or None,
+        media=tuple(
+            record
+            for reference in media_references("\n".join(t.body for t in translations.values()))
+            if (record := _media_record(reference)) is not None
+        ),
     )
 
 

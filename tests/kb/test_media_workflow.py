@@ -257,3 +257,58 @@ def test_every_language_tab_and_the_translator_page_have_the_editor():
         re.search(r'data-texts="([^"]*)"', page).group(1).replace("&quot;", '"').replace("&#x27;", "'")
     )
     assert "alt" in texts
+
+
+def test_article_export_and_import_carry_the_images_and_files(tmp_path, settings):
+    from django.core.management import call_command
+
+    image = _image()
+    services.image_version_upload(image=image, language="fr", data=png(colour=(5, 50, 5)), alt="Le bouton")
+    item = services.attachment_upload(data=b"%PDF-1.4\n%%EOF\n", name="guide.pdf")
+    body = f"![Invite]({image.reference})\n\n[Guide]({item.reference})"
+    make_article(slug="invite", translations={"en": {"title": "Invite", "body": body}})
+    exported = tmp_path / "articles.jsonl"
+    call_command("export_articles", str(exported), verbosity=0)
+    line = json.loads(exported.read_text())
+    assert [m["reference"] for m in line["media"]] == [image.reference, item.reference]
+    assert line["media"][0]["alt"] == {"en": "The Invite button", "fr": "Le bouton"}
+
+    # Another site: an empty database and an empty media folder.
+    ArticleImage.objects.all().delete()
+    Attachment.objects.all().delete()
+    from kb.models import Article
+
+    Article.objects.all().delete()
+    settings.MEDIA_ROOT = str(tmp_path / "other-media")
+    call_command("import_articles", str(exported), verbosity=0)
+    copied = ArticleImage.objects.get(key=image.key)
+    assert copied.alt_fr == "Le bouton" and {v.language for v in copied.versions.all()} == {"en", "fr"}
+    assert Attachment.objects.get(key=item.key).name == "guide.pdf"
+    from django.core.files.storage import storages
+
+    assert all(storages["default"].exists(f["name"]) for f in copied.versions.get(language="fr").files)
+
+
+def test_article_import_with_a_bad_image_imports_nothing(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    line = {
+        "slug": "invite",
+        "category": "team",
+        "translations": {"en": {"title": "Invite", "body": "![x](image:abcdefgh)"}},
+        "media": [
+            {
+                "reference": "image:abcdefgh",
+                "name": "x.png",
+                "alt": {"en": "X"},
+                "files": {"en": __import__("base64").b64encode(HTML_PAGE).decode()},
+            }
+        ],
+    }
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(line))
+    with pytest.raises(CommandError, match="image:abcdefgh: This file is a web page"):
+        call_command("import_articles", str(path), verbosity=0)
+    from kb.models import Article
+
+    assert not Article.objects.exists() and not ArticleImage.objects.exists()
