@@ -319,7 +319,9 @@ def _media_record(reference: str) -> MediaRecord | None:
         reference,
         image.name,
         alt={code: image.field_in(code, "alt") for code in languages if image.field_in(code, "alt")},
-        caption={code: image.field_in(code, "caption") for code in languages if image.field_in(code, "caption")},
+        caption={
+            code: image.field_in(code, "caption") for code in languages if image.field_in(code, "caption")
+        },
         files=files,
     )
 
