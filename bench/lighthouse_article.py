@@ -57,7 +57,7 @@ def lighthouse(url: str, lighthouse_bin: str, chrome: str) -> dict:
         "failed": sorted(
             audit["id"]
             for audit in report["audits"].values()
-            if audit.get("score") is not None and audit["score"] < 1 and audit.get("scoreDisplayMode") == "binary"
+            if audit.get("scoreDisplayMode") == "binary" and (audit.get("score") or 0) < 1
         ),
         "images": [(item["url"].rsplit("/", 1)[-1], item.get("transferSize", 0)) for item in images],
     }
