@@ -93,7 +93,8 @@ def main() -> None:
                     f"{path}: performance {statistics.median(r['performance'] for r in runs)} "
                     f"(runs {[r['performance'] for r in runs]}), accessibility "
                     f"{statistics.median(r['accessibility'] for r in runs)}, LCP median "
-                    f"{statistics.median(r['lcp_ms'] for r in runs)} ms, CLS {max(r['cls'] for r in runs):.3f}"
+                    f"{statistics.median(r['lcp_ms'] for r in runs)} ms, "
+                    f"CLS {max(r['cls'] for r in runs):.3f}"
                 )
                 print(f"  images loaded: {runs[0]['images']}")
                 print(f"  audits not passed: {runs[0]['failed']}")
