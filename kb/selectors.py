@@ -332,3 +332,32 @@ def images_to_localise(*, languages: list[str]) -> list[ImageToLocalise]:
         if missing:
             result.append(ImageToLocalise(image, tuple(by_reference[image.reference]), missing))
     return result
+
+
+@dataclass(frozen=True)
+class TranslatorImage:
+    image: ArticleImage
+    own: bool  # the language has its own version
+    thumbnail: str  # URL of the smallest file the language shows
+
+
+def article_images_for_translator(*, article: Article, language: str) -> list[TranslatorImage]:
+    """The images the article's source or `language` text shows, and whether `language` has its own
+    version of each (the translator's page offers to upload it)."""
+    text = article.field_in(source_language(), "body") + "\n" + article.field_in(language, "body")
+    keys = [r.split(":", 1)[1] for r in media_references(text) if r.startswith("image:")]
+    images = {i.key: i for i in ArticleImage.objects.filter(key__in=keys).prefetch_related("versions")}
+    rows = []
+    for key in keys:
+        image = images.get(key)
+        if image is None:
+            continue
+        versions = {v.language: v for v in image.versions.all()}
+        version = versions.get(language) or versions.get(source_language())
+        if version is None:
+            continue
+        smallest = min(
+            (f for f in version.files if f["format"] == version.fallback_format), key=lambda f: f["width"]
+        )
+        rows.append(TranslatorImage(image, language in versions, storages["default"].url(smallest["name"])))
+    return rows

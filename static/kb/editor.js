@@ -105,6 +105,7 @@
       minHeight: "240px",
       previewClass: ["editor-preview", "article-body"],
       previewRender: renderPreview,
+      sideBySideFullscreen: false,
       toolbar: [
         { name: "bold", action: EasyMDE.toggleBold, className: "fa fa-bold", title: texts.bold },
         { name: "italic", action: EasyMDE.toggleItalic, className: "fa fa-italic", title: texts.italic },

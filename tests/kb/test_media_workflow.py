@@ -312,3 +312,35 @@ def test_article_import_with_a_bad_image_imports_nothing(tmp_path):
     from kb.models import Article
 
     assert not Article.objects.exists() and not ArticleImage.objects.exists()
+
+
+def test_translator_uploads_the_french_version_of_an_articles_screenshot_on_their_page(client):
+    image = _image()
+    article = make_article(
+        slug="invite", translations={"en": {"title": "Invite", "body": f"![Invite]({image.reference})"}}
+    )
+    translator = make_staff(username="tr-fr", permissions=(f"kb.{codename('translate', 'fr')}",))
+    translator_client = _client(translator)
+    url = f"/admin/kb/article/{article.pk}/translate/fr/"
+    page = translator_client.get(url).content.decode()
+    assert "Screenshots in this article" in page and "shows the source screenshot" in page
+    response = translator_client.post(
+        url,
+        {
+            "action": "image_version",
+            "image": image.key,
+            "file": SimpleUploadedFile("fr.png", png(colour=(1, 99, 1))),
+            "alt": "Le bouton Inviter",
+        },
+    )
+    assert response.status_code == 302
+    image.refresh_from_db()
+    assert image.alt_fr == "Le bouton Inviter"
+    assert {v.language for v in image.versions.all()} == {"en", "fr"}
+    refused = translator_client.post(
+        url, {"action": "image_version", "image": image.key, "file": SimpleUploadedFile("x.png", HTML_PAGE)}
+    )
+    assert refused.status_code == 302
+    assert "web page (HTML)" in translator_client.get(url).content.decode()
+    other = make_staff(username="tr-de", permissions=(f"kb.{codename('translate', 'de')}",))
+    assert _client(other).post(url, {"action": "image_version", "image": image.key}).status_code == 403
