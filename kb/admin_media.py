@@ -19,7 +19,8 @@ from modeltranslation.admin import TabbedTranslationAdmin
 
 from core.languages import source_language
 
-from . import selectors, services
+from . import images, selectors, services
+from .conf import helpcenter_settings
 from .models import ArticleImage, Attachment
 
 
@@ -91,7 +92,9 @@ class ProtectedWhileUsedMixin:
 class ImageVersionUploadForm(forms.ModelForm):
     """The image's words per language, and a new picture for one language (its localised version)."""
 
-    new_file = forms.ImageField(
+    # A plain file field: kb/images.py reads the real type (forms.ImageField's Pillow check would
+    # answer a pixel bomb with a vague "not an image").
+    new_file = forms.FileField(
         label=gettext_lazy("upload a version"),
         required=False,
         help_text=gettext_lazy("A PNG, JPEG, GIF or WebP file: the screenshot in the language chosen below."),
@@ -105,8 +108,19 @@ class ImageVersionUploadForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_file"].required = not self.instance.pk
-        # Pillow's own check is not the one that counts: kb/images.py checks and re-encodes.
-        self.fields["new_file"].validators = []
+        self.fields["new_file"].widget.attrs["accept"] = "image/png,image/jpeg,image/gif,image/webp"
+
+    def clean_new_file(self):
+        upload = self.cleaned_data.get("new_file")
+        if upload:
+            conf = helpcenter_settings()
+            data = upload.read()
+            upload.seek(0)
+            try:
+                images.open_checked(data, max_bytes=conf.upload_max_bytes, max_pixels=conf.image_max_pixels)
+            except images.ImageRefused as exc:
+                raise forms.ValidationError(str(services.refusal_message(exc))) from None
+        return upload
 
 
 @admin.register(ArticleImage)
@@ -157,9 +171,12 @@ class ArticleImageAdmin(ProtectedWhileUsedMixin, TabbedTranslationAdmin):
                 created = services.image_upload(
                     data=upload.read(), name=upload.name, alt=obj.alt, language=language, user=request.user
                 )
-                obj.pk, obj.key = created.pk, created.key
+                for name in form.cleaned_data:
+                    if name in {f.name for f in ArticleImage._meta.fields} and name != "key":
+                        setattr(created, name, getattr(obj, name))
+                created.save()
+                obj.pk, obj.key, obj.created_at = created.pk, created.key, created.created_at
                 obj._state.adding = False
-                obj.save()
             else:
                 obj.save()
                 if upload:

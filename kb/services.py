@@ -370,6 +370,11 @@ class MediaInUse(Exception):
         self.uses = uses
 
 
+def refusal_message(exc: images.ImageRefused) -> str:
+    """Why kb/images.py refused an upload, in the active language."""
+    return str(_refusal(exc))
+
+
 def _refusal(exc: images.ImageRefused) -> UploadRefused:
     p = exc.params
     messages = {

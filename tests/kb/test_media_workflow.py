@@ -17,7 +17,7 @@ from kb.translations.permissions import codename
 from kb.translations.selectors import translations_export
 from kb.translations.services import translations_import, version_restore
 from tests.factories import make_article, make_staff
-from tests.kb.media_files import HTML_PAGE, png, png_with_gps
+from tests.kb.media_files import HTML_PAGE, image_bomb, png, png_with_gps
 
 pytestmark = pytest.mark.django_db
 
@@ -344,3 +344,31 @@ def test_translator_uploads_the_french_version_of_an_articles_screenshot_on_thei
     assert "web page (HTML)" in translator_client.get(url).content.decode()
     other = make_staff(username="tr-de", permissions=(f"kb.{codename('translate', 'de')}",))
     assert _client(other).post(url, {"action": "image_version", "image": image.key}).status_code == 403
+
+
+def _admin_add_form(file, alt="The console"):
+    data = {"name": "console.png", "new_file": file, "new_file_language": "en"}
+    for code in ("en", "fr", "zh_hans", "es", "de", "ja"):
+        data[f"alt_{code}"] = alt if code == "en" else ""
+        data[f"caption_{code}"] = ""
+    return data
+
+
+def test_admin_adds_an_image_from_a_file_and_refuses_a_bomb_with_its_reason():
+    client = _client(
+        make_staff(
+            username="chief",
+            permissions=("kb.add_articleimage", "kb.change_articleimage", "kb.view_articleimage"),
+        )
+    )
+    response = client.post(
+        "/admin/kb/articleimage/add/", _admin_add_form(SimpleUploadedFile("console.png", png_with_gps()))
+    )
+    assert response.status_code == 302
+    image = ArticleImage.objects.get()
+    assert image.alt_en == "The console" and image.versions.get().width == 1800
+    bomb = SimpleUploadedFile("b.png", image_bomb())
+    refused = client.post("/admin/kb/articleimage/add/", _admin_add_form(bomb))
+    assert refused.status_code == 200
+    assert "more than the 40,000,000 pixels accepted" in refused.content.decode()
+    assert ArticleImage.objects.count() == 1
