@@ -78,17 +78,28 @@ SCREENSHOTS = {
 
 
 def _font(size: int):
-    return ImageFont.load_default(size=size)
+    # DejaVu (most Linux systems) has the accented letters of the French pictures; Pillow's own
+    # font, the fallback, draws them as boxes.
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
 
 
-def draw_console(title: str, rows: list[str], button: str) -> bytes:
+MENU = {
+    "en": ("Compute", "Networking", "Storage", "Billing", "Team"),
+    "fr": ("Calcul", "Réseau", "Stockage", "Facturation", "Équipe"),
+}
+
+
+def draw_console(title: str, rows: list[str], button: str, language: str = "en") -> bytes:
     """A console page: top bar, side menu, a title, rows of a table and a button circled in red."""
     image = Image.new("RGB", (WIDTH, HEIGHT), (246, 248, 251))
     d = ImageDraw.Draw(image)
     d.rectangle((0, 0, WIDTH, 72), fill=INK)
     d.text((32, 20), "Nimbus Console", font=_font(30), fill=(255, 255, 255))
     d.rectangle((0, 72, 280, HEIGHT), fill=(235, 239, 245))
-    for i, item in enumerate(("Compute", "Networking", "Storage", "Billing", "Team")):
+    for i, item in enumerate(MENU[language]):
         d.text((32, 110 + i * 56), item, font=_font(24), fill=ACCENT if i == 0 else MUTED)
     d.text((330, 110), title, font=_font(38), fill=INK)
     d.rounded_rectangle(
@@ -118,14 +129,13 @@ def demo_images_load(*, user=None) -> int:
             continue
         title, rows, button, alt = versions["en"]
         image = image_upload(
-            data=draw_console(title, rows, button), name=f"{key}.png", alt=alt, language="en", user=user
+            data=draw_console(title, rows, button, "en"), name=f"{key}.png", alt=alt, language="en", user=user
         )
         ArticleImage.objects.filter(pk=image.pk).update(key=key)
         image.refresh_from_db()
         for language, (title, rows, button, alt) in versions.items():
             if language != "en":
-                image_version_upload(
-                    image=image, language=language, data=draw_console(title, rows, button), alt=alt, user=user
-                )
+                picture = draw_console(title, rows, button, language)
+                image_version_upload(image=image, language=language, data=picture, alt=alt, user=user)
         created += 1
     return created

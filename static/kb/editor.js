@@ -77,7 +77,14 @@
       status.textContent = format(texts.uploading, { name: file.name });
       post(textarea.dataset.uploadUrl, body).then(function (data) {
         var markdown = data.markdown;
-        if (data.kind === "image") markdown = "\n" + markdown + "\n";
+        if (data.kind === "image") {
+          // An image is a paragraph of its own (a figure on the page): blank lines around it.
+          var cur = cm.getCursor("from"), end = cm.getCursor("to");
+          var before = cm.getLine(cur.line).slice(0, cur.ch), after = cm.getLine(end.line).slice(end.ch);
+          var above = cur.line > 0 && cm.getLine(cur.line - 1).trim();
+          var below = end.line + 1 < cm.lineCount() && cm.getLine(end.line + 1).trim();
+          markdown = (before.trim() ? "\n\n" : above ? "\n" : "") + markdown + (after.trim() ? "\n\n" : below ? "\n" : "");
+        }
         cm.replaceSelection(markdown);
         cm.focus();
         status.textContent = format(texts.uploaded, { name: file.name });

@@ -69,7 +69,7 @@ def test_pasted_image_is_uploaded_previewed_and_published(live_server, browser, 
     assert dialogs and "alt text" in dialogs[0]
     image = ArticleImage.objects.get()
     value = page.evaluate("document.querySelector('#id_body_en').markdownEditor.value()")
-    assert value == f"Open the Team page.\n![The Team page with its Invite button](image:{image.key})\n"
+    assert value == f"Open the Team page.\n\n![The Team page with its Invite button](image:{image.key})"
 
     container = "#id_body_en ~ .EasyMDEContainer, .EasyMDEContainer:has(#id_body_en)"
     page.locator(container).locator("button.preview").first.click()
