@@ -159,9 +159,26 @@ def widths_for(width: int, widths: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(sorted({w for w in widths if w < width} | {width}))
 
 
+# The last few results, by upload digest and limits: the same file uploaded again (a second language
+# tab, the demo loaded again by each test) is not re-encoded, which takes seconds for AVIF.
+_RECENT: dict[tuple, Processed] = {}
+_RECENT_SIZE = 16
+
+
 def process(data: bytes, *, max_bytes: int, max_pixels: int, widths: tuple[int, ...]) -> Processed:
     """Check an upload and re-encode it: each width in each modern format plus PNG (or JPEG for a
     photograph uploaded as JPEG), without metadata."""
+    key = (hashlib.sha256(data).hexdigest(), max_bytes, max_pixels, tuple(widths))
+    if key in _RECENT:
+        return _RECENT[key]
+    processed = _process(data, max_bytes=max_bytes, max_pixels=max_pixels, widths=widths)
+    if len(_RECENT) >= _RECENT_SIZE:
+        _RECENT.pop(next(iter(_RECENT)))
+    _RECENT[key] = processed
+    return processed
+
+
+def _process(data: bytes, *, max_bytes: int, max_pixels: int, widths: tuple[int, ...]) -> Processed:
     image = open_checked(data, max_bytes=max_bytes, max_pixels=max_pixels)
     original_format = image.format or "PNG"
     clean = _clean(image)
