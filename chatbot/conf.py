@@ -39,10 +39,14 @@ def person_detector_for(encoder) -> PersonDetector:
     return PersonDetector.train(list(dict.fromkeys(labelled)), encoder=encoder)
 
 
-@cache
 def person_detector() -> PersonDetector:
-    """The site's, trained once per process."""
-    return person_detector_for(sentence_encoder())
+    """The site's, trained once per process (and sentence encoder)."""
+    return _person_detector(sentence_encoder())
+
+
+@cache
+def _person_detector(encoder) -> PersonDetector:
+    return person_detector_for(encoder)
 
 
 def chat_bot() -> Bot:
