@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 from core.languages import is_site_language, source_language
 
 from . import selectors, services
+from .conf import helpcenter_settings
+from .images import ImageRefused
 from .rendering import markdown_to_html
 from .translations import permissions
 
@@ -157,6 +159,10 @@ class EditorEndpointsMixin:
         if not self._may_write(request, language):
             return JsonResponse({"error": _("You may not edit articles in this language.")}, status=403)
         upload = form.cleaned_data["file"]
+        limit = helpcenter_settings().upload_max_bytes
+        if upload.size > limit:  # refused before it is read into memory
+            refused = ImageRefused("too_large", size=upload.size, limit=limit)
+            return JsonResponse({"error": services.refusal_message(refused)}, status=400)
         data = upload.read()
         try:
             if _is_image(upload.name, upload.content_type or ""):

@@ -372,3 +372,12 @@ def test_admin_adds_an_image_from_a_file_and_refuses_a_bomb_with_its_reason():
     assert refused.status_code == 200
     assert "more than the 40,000,000 pixels accepted" in refused.content.decode()
     assert ArticleImage.objects.count() == 1
+
+
+def test_editor_upload_over_the_size_limit_is_refused_before_it_is_read(settings):
+    settings.HELPCENTER_UPLOAD_MAX_BYTES = 1000
+    client = _client(_editor())
+    upload = SimpleUploadedFile("big.png", png(size=(400, 400)) + b"\0" * 2000)
+    response = client.post("/admin/kb/article/editor/upload/", {"file": upload, "alt": "x", "language": "en"})
+    assert response.status_code == 400
+    assert "the largest accepted is 1000" in response.json()["error"]
