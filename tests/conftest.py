@@ -74,6 +74,13 @@ def _fresh_process_state():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _own_media_root(settings, tmp_path_factory):
+    """Each test uploads into a folder of its own: a test that backs up MEDIA_ROOT or counts its files
+    never sees another test's uploads (the demo's screenshots, for one)."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
 def _settings_changed(**_kwargs):
     """Apps read their settings once (functools.cache); a test that overrides one must be seen.
     (The sentence encoder and the person detector are kept per encoder setting by the apps

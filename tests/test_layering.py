@@ -33,6 +33,7 @@ PURE = (
     "kb/translations/rules.py",
     "kb/translations/formats.py",
     "kb/exchange.py",
+    "kb/images.py",
     "chatbot/answering.py",
     "chatbot/proposals.py",
     "chatbot/kinds.py",

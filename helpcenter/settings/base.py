@@ -169,6 +169,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Uploads (article images and attachments) go through Django's storage API: local files under
+# MEDIA_ROOT by default, served by kb.views.media_file; docs/deploy.md shows an S3-compatible store.
+MEDIA_ROOT = Path(os.environ.get("HELPCENTER_MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -216,6 +221,11 @@ HELPCENTER_ENGINE_BUILD_IN_CHILD = env_bool("HELPCENTER_ENGINE_BUILD_IN_CHILD", 
 HELPCENTER_ENGINE_BUILD_PROCESSES = int(os.environ.get("HELPCENTER_ENGINE_BUILD_PROCESSES", "1"))
 HELPCENTER_VIEW_COUNT_FLUSH_SECONDS = float(os.environ.get("HELPCENTER_VIEW_COUNT_FLUSH_SECONDS", "5"))
 HELPCENTER_RELATED_ARTICLES = 5
+# Uploads in the article editor: the largest file accepted, the most pixels an image may declare
+# (a larger one is refused before it is decoded), and the widths each image is resized into.
+HELPCENTER_UPLOAD_MAX_BYTES = int(os.environ.get("HELPCENTER_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+HELPCENTER_IMAGE_MAX_PIXELS = int(os.environ.get("HELPCENTER_IMAGE_MAX_PIXELS", str(40_000_000)))
+HELPCENTER_IMAGE_WIDTHS = (480, 960, 1600)
 # The client address for rate limits: REMOTE_ADDR, or the header a trusted proxy sets (production).
 HELPCENTER_PROXY_IP_HEADER = ""
 RATELIMIT_IP_META_KEY = "core.ratelimits.client_ip"

@@ -16,6 +16,7 @@ from core.languages import source_language, target_languages
 
 from ..models import (
     Article,
+    ArticleImage,
     ArticleShownCount,
     ArticleViewCount,
     Category,
@@ -159,7 +160,21 @@ def translations_export(*, language: str) -> formats.Bundle:
                     ),
                 )
             )
+    items += _image_items(language)
     return formats.Bundle(source_language(), language, tuple(items))
+
+
+def _image_items(language: str) -> list[formats.Item]:
+    """The alt text and caption of every image, as units keyed by the image's key. Images have no
+    source revisions: their state is "missing" until the alt text is translated, then up to date."""
+    items = []
+    for image in ArticleImage.objects.order_by("pk"):
+        source = text_in(image, source_language(), EXCHANGED_FIELDS["image"])
+        target = text_in(image, language, EXCHANGED_FIELDS["image"])
+        state = State.UP_TO_DATE if target["alt"].strip() else State.MISSING
+        units = formats.units_of("image", source, target)
+        items.append(formats.Item("image", image.key, 0, state.value, units))
+    return items
 
 
 # --- Coverage and priorities ---------------------------------------------------------------------

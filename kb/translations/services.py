@@ -23,7 +23,7 @@ from modeltranslation.utils import build_localized_fieldname
 from core.languages import source_language, target_languages
 
 from ..machine import configured_translator
-from ..models import Article, Category, SourceRevision, TranslationRecord, TranslationRevision
+from ..models import Article, ArticleImage, Category, SourceRevision, TranslationRecord, TranslationRevision
 from . import formats
 from .permissions import can_restore, can_review, can_translate
 from .rules import EXCHANGED_FIELDS, SOURCE_FIELDS
@@ -304,6 +304,12 @@ def translations_import(*, bundle: formats.Bundle, user=None) -> ImportSummary:
             if not changed:
                 summary.unchanged += 1
                 continue
+            if item.kind == "image":  # an image's words: no source revisions, no translation record
+                for name, value in changed.items():
+                    setattr(obj, build_localized_fieldname(name, language), value)
+                obj.save()
+                summary.updated.append(f"{item.kind}:{item.key}")
+                continue
             TranslationRecord.objects.update_or_create(
                 **owner_filter(obj),
                 language=language,
@@ -340,11 +346,14 @@ def _plan(bundle: formats.Bundle) -> tuple[list, list[str]]:
     """(object, item, values to write) for each item of the file, and what is wrong with the file.
     Every article and category of the file, and their current revisions, in four queries rather
     than two per item: agency files hold the whole help center."""
-    models = {"article": Article, "category": Category}
+    models = {"article": Article, "category": Category, "image": ArticleImage}
     slug_field = build_localized_fieldname("slug", source_language())
     found: dict[tuple[str, str], Model] = {}
     currents: dict[tuple[str, int], int] = {}
-    for kind, model in models.items():
+    # Images are keyed by their own key and have no source revisions (their revision is always 0).
+    for image in ArticleImage.objects.filter(key__in=[i.key for i in bundle.items if i.kind == "image"]):
+        found[("image", image.key)] = image
+    for kind, model in (("article", Article), ("category", Category)):
         keys = [item.key for item in bundle.items if item.kind == kind]
         for obj in model.objects.filter(**{f"{slug_field}__in": keys}):
             found[(kind, getattr(obj, slug_field))] = obj
@@ -359,7 +368,7 @@ def _plan(bundle: formats.Bundle) -> tuple[list, list[str]]:
     for item in bundle.items:
         where = f"{item.kind} {item.key!r}"
         if item.kind not in models:
-            errors.append(f"{where}: unknown kind (article or category)")
+            errors.append(f"{where}: unknown kind (article, category or image)")
             continue
         if (item.kind, item.key) in seen:
             errors.append(f"{where} appears twice")
