@@ -20,6 +20,8 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/chat/", include("chatbot.api_urls")),
+    # Provider webhooks for inbound e-mail (django-anymail): /anymail/<provider>/inbound/
+    path("anymail/", include("anymail.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
 ]
 
@@ -29,5 +31,6 @@ urlpatterns += i18n_patterns(
     path("", include("kb.urls")),
     path("", include("support.urls")),
     path("", include("chatbot.urls")),
+    path("", include("mail.urls")),
     prefix_default_language=True,
 )
