@@ -8,6 +8,7 @@ from django.urls import include, path
 
 from helpcenter.health import health
 from kb.sitemaps import sitemaps
+from mail import webhooks as mail_webhooks
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
@@ -20,8 +21,8 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/chat/", include("chatbot.api_urls")),
-    # Provider webhooks for inbound e-mail (django-anymail): /anymail/<provider>/inbound/
-    path("anymail/", include("anymail.urls")),
+    # Provider webhooks for inbound e-mail (django-anymail, mail/webhooks.py).
+    path("mail/inbound/<slug:provider>/", mail_webhooks.inbound, name="mail_inbound"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
 ]
 

@@ -117,6 +117,14 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     return data.decode(codec or "cp1252", errors="replace")
 
 
+def _header_bytes(value: str) -> bytes:
+    """A header's original bytes: the bytes parser keeps 8-bit ones as surrogate escapes."""
+    try:
+        return value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape")
+
+
 def decode_header(value: str | None) -> str:
     """An RFC 2047 header (or raw 8-bit, as some clients send) as one line of text, each encoded word
     decoded with decode_bytes; control characters (CR/LF of a header injection) become spaces."""
@@ -131,7 +139,7 @@ def decode_header(value: str | None) -> str:
     for chunk, charset in chunks:
         if isinstance(chunk, str):
             # Raw 8-bit bytes reach us as surrogate escapes (the bytes parser): recover and decode them.
-            chunk = chunk.encode("ascii", "surrogateescape")
+            chunk = _header_bytes(chunk)
         parts.append(decode_bytes(chunk, charset))
     text = "".join(parts)
     return " ".join(_CONTROL.sub(" ", text).split())
@@ -150,7 +158,7 @@ def addresses(value: str | None) -> list[tuple[str, str]]:
     """Every (display name, address) of an address header; names decoded, addresses checked."""
     if not value:
         return []
-    raw = str(value).encode("ascii", "surrogateescape").decode("utf-8", "replace")
+    raw = decode_bytes(_header_bytes(str(value)))
     found = []
     for name, address in email.utils.getaddresses([raw]):
         address = address.strip().lower()
@@ -357,7 +365,7 @@ def _walk(part, texts, htmls, attachments, parsed, depth: int = 0) -> None:
         return
     is_text = content_type in ("text/plain", "text/html") and disposition != "attachment" and not filename
     if is_text:
-        body = decode_bytes(_payload(part), part.get_content_charset())
+        body = decode_bytes(_payload(part), part.get_content_charset()).replace("\r\n", "\n")
         if content_type == "text/html":
             htmls.append(body)
             texts.append(html_to_text(body))

@@ -19,9 +19,10 @@ def _settings_changed(setting="", **_kwargs):
     from chatbot.conf import chat_settings, person_detector
     from kb.conf import helpcenter_settings
     from kb.embeddings import sentence_encoder
+    from mail.conf import mail_settings
     from support.conf import support_settings
 
-    for cached in (helpcenter_settings, support_settings, chat_settings):
+    for cached in (helpcenter_settings, support_settings, chat_settings, mail_settings):
         cached.cache_clear()
     if setting.startswith("HELPCENTER_ENCODER"):
         # Only then: the encoder's memory of article texts is what keeps the suite fast.

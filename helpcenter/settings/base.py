@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "support",
     "chatbot",
     "mail",
-    "anymail",
     # The project itself, last: its commands (load_demo) are the only code that uses every app.
     "helpcenter",
 ]
@@ -277,13 +276,16 @@ HELPCENTER_MAIL_ATTACHMENT_TYPES = [
 ]
 # A new e-mail is acknowledged with up to this many articles when the answering engine is confident.
 HELPCENTER_MAIL_SUGGESTIONS = 3
-# Provider webhooks (django-anymail inbound): the shared secret in the webhook URL's basic auth, and
-# each provider's signing key (ANYMAIL below).
+# Attachments of inbound e-mail are stored here by the default storage (docs/deploy.md: S3).
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
+# Only what is set: an empty signing key would let anyone sign (README: "Connecting a mailbox").
 ANYMAIL = {
-    "WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", ""),
-    "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
-    "POSTMARK_WEBHOOK_SECRET": os.environ.get("POSTMARK_WEBHOOK_SECRET", ""),
+    name: os.environ[variable]
+    for name, variable in (
+        ("WEBHOOK_SECRET", "ANYMAIL_WEBHOOK_SECRET"),  # "user:password" in the webhook URL
+        ("MAILGUN_WEBHOOK_SIGNING_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY"),
+    )
+    if os.environ.get(variable)
 }
 # Background work (customer e-mails, hand-off posts, engine builds): run in-process unless a real
 # queue is set with TASKS_BACKEND: "django_tasks_db.DatabaseBackend" (production's default,
