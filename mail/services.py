@@ -305,7 +305,7 @@ def _open_ticket(email: InboundEmail, parsed: parsing.Parsed, now: datetime) -> 
         category=email.mailbox.category if email.mailbox else None,
         message_id=email.message_id,
         acknowledge=not robot,
-        suggested_article_ids=[] if robot else _suggestions(email.new_text, language),
+        suggested_article_ids=[] if robot else _suggestions(f"{email.subject}\n{email.new_text}", language),
         now=now,
     )
     email.ticket = created.ticket
