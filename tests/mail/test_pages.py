@@ -159,7 +159,8 @@ def test_agents_see_each_email_with_new_part_full_text_and_attachments(client, a
     assert "report.pdf" in page and "evil.svg" in page
     assert "type application/x-msdownload not accepted" in page
     assert inbound.ticket_message.body == (
-        "Bonjour, voici la capture.\n\n[attachment refused: setup.exe (type application/x-msdownload not accepted)]"
+        "Bonjour, voici la capture.\n\n"
+        "[attachment refused: setup.exe (type application/x-msdownload not accepted)]"
     )
 
 
