@@ -11,17 +11,20 @@ from __future__ import annotations
 import re
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
+# One line, or two when the client wrapped it ("On Tue, 8 Dec 2026 at 10:00, Support\n<s@…> wrote:").
+_L = r"[^\n]"
+_WRAP = rf"{_L}{{2,240}}?(?:\n{_L}{{0,160}}?)?"
 ATTRIBUTION = re.compile(
     r"^[ \t>]*("
-    r"on\b.{4,240}?\bwrote\s*:"
-    r"|le\b.{4,240}?a\s+[ée]crit\s*:"
-    r"|am\b.{4,240}?schrieb.{0,80}:"
-    r"|el\b.{4,240}?escribi[óo]\s*:"
-    r"|.{0,200}写道\s*[:：]"
-    r"|.{0,200}(のメッセージ|さんは書きました|wrote)\s*[:：]?"
-    r"|\d{4}年\d{1,2}月\d{1,2}日.{0,120}[:：]"
+    rf"on\b{_WRAP}\bwrote\s*:"
+    rf"|le\b{_WRAP}a\s+[ée]crit\s*:"
+    rf"|am\b{_WRAP}schrieb{_L}{{0,80}}:"
+    rf"|el\b{_WRAP}escribi[óo]\s*:"
+    rf"|{_L}{{0,200}}写道\s*[:：]"
+    rf"|{_L}{{0,200}}(のメッセージ|さんは書きました)\s*[:：]?"
+    rf"|\d{{4}}年\d{{1,2}}月\d{{1,2}}日{_L}{{0,120}}[:：]"
     r")[ \t]*$",
-    _FLAGS | re.DOTALL,
+    _FLAGS,
 )
 ORIGINAL = re.compile(
     r"^[ \t]*-{2,}\s*(original message|message d'origine|ursprüngliche nachricht|mensaje original|"

@@ -67,6 +67,29 @@ def zone_from_offset(offset: timedelta | None) -> str:
     return _HALF_HOUR_ZONES.get(minutes, "UTC")
 
 
+# Everything processing writes: never the raw bytes again (a 30 MB blob rewritten for nothing).
+PROCESSED_FIELDS = [
+    "message_id",
+    "from_address",
+    "from_name",
+    "to",
+    "subject",
+    "sent_at",
+    "text",
+    "new_text",
+    "html",
+    "automatic",
+    "defects",
+    "language",
+    "status",
+    "reason",
+    "threaded_by",
+    "ticket",
+    "ticket_message",
+    "processed_at",
+]
+
+
 def email_store(*, raw: bytes, door: str, mailbox: Mailbox | None = None) -> tuple[InboundEmail, bool]:
     """Keep the raw bytes (committed at once) and say whether they are new. The same bytes, or a
     message with a Message-ID already stored, give the stored one back: delivered twice, kept once."""
@@ -120,11 +143,11 @@ def email_process(*, email: InboundEmail, now: datetime | None = None) -> Inboun
             _fill(email, parsed)
             _route(email, parsed, now)
             email.processed_at = now
-            email.save()
+            email.save(update_fields=PROCESSED_FIELDS)
     except NoRegionError as exc:
         # Nothing could be routed; the mail stays received so the next run retries it.
         logger.error("inbound e-mail %s not routed: %s", email.pk, exc)
-        email.refresh_from_db()
+        email.refresh_from_db(fields=["status", "reason"])
         email.reason = str(exc)[:300]
         email.save(update_fields=["reason"])
     return email
@@ -171,7 +194,6 @@ def _type_allowed(content_type: str) -> bool:
 
 def _attachments_store(email: InboundEmail, attachments: list[parsing.Attachment]) -> None:
     conf = mail_settings()
-    email.save()  # the attachments need its primary key
     kept = 0
     for attachment in attachments:
         size = len(attachment.payload)
@@ -318,24 +340,24 @@ def _open_ticket(email: InboundEmail, parsed: parsing.Parsed, now: datetime) -> 
 @transaction.atomic
 def held_accept(*, email: InboundEmail, actor: AbstractBaseUser) -> InboundEmail:
     """An agent adds a held e-mail (a stranger writing into someone's thread) to its ticket."""
-    email = InboundEmail.objects.select_for_update().get(pk=email.pk)
+    email = InboundEmail.objects.select_for_update().defer("raw").get(pk=email.pk)
     if email.status != InboundStatus.HELD or email.ticket is None:
         return email
     _add_to_ticket(email)
     email.decided_by, email.reason = actor, f"accepted by {actor.get_username()}"[:300]
-    email.save()
+    email.save(update_fields=[*PROCESSED_FIELDS, "decided_by"])
     return email
 
 
 @transaction.atomic
 def held_reject(*, email: InboundEmail, actor: AbstractBaseUser) -> InboundEmail:
     """An agent refuses a held e-mail: it stays stored (raw) but never joins the thread."""
-    email = InboundEmail.objects.select_for_update().get(pk=email.pk)
+    email = InboundEmail.objects.select_for_update().defer("raw").get(pk=email.pk)
     if email.status != InboundStatus.HELD:
         return email
     email.status, email.decided_by = InboundStatus.REJECTED, actor
     email.reason = f"rejected by {actor.get_username()}"[:300]
-    email.save()
+    email.save(update_fields=["status", "decided_by", "reason"])
     return email
 
 

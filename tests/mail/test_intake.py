@@ -10,8 +10,8 @@ from django.utils.translation import gettext
 
 from mail.models import Door, InboundEmail, InboundStatus, ThreadedBy
 from mail.services import door_receive, email_receive, held_accept, held_reject
-from support.models import BouncingAddress, EventKind, MessageKind, Ticket, TicketSource
-from support.services import address_bounce_record, ticket_create, ticket_reply
+from support.models import BouncingAddress, EventKind, MessageKind, Ticket, TicketSource, TicketStatus
+from support.services import address_bounce_record, ticket_create, ticket_reply, ticket_set_status
 from tests.factories import make_staff
 from tests.mail.corpus import PNG, msgid, multipart, part, raw_mail
 from tests.support.factories import make_demo_regions
@@ -182,6 +182,10 @@ def test_auto_reply_gets_no_answer_and_no_survey_later(regions, django_capture_o
     assert inbound.status == InboundStatus.PARSED and "Auto-Submitted" in inbound.reason
     assert inbound.ticket.automatic_mail is False
     assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_set_status(ticket=inbound.ticket, status=TicketStatus.SOLVED, actor=make_staff(username="sam"))
+    assert mail.outbox == []
+    assert inbound.ticket.events.filter(kind=EventKind.MAIL_SUPPRESSED).count() == 1
 
 
 def test_two_robots_cannot_loop(regions, settings, django_capture_on_commit_callbacks):

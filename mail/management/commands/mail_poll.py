@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from mail.imap import MailboxBusy, mailbox_poll, mailbox_watch
 from mail.models import Mailbox
+from mail.services import emails_reprocess
 
 
 class Command(BaseCommand):
@@ -42,6 +43,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{mailbox.address}: {result.fetched} fetched, {result.stored} new, "
                 f"{result.failed} unreadable"
+            )
+        # Mail stored earlier but not processed (a crash, no region configured yet) is retried here.
+        retried = emails_reprocess()
+        if retried.processed:
+            self.stdout.write(
+                f"{retried.processed} stored e-mail(s) processed again, {retried.failed} unreadable"
             )
         if errors:
             raise CommandError(f"{errors} mailbox(es) could not be fetched")
