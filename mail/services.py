@@ -18,7 +18,7 @@ import nh3
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from chatbot.language import detect
@@ -150,6 +150,12 @@ def email_process(*, email: InboundEmail, now: datetime | None = None) -> Inboun
         email.refresh_from_db(fields=["status", "reason"])
         email.reason = str(exc)[:300]
         email.save(update_fields=["reason"])
+    except DatabaseError:
+        raise  # the database is down: the door must not mark the message, it is retried
+    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the next one
+        logger.exception("could not process inbound e-mail %s", email.pk)
+        email.refresh_from_db(fields=["status", "reason"])
+        return _finish(email, InboundStatus.FAILED, f"{type(exc).__name__}: {exc}", now)
     return email
 
 

@@ -110,8 +110,19 @@ def local_time_phrase(instant: datetime, zone: ZoneInfo, *, now: datetime) -> di
         "date": formats.date_format(local, "DATE_FORMAT"),
         "weekday": formats.date_format(local, "l"),
         "in": timeuntil(instant, now, depth=1) if instant - now > timedelta(minutes=1) else "",
-        "timezone": zone.key,
+        "timezone": zone_label(zone, instant),
     }
+
+
+def zone_label(zone: ZoneInfo, instant: datetime) -> str:
+    """A zone's name for a customer: "Europe/Paris", but "UTC+08:00" for the POSIX-style fixed
+    offsets guessed from an e-mail's Date header ("Etc/GMT-8" means UTC+8, which nobody reads right)."""
+    if not zone.key.startswith("Etc/"):
+        return zone.key
+    offset = instant.astimezone(zone).utcoffset() or timedelta()
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _language(ticket: Ticket) -> str:

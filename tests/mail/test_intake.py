@@ -54,7 +54,8 @@ def test_chinese_gb2312_new_mail_with_gbk_opens_apac_ticket_acknowledged_in_chin
         date="Tue, 08 Dec 2026 17:00:00 +0800",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        inbound = receive(raw)
+        # Saturday: the APAC team is off until Monday morning.
+        inbound = email_receive(raw=raw, door=Door.PIPE, now=datetime(2026, 12, 12, 10, 0, tzinfo=UTC))
     ticket = inbound.ticket
     assert (inbound.status, inbound.threaded_by) == (InboundStatus.PARSED, ThreadedBy.NEW)
     assert (ticket.source, ticket.language, ticket.region.code) == ("email", "zh-hans", "APAC")
@@ -73,6 +74,9 @@ def test_chinese_gb2312_new_mail_with_gbk_opens_apac_ticket_acknowledged_in_chin
     assert ack.extra_headers["Reply-To"] == f"support+{ticket.reply_token}@nimbus.example"
     assert ack.extra_headers["In-Reply-To"] == inbound.message_id
     assert ack.extra_headers["Auto-Submitted"] == "auto-replied"
+    # Who answers and when, in the customer's zone guessed from the Date header (+0800).
+    assert "UTC+08:00" in ack.body and "Etc/GMT" not in ack.body
+    assert "亚太地区团队将于您当地时间 09:00（星期一 2026年12月14日，UTC+08:00）" in ack.body
 
 
 def test_japanese_iso_2022_jp_reply_without_charset_lands_readable_in_its_ticket(regions):
