@@ -217,3 +217,88 @@ def test_ugly_corpus_never_stops_the_poller(mailbox, server_box, settings):
     assert big_email.status == InboundStatus.PARSED
     assert big_email.attachments.get().refused == "larger than 15728640 bytes"
     assert unseen(server_box) == []
+
+
+KILL_SETUP = """
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from mail.models import ImapSecurity, Mailbox
+from support.demo import regions_load_demo
+regions_load_demo()
+Mailbox.objects.create(name="Support", address="support@nimbus.example", imap_host="{host}",
+    imap_port={port}, imap_security=ImapSecurity.NONE, imap_user="billing", imap_password="billing-secret")
+"""
+# The killed poller's lease is still on the mailbox: a later run would wait it out; here it expires.
+KILL_FINISH = """
+from django.core.management import call_command
+from mail.models import InboundEmail, Mailbox
+from support.models import Ticket
+Mailbox.objects.update(lock_until=None)
+call_command("mail_poll", "--once", verbosity=0)
+print(InboundEmail.objects.count(), InboundEmail.objects.values("sha256").distinct().count())
+print(Ticket.objects.count())
+"""
+
+
+@pytest.mark.django_db(databases=[])
+def test_a_poller_process_killed_mid_run_loses_and_duplicates_nothing(imap_server, tmp_path):
+    """A real `manage.py mail_poll` process is killed (SIGKILL) while it works through the mailbox,
+    on a database of its own; a second run finishes: every message stored once, each one marked."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "helpcenter.settings.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'poller.sqlite3'}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "HELPCENTER_ENCODER": "none",
+    }
+
+    def script(code: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    script(KILL_SETUP.format(host=imap_server.host, port=imap_server.port))
+    total = 30
+    with MailBoxUnencrypted(imap_server.host, imap_server.port).login("billing", "billing-secret") as box:
+        box.delete(box.uids("ALL"))
+        for number in range(total):
+            box.append(
+                raw_mail(subject=f"Question {number}", body=f"Hello, question number {number}."), "INBOX"
+            )
+        poller = subprocess.Popen(
+            [sys.executable, "manage.py", "mail_poll", "--once"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        database = sqlite3.connect(tmp_path / "poller.sqlite3", timeout=30)
+        while poller.poll() is None:  # wait until it is part-way through, then kill it
+            if database.execute("select count(*) from mail_inboundemail").fetchone()[0] >= 5:
+                break
+            time.sleep(0.05)
+        poller.send_signal(signal.SIGKILL)
+        poller.wait()
+        stored = database.execute("select count(*) from mail_inboundemail").fetchone()[0]
+        database.close()
+        box.client.noop()
+        assert 0 < stored < total and len(box.uids(AND(seen=False))) >= total - stored
+        counts = script(KILL_FINISH).split()[-3:]  # after the command's own line
+        box.client.noop()
+        assert box.uids(AND(seen=False)) == []
+    assert counts == [str(total)] * 3
