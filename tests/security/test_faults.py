@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
-from django.core.mail import EmailMessage
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import OperationalError
 from django.test import Client
 
