@@ -230,12 +230,12 @@ def parse_recipients(raw: bytes) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def header_message_id(raw: bytes) -> str:
-    """The Message-ID of an e-mail's headers, without parsing the body ("" when there is none)."""
+def header_identity(raw: bytes) -> tuple[str, str]:
+    """(Message-ID, sender address) of an e-mail's headers, without parsing the body."""
     head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     message = email.message_from_bytes(head + b"\n\n", policy=email.policy.compat32)
     ids = message_ids(message.get("Message-ID"))
-    return ids[0][:255] if ids else ""
+    return (ids[0][:255] if ids else ""), parse_address(message.get("From"))[1]
 
 
 class Unreadable(Exception):

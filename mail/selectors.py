@@ -7,12 +7,7 @@ import re
 from support.conf import support_settings
 from support.models import OutgoingEmail, Ticket, TicketMessage
 
-from . import parsing
 from .models import InboundEmail, InboundStatus
-
-
-def header_message_id(raw: bytes) -> str:
-    return parsing.header_message_id(raw)
 
 
 def _reply_pattern() -> re.Pattern:

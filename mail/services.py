@@ -97,10 +97,16 @@ def email_store(*, raw: bytes, door: str, mailbox: Mailbox | None = None) -> tup
     existing = InboundEmail.objects.filter(sha256=sha).first()
     if existing is not None:
         return existing, False
-    message_id = parsing.header_message_id(raw)
+    message_id, sender = parsing.header_identity(raw)
     if message_id:
-        existing = InboundEmail.objects.filter(message_id=message_id).order_by("pk").first()
-        if existing is not None:
+        # The same message through a second mailbox or a provider's retry: other trace headers, same
+        # Message-ID and sender. (Another sender reusing an id is someone else's mail: kept.)
+        existing = (
+            InboundEmail.objects.filter(message_id=message_id, from_address__in=[sender, ""])
+            .order_by("pk")
+            .first()
+        )
+        if existing is not None and (existing.from_address == sender or _sender_of(existing) == sender):
             return existing, False
     try:
         with transaction.atomic():
@@ -110,6 +116,11 @@ def email_store(*, raw: bytes, door: str, mailbox: Mailbox | None = None) -> tup
     except IntegrityError:  # the same bytes raced in through another door or poller
         return InboundEmail.objects.get(sha256=sha), False
     return stored, True
+
+
+def _sender_of(email: InboundEmail) -> str:
+    """The sender of a stored e-mail not processed yet (its from_address is filled when processed)."""
+    return parsing.header_identity(bytes(email.raw))[1]
 
 
 def email_receive(

@@ -278,6 +278,9 @@ def test_same_message_delivered_twice_is_stored_once(regions):
     copy = b"Delivered-To: facturation@nimbus.example\r\n" + raw
     assert receive(copy) == first
     assert InboundEmail.objects.count() == 1 and Ticket.objects.count() == 1
+    # Someone else reusing that Message-ID does not make their mail disappear.
+    reused = raw_mail(sender="eve@example.org", message_id=first.message_id, body="Hello, a different mail.")
+    assert receive(reused) != first and InboundEmail.objects.count() == 2
 
 
 def test_unreadable_message_is_stored_raw_and_flagged():
