@@ -92,6 +92,7 @@ def test_japanese_reply_without_charset_and_chinese_new_mail_through_imap(
         "您好，王堃的账户被锁定了，无法登录。",
     )
     assert [m.to for m in mail.outbox] == [["wang@example.cn"]]
+    assert f"我们已收到您的请求。您的编号是 {new.reference}。" in mail.outbox[0].body
     assert unseen(server_box) == []
 
 
