@@ -179,6 +179,23 @@ def test_poll_command_reports_each_mailbox(mailbox, server_box):
     assert out.getvalue() == "support@nimbus.example: 1 fetched, 1 new, 0 unreadable\n"
 
 
+def test_poll_command_reports_a_mailbox_it_cannot_fetch(mailbox, server_box):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    mailbox.imap_password = "wrong"
+    mailbox.save()
+    deliver(server_box, raw_mail())
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 mailbox"):
+        call_command("mail_poll", "--once", stderr=err)
+    assert err.getvalue().startswith("support@nimbus.example: MailboxLoginError")
+    mailbox.refresh_from_db()
+    assert mailbox.last_error.startswith("MailboxLoginError") and mailbox.lock_until is None
+    assert len(unseen(server_box)) == 1
+
+
 def test_ugly_corpus_never_stops_the_poller(mailbox, server_box, settings):
     """Each ugly message is stored raw; the unreadable ones are flagged; the last good one arrives."""
     # 22 MB of zip, base64-encoded: a 30 MB mail.
