@@ -20,6 +20,7 @@ class MailboxForm(forms.ModelForm):
             "address",
             "language",
             "category",
+            "region",
             "imap_host",
             "imap_port",
             "imap_security",
@@ -46,7 +47,7 @@ class MailboxAdmin(admin.ModelAdmin):
     )
     readonly_fields = ("last_polled_at", "last_error")
     fieldsets = (
-        (None, {"fields": ("name", "address", "language", "category")}),
+        (None, {"fields": ("name", "address", "language", "category", "region")}),
         (
             _("IMAP"),
             {

@@ -31,6 +31,18 @@ class Mailbox(models.Model):
         related_name="+",
         verbose_name=_("default topic"),
     )
+    region = models.ForeignKey(
+        "support.Region",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+        help_text=_(
+            "Tickets from this mailbox go to this team. "
+            "Empty: the next team on shift that speaks the language."
+        ),
+    )
     imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True)
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
     imap_security = models.CharField(

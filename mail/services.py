@@ -342,6 +342,7 @@ def _open_ticket(email: InboundEmail, parsed: parsing.Parsed, now: datetime) -> 
         customer_timezone=zone_from_offset(parsed.utc_offset),
         idempotency_key=f"mail:{email.sha256[:60]}",
         category=email.mailbox.category if email.mailbox else None,
+        region=email.mailbox.region if email.mailbox else None,
         message_id=email.message_id,
         acknowledge=not robot,
         suggested_article_ids=[] if robot else _suggestions(f"{email.subject}\n{email.new_text}", language),

@@ -69,6 +69,7 @@ def ticket_create(
     message_id: str = "",
     acknowledge: bool = True,
     suggested_article_ids: list[int] | None = None,
+    region: Region | None = None,
 ) -> TicketCreated:
     """Create and route a ticket to the region that will answer first in `language`, atomically.
 
@@ -76,13 +77,14 @@ def ticket_create(
     the reference, who answers and when (in their time zone) and a status link, and the suggested
     articles with a "this solved my problem" link each. `acknowledge=False` (a robot wrote: an
     auto-reply, a list, a bounce) sends nothing now and no automatic e-mail later. `message_id` is
-    the Message-ID of the e-mail the ticket came from, for threading."""
+    the Message-ID of the e-mail the ticket came from, for threading; `region` sends the ticket to
+    that team (a mailbox's own) instead of the next one on shift for the language."""
     now = now or timezone.now()
     if idempotency_key:
         existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return _created_result(existing, created=False, now=now)
-    found = routing_assignment(language=language, at=now)
+    found = routing_assignment(language=language, at=now, region=region)
     if found is None:
         raise NoRegionError("no support region is configured to receive tickets")
     region, assignment = found

@@ -335,6 +335,16 @@ def test_new_mail_without_a_known_language_uses_the_mailbox_default(regions):
     assert (inbound.mailbox.address, inbound.ticket.language) == ("facturation@nimbus.example", "fr")
 
 
+def test_a_mailbox_with_its_own_team_routes_its_tickets_there(regions):
+    from mail.models import Mailbox
+
+    emea = next(region for region in regions if region.code == "EMEA")
+    Mailbox.objects.create(name="Facturation", address="facturation@nimbus.example", region=emea)
+    raw = raw_mail(to="facturation@nimbus.example", body="您好，我的发票有问题，请帮忙。")
+    ticket = door_receive(raw=raw, door=Door.WEBHOOK).ticket
+    assert (ticket.language, ticket.region.code, ticket.covers_language) == ("zh-hans", "EMEA", False)
+
+
 def test_agent_reply_threads_in_the_customers_mail(regions, django_capture_on_commit_callbacks):
     first = msgid()
     with django_capture_on_commit_callbacks(execute=True):
