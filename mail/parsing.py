@@ -130,12 +130,17 @@ def decode_header(value: str | None) -> str:
     decoded with decode_bytes; control characters (CR/LF of a header injection) become spaces."""
     if not value:
         return ""
-    value = str(value)
     parts = []
-    try:
+    if isinstance(value, email.header.Header):
+        # compat32 hands raw 8-bit headers over as Header objects ("unknown-8bit" chunks): their
+        # bytes are intact there, and lost in str(value).
         chunks = email.header.decode_header(value)
-    except (ValueError, email.errors.HeaderParseError):
-        chunks = [(value, None)]
+    else:
+        value = str(value)
+        try:
+            chunks = email.header.decode_header(value)
+        except (ValueError, email.errors.HeaderParseError):
+            chunks = [(value, None)]
     for chunk, charset in chunks:
         if isinstance(chunk, str):
             # Raw 8-bit bytes reach us as surrogate escapes (the bytes parser): recover and decode them.
@@ -158,7 +163,13 @@ def addresses(value: str | None) -> list[tuple[str, str]]:
     """Every (display name, address) of an address header; names decoded, addresses checked."""
     if not value:
         return []
-    raw = decode_bytes(_header_bytes(str(value)))
+    if isinstance(value, email.header.Header):
+        raw = "".join(
+            decode_bytes(chunk if isinstance(chunk, bytes) else _header_bytes(chunk), charset)
+            for chunk, charset in email.header.decode_header(value)
+        )
+    else:
+        raw = decode_bytes(_header_bytes(str(value)))
     found = []
     for name, address in email.utils.getaddresses([raw]):
         address = address.strip().lower()

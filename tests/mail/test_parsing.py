@@ -73,6 +73,14 @@ def test_rfc2231_and_rfc2047_file_names_survive():
     assert [a.filename for a in parsed.attachments] == ["請求書 №2.pdf", "Facture été.pdf"]
 
 
+def test_raw_8bit_headers_are_decoded_not_replaced():
+    raw = raw_mail(sender="Hélène Müller <helene@example.fr>", subject="Facture débitée deux fois – 請求書")
+    parsed = parsing.parse(raw)
+    assert (parsed.from_name, parsed.subject) == ("Hélène Müller", "Facture débitée deux fois – 請求書")
+    latin = raw_mail(subject="Facture débitée".encode("cp1252"))
+    assert parsing.parse(latin).subject == "Facture débitée"
+
+
 def test_header_injection_in_display_name_stays_one_line():
     raw = raw_mail(
         sender="=?utf-8?Q?Eve=0D=0ABcc:_victim@example.org?= <eve@example.com>",
