@@ -397,16 +397,17 @@ def deflection_record(*, submission, language: str, article: Article) -> Deflect
 
 @transaction.atomic
 def ticket_solved_by_article(*, ticket: Ticket, article: Article) -> Deflection:
-    """ "This solved my problem" from the acknowledgement e-mail: close the ticket (unless an agent
-    already answered it) and count a deflection for the article, once per ticket."""
+    """ "This solved my problem" from the acknowledgement e-mail: the ticket is solved (unless an
+    agent already answered it; no survey: nobody helped) and a deflection is counted for the
+    article, once per ticket. A later reply from the customer reopens it, as for any solved ticket."""
     submission = uuid.uuid5(uuid.NAMESPACE_URL, f"helpcenter:ticket:{ticket.pk}:{ticket.access_key}")
     deflection, created = Deflection.objects.get_or_create(
         submission=submission,
         defaults={"language": ticket.language, "article": article, "category_id": article.category_id},
     )
     if created and ticket.is_open and ticket.first_responded_at is None:
-        _event(ticket, EventKind.STATUS, f"{ticket.status} → {TicketStatus.CLOSED} (article {article.slug})")
-        ticket.status = TicketStatus.CLOSED
+        _event(ticket, EventKind.STATUS, f"{ticket.status} → {TicketStatus.SOLVED} (article {article.slug})")
+        ticket.status = TicketStatus.SOLVED
         ticket.save(update_fields=["status", "updated_at"])
     return deflection
 

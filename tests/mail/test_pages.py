@@ -90,10 +90,14 @@ def test_acknowledgement_offers_confident_articles_with_a_solved_link_that_close
     done = client.post(link)
     assert done.status_code == 200
     ticket.refresh_from_db()
-    assert ticket.status == TicketStatus.CLOSED
+    assert ticket.status == TicketStatus.SOLVED
     assert list(Deflection.objects.values_list("article", "language")) == [(password_article.pk, "fr")]
     client.post(link)
     assert Deflection.objects.count() == 1
+    # "If you still need us, reply to our e-mail and it opens again."
+    receive(raw_mail(to=f"support+{ticket.reply_token}@nimbus.example", body="En fait, toujours bloquée."))
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.OPEN
 
 
 def test_solved_link_forged_is_404(client):
