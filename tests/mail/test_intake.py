@@ -355,3 +355,22 @@ def test_agent_reply_threads_in_the_customers_mail(regions, django_capture_on_co
     assert reply.extra_headers["References"] == f"{first} {ack.extra_headers['Message-ID']}"
     assert "Auto-Submitted" not in reply.extra_headers
     assert ticket.messages.filter(kind=MessageKind.NOTE).count() == 0
+
+
+def test_automatic_mail_on_one_ticket_is_capped(regions, django_capture_on_commit_callbacks):
+    """Acknowledgement and surveys are automatic: solved and reopened again and again, a ticket sends
+    at most HELPCENTER_MAIL_AUTO_PER_TICKET of them in the window (3); agents' replies still go."""
+    agent = make_staff(username="sam")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = receive(raw_mail(body="Hello, my export fails every night.")).ticket
+    for _round in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket_set_status(ticket=ticket, status=TicketStatus.SOLVED, actor=agent)
+            ticket_set_status(ticket=ticket, status=TicketStatus.OPEN, actor=agent)
+    assert len(mail.outbox) == 3
+    assert (
+        ticket.events.filter(kind=EventKind.MAIL_SUPPRESSED, detail__contains="on this ticket").count() == 2
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_reply(ticket=ticket, author=agent, body="Fixed now.", public=True)
+    assert len(mail.outbox) == 4
