@@ -9,6 +9,7 @@ from django.urls import include, path
 from helpcenter.health import health
 from kb.sitemaps import sitemaps
 from kb.views import media_file
+from mail import webhooks as mail_webhooks
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
@@ -23,6 +24,8 @@ urlpatterns = [
     path("media/<path:name>", media_file, name="media"),
     path("admin/", admin.site.urls),
     path("api/chat/", include("chatbot.api_urls")),
+    # Provider webhooks for inbound e-mail (django-anymail, mail/webhooks.py).
+    path("mail/inbound/<slug:provider>/", mail_webhooks.inbound, name="mail_inbound"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
 ]
 
@@ -32,5 +35,6 @@ urlpatterns += i18n_patterns(
     path("", include("kb.urls")),
     path("", include("support.urls")),
     path("", include("chatbot.urls")),
+    path("", include("mail.urls")),
     prefix_default_language=True,
 )

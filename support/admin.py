@@ -13,6 +13,7 @@ from kb.selectors import article_slugs_existing
 from . import placeholders
 from .models import (
     AgentProfile,
+    BouncingAddress,
     CustomerErasure,
     Deflection,
     Handoff,
@@ -134,6 +135,17 @@ class HandoffAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(BouncingAddress)
+class BouncingAddressAdmin(admin.ModelAdmin):
+    """Addresses whose mail bounced; untick "paused" (or delete the row) once the customer fixed it."""
+
+    list_display = ("address", "bounces", "paused", "last_bounced_at", "last_reason")
+    list_filter = ("paused",)
+    list_editable = ("paused",)
+    search_fields = ("address",)
+    readonly_fields = ("address", "bounces", "first_bounced_at", "last_bounced_at", "last_reason")
 
 
 @admin.register(OutgoingEmail)

@@ -16,6 +16,12 @@ class SupportSettings:
     contact_rate: str
     webhook_allow_private: bool  # hand-off webhooks may be plain http and on private addresses
     satisfaction_max_age: int  # seconds a satisfaction link and its answer stay open
+    reply_address: str  # "support+{token}@example.com"
+    mail_domain: str  # the right-hand side of our Message-IDs
+    auto_per_address: int
+    auto_per_ticket: int
+    auto_window: timedelta
+    bounce_pause: int
 
 
 @cache
@@ -28,4 +34,10 @@ def support_settings() -> SupportSettings:
         contact_rate=settings.HELPCENTER_CONTACT_RATE,
         webhook_allow_private=settings.HELPCENTER_WEBHOOK_ALLOW_PRIVATE,
         satisfaction_max_age=settings.HELPCENTER_SATISFACTION_MAX_AGE,
+        reply_address=settings.HELPCENTER_REPLY_ADDRESS,
+        mail_domain=settings.HELPCENTER_MAIL_DOMAIN,
+        auto_per_address=settings.HELPCENTER_MAIL_AUTO_PER_ADDRESS,
+        auto_per_ticket=settings.HELPCENTER_MAIL_AUTO_PER_TICKET,
+        auto_window=timedelta(seconds=settings.HELPCENTER_MAIL_AUTO_WINDOW),
+        bounce_pause=settings.HELPCENTER_MAIL_BOUNCE_PAUSE,
     )

@@ -122,16 +122,27 @@ class TicketSource(models.TextChoices):
     CHAT = "chat", _("chat")
     WEB = "web", _("web form")
     STAFF = "staff", _("staff")
+    EMAIL = "email", _("e-mail")
 
 
 def _new_access_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_reply_token() -> str:
+    """The per-ticket part of its reply address (support+<token>@…): 20 random base-32 characters,
+    lower case, so mail servers that fold the local part's case still deliver it."""
+    return secrets.token_hex(10)
+
+
 class Ticket(models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     # Part of the customer's signed status link: knowing a reference is never enough to read a ticket.
     access_key = models.CharField(max_length=64, default=_new_access_key, editable=False)
+    # The customer's replies come back to support+<reply_token>@… (Reply-To of every ticket e-mail).
+    reply_token = models.CharField(max_length=32, unique=True, default=new_reply_token, editable=False)
+    # False when the ticket came from a robot (auto-reply, list, bounce): no acknowledgement or survey.
+    automatic_mail = models.BooleanField(_("automatic e-mails"), default=True)
     requester_name = models.CharField(_("name"), max_length=120, blank=True)
     requester_email = models.EmailField(_("e-mail"))
     language = models.CharField(_("language"), max_length=16)
@@ -202,6 +213,8 @@ class TicketMessage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("author")
     )
     body = models.TextField(_("message"))
+    # The Message-ID of the e-mail this message came in with (customer) or went out with (reply).
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -223,6 +236,7 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("internal note")
     STATUS = "status", _("status changed")
     ASSIGNED = "assigned", _("assigned")
+    MAIL_SUPPRESSED = "mail_suppressed", _("automatic e-mail not sent")
 
 
 class TicketEvent(models.Model):
@@ -318,6 +332,12 @@ class OutgoingEmail(models.Model):
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"))
+    # Threading: our own Message-ID, and the thread it answers (In-Reply-To / References).
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
+    in_reply_to = models.CharField(_("In-Reply-To"), max_length=255, blank=True)
+    references = models.TextField(_("References"), blank=True)
+    # Sent without a person deciding (acknowledgement, survey): capped, paused for bouncing addresses.
+    automatic = models.BooleanField(_("automatic"), default=False)
     status = models.CharField(
         _("status"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
@@ -334,6 +354,27 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} → {self.to}: {self.subject}"
+
+
+class BouncingAddress(models.Model):
+    """An address whose mail came back as undeliverable (a delivery-status notification). After
+    `HELPCENTER_MAIL_BOUNCE_PAUSE` bounces automatic e-mail to it is paused until staff clear it;
+    agents' replies still go out."""
+
+    address = models.EmailField(_("address"), unique=True)
+    bounces = models.PositiveIntegerField(_("bounces"), default=0)
+    last_reason = models.CharField(_("last reason"), max_length=300, blank=True)
+    paused = models.BooleanField(_("automatic e-mail paused"), default=False)
+    first_bounced_at = models.DateTimeField(_("first bounce"), auto_now_add=True)
+    last_bounced_at = models.DateTimeField(_("last bounce"))
+
+    class Meta:
+        ordering = ["-last_bounced_at"]
+        verbose_name = _("bouncing address")
+        verbose_name_plural = _("bouncing addresses")
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.bounces})"
 
 
 class AgentProfile(models.Model):

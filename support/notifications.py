@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
+from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -20,7 +21,17 @@ from kb.languages import name_in_sentence
 
 from . import webhooks
 from .conf import support_settings
-from .models import DeliveryStatus, EmailStatus, HandoffDelivery, OutgoingEmail, Ticket
+from .models import (
+    BouncingAddress,
+    DeliveryStatus,
+    EmailStatus,
+    EventKind,
+    HandoffDelivery,
+    MessageKind,
+    OutgoingEmail,
+    Ticket,
+    TicketEvent,
+)
 
 logger = logging.getLogger(__name__)
 STATUS_LINK_SALT = "support.ticket-status"
@@ -99,29 +110,83 @@ def local_time_phrase(instant: datetime, zone: ZoneInfo, *, now: datetime) -> di
         "date": formats.date_format(local, "DATE_FORMAT"),
         "weekday": formats.date_format(local, "l"),
         "in": timeuntil(instant, now, depth=1) if instant - now > timedelta(minutes=1) else "",
-        "timezone": zone.key,
+        "timezone": zone_label(zone, instant),
     }
+
+
+def zone_label(zone: ZoneInfo, instant: datetime) -> str:
+    """A zone's name for a customer: "Europe/Paris", but "UTC+08:00" for the POSIX-style fixed
+    offsets guessed from an e-mail's Date header ("Etc/GMT-8" means UTC+8, which nobody reads right)."""
+    if not zone.key.startswith("Etc/"):
+        return zone.key
+    offset = instant.astimezone(zone).utcoffset() or timedelta()
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _language(ticket: Ticket) -> str:
     return ticket.language if is_site_language(ticket.language) else settings.LANGUAGE_CODE
 
 
-def send_ticket_created(ticket: Ticket, *, opens_at: datetime, open_now: bool, now: datetime) -> None:
-    """E-mail the customer: reference, who answers and when (their time), status link."""
+SOLVED_SALT = "support.solved-by-article"
+
+
+def solved_token(ticket: Ticket, article_id: int) -> str:
+    """A signed token for "this solved my problem" with article `article_id` on `ticket`."""
+    return signing.dumps(
+        {"t": ticket.pk, "k": ticket.access_key, "a": article_id}, salt=SOLVED_SALT, compress=True
+    )
+
+
+def solved_from_token(token: str) -> tuple[Ticket, int] | None:
+    """(ticket, article id) a "this solved my problem" token names, or None if forged or expired."""
+    try:
+        data = signing.loads(token, salt=SOLVED_SALT, max_age=support_settings().status_link_max_age)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("a"), int):
+        return None
+    ticket = Ticket.objects.select_related("region").filter(pk=data.get("t")).first()
+    if ticket is None or not signing.constant_time_compare(ticket.access_key, str(data.get("k", ""))):
+        return None
+    return ticket, data["a"]
+
+
+def send_ticket_created(
+    ticket: Ticket,
+    *,
+    opens_at: datetime,
+    open_now: bool,
+    now: datetime,
+    suggested_articles: list | None = None,
+) -> None:
+    """E-mail the customer: reference, who answers and when (their time), status link; with the
+    articles the engine was confident about, each with a signed "this solved my problem" link."""
     with translation.override(_language(ticket)):
+        suggestions = []
+        for article in suggested_articles or ():
+            path = reverse("support:ticket_solved", kwargs={"token": solved_token(ticket, article.pk)})
+            suggestions.append(
+                {
+                    "title": article.title,
+                    "url": support_settings().site_url.rstrip("/") + article.get_absolute_url(),
+                    "solved_url": support_settings().site_url.rstrip("/") + path,
+                }
+            )
         context = {
             "ticket": ticket,
             "open_now": open_now,
             "when": local_time_phrase(opens_at, customer_zone(ticket), now=now),
             "status_url": status_url(ticket),
+            "suggestions": suggestions,
         }
         subject = render_to_string("support/email/ticket_created_subject.txt", context).strip()
         body = render_to_string("support/email/ticket_created.txt", context)
-    _send(ticket, subject, body, ticket.requester_email)
+    _send(ticket, subject, body, ticket.requester_email, automatic=True, now=now)
 
 
-def send_agent_reply(ticket: Ticket, *, body_text: str, author=None) -> None:
+def send_agent_reply(ticket: Ticket, *, body_text: str, author=None) -> OutgoingEmail | None:
     """E-mail an agent's public reply, signed with the agent's public name (never their login)."""
     from .selectors import agent_public_name  # selectors import this module
 
@@ -134,7 +199,7 @@ def send_agent_reply(ticket: Ticket, *, body_text: str, author=None) -> None:
         }
         subject = render_to_string("support/email/ticket_reply_subject.txt", context).strip()
         body = render_to_string("support/email/ticket_reply.txt", context)
-    _send(ticket, subject, body, ticket.requester_email)
+    return _send(ticket, subject, body, ticket.requester_email)
 
 
 def send_satisfaction_request(ticket: Ticket) -> None:
@@ -155,24 +220,105 @@ def send_satisfaction_request(ticket: Ticket) -> None:
         }
         subject = render_to_string("support/email/satisfaction_subject.txt", context).strip()
         body = render_to_string("support/email/satisfaction.txt", context)
-    _send(ticket, subject, body, ticket.requester_email)
+    _send(ticket, subject, body, ticket.requester_email, automatic=True)
 
 
-def _send(ticket: Ticket, subject: str, body: str, to: str) -> OutgoingEmail | None:
+def reply_address(ticket: Ticket) -> str:
+    """The ticket's own reply address (support+<token>@…): mail to it joins this ticket."""
+    return support_settings().reply_address.replace("{token}", ticket.reply_token)
+
+
+def thread_ids(ticket: Ticket) -> list[str]:
+    """Every Message-ID of the ticket's e-mail thread, oldest first: those the customer's e-mails
+    came with and those we sent."""
+    found = [
+        (m.created_at, m.message_id)
+        for m in ticket.messages.exclude(message_id="").only("created_at", "message_id")
+    ]
+    found += [
+        (e.created_at, e.message_id)
+        for e in ticket.emails.exclude(message_id="").only("created_at", "message_id")
+    ]
+    return [message_id for _at, message_id in sorted(found)]
+
+
+def automatic_mail_refusal(ticket: Ticket, to: str, *, now: datetime) -> str:
+    """Why no automatic e-mail may go to `to` about `ticket` now ("" when one may): the ticket came
+    from a robot, the address bounces, or a cap on automatic mail is reached (no robot loops)."""
+    conf = support_settings()
+    if not ticket.automatic_mail:
+        return "the ticket came from an automatic sender"
+    if BouncingAddress.objects.filter(address__iexact=to, paused=True).exists():
+        return "the address bounces"
+    since = now - conf.auto_window
+    recent = OutgoingEmail.objects.filter(automatic=True, created_at__gte=since)
+    if recent.filter(to__iexact=to).count() >= conf.auto_per_address:
+        return f"{conf.auto_per_address} automatic e-mails to this address within {conf.auto_window}"
+    if recent.filter(ticket=ticket).count() >= conf.auto_per_ticket:
+        return f"{conf.auto_per_ticket} automatic e-mails on this ticket within {conf.auto_window}"
+    return ""
+
+
+def _send(
+    ticket: Ticket, subject: str, body: str, to: str, *, automatic: bool = False, now: datetime | None = None
+) -> OutgoingEmail | None:
     """Keep the e-mail, then try to send it at once; a failure leaves it for email_retry (backoff).
-    Nothing is kept or sent for a customer whose data was erased (core.privacy)."""
+    Nothing is kept or sent for a customer whose data was erased (core.privacy); an automatic e-mail
+    that automatic_mail_refusal refuses is recorded as an event on the ticket instead. Each e-mail
+    gets its own Message-ID and answers the thread (In-Reply-To: the customer's last e-mail, else our
+    last one; References: the whole thread)."""
     if is_erased_address(to):
         return None
-    email = OutgoingEmail.objects.create(ticket=ticket, to=to, subject=subject[:255], body=body)
+    now = now or timezone.now()
+    if automatic:
+        refusal = automatic_mail_refusal(ticket, to, now=timezone.now())
+        if refusal:
+            logger.info("no automatic e-mail on ticket %s: %s", ticket.pk, refusal)
+            TicketEvent.objects.create(
+                ticket=ticket, kind=EventKind.MAIL_SUPPRESSED, detail=f"{subject[:150]}: {refusal}"[:300]
+            )
+            return None
+    thread = thread_ids(ticket)
+    last_customer = (
+        ticket.messages.filter(kind=MessageKind.CUSTOMER)
+        .exclude(message_id="")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    email = OutgoingEmail.objects.create(
+        ticket=ticket,
+        to=to,
+        subject=subject[:255],
+        body=body,
+        automatic=automatic,
+        message_id=make_msgid(domain=support_settings().mail_domain),
+        in_reply_to=last_customer.message_id if last_customer else (thread[-1] if thread else ""),
+        # The first and the latest ones when the thread is long (RFC 5322 §3.6.4 allows trimming).
+        references=" ".join(thread if len(thread) <= 10 else [thread[0], *thread[-9:]]),
+    )
     email_attempt(email, now=timezone.now())
     return email
+
+
+def _headers(email: OutgoingEmail) -> dict[str, str]:
+    ticket = email.ticket
+    headers = {"Message-ID": email.message_id, "Reply-To": reply_address(ticket)}
+    if email.in_reply_to:
+        headers["In-Reply-To"] = email.in_reply_to
+    if email.references:
+        headers["References"] = email.references
+    if email.automatic:
+        # RFC 3834: robots must not answer this; Exchange's own flag says the same to Outlook.
+        headers["Auto-Submitted"] = "auto-replied" if ticket.source == "email" else "auto-generated"
+        headers["X-Auto-Response-Suppress"] = "All"
+    return headers
 
 
 def email_attempt(email: OutgoingEmail, *, now: datetime) -> bool:
     """One try; on failure the next one is due after 2, 4, 8… minutes, and after the last it is failed."""
     email.attempts += 1
     try:
-        send_mail(email.subject, email.body, None, [email.to])
+        EmailMessage(email.subject, email.body, None, [email.to], headers=_headers(email)).send()
     except Exception as exc:  # noqa: BLE001 - every transport error is retried
         logger.warning("could not e-mail ticket %s (attempt %s): %s", email.ticket_id, email.attempts, exc)
         email.last_error = f"{type(exc).__name__}: {exc}"[:300]
@@ -190,8 +336,10 @@ def emails_retry(*, now: datetime | None = None) -> int:
     """Try the e-mails whose next attempt is due; how many went out."""
     now = now or timezone.now()
     sent = 0
-    due = OutgoingEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now).order_by(
-        "next_attempt_at"
+    due = (
+        OutgoingEmail.objects.select_related("ticket")
+        .filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
     )
     for email in due[:200]:
         sent += email_attempt(email, now=now)

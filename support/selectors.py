@@ -40,9 +40,19 @@ def region_schedules() -> dict[int, schedule.RegionSchedule]:
     return {region.pk: region.to_schedule() for region in Region.objects.prefetch_related("closures")}
 
 
-def routing_assignment(*, language: str, at: datetime) -> tuple[Region, schedule.Assignment] | None:
-    """The region that will answer `language` first, with when it opens."""
+def routing_assignment(
+    *, language: str, at: datetime, region: Region | None = None
+) -> tuple[Region, schedule.Assignment] | None:
+    """The region that will answer `language` first, with when it opens; with `region` (a mailbox's
+    own team), that region, unless it never opens."""
     schedules = region_schedules()
+    if region is not None and region.pk in schedules:
+        fixed = schedules[region.pk]
+        opens = fixed.next_open(at)
+        if opens is not None:
+            return region, schedule.Assignment(
+                region=fixed, opens_at=opens, open_now=opens == at, covers_language=fixed.speaks(language)
+            )
     assignment = schedule.next_region_for(schedules.values(), language, at)
     if assignment is None:
         return None

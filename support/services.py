@@ -17,6 +17,7 @@ from kb.models import Article, Category
 from . import notifications, schedule, search, tasks
 from .conf import support_settings
 from .models import (
+    BouncingAddress,
     CustomerErasure,
     Deflection,
     DeliveryStatus,
@@ -65,17 +66,25 @@ def ticket_create(
     actor: AbstractBaseUser | None = None,
     now: datetime | None = None,
     category: Category | None = None,
+    message_id: str = "",
+    acknowledge: bool = True,
+    suggested_article_ids: list[int] | None = None,
+    region: Region | None = None,
 ) -> TicketCreated:
     """Create and route a ticket to the region that will answer first in `language`, atomically.
 
     The same idempotency key always gives the same ticket. After commit, e-mails the customer with
-    the reference, who answers and when (in their time zone) and a status link."""
+    the reference, who answers and when (in their time zone) and a status link, and the suggested
+    articles with a "this solved my problem" link each. `acknowledge=False` (a robot wrote: an
+    auto-reply, a list, a bounce) sends nothing now and no automatic e-mail later. `message_id` is
+    the Message-ID of the e-mail the ticket came from, for threading; `region` sends the ticket to
+    that team (a mailbox's own) instead of the next one on shift for the language."""
     now = now or timezone.now()
     if idempotency_key:
         existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return _created_result(existing, created=False, now=now)
-    found = routing_assignment(language=language, at=now)
+    found = routing_assignment(language=language, at=now, region=region)
     if found is None:
         raise NoRegionError("no support region is configured to receive tickets")
     region, assignment = found
@@ -94,6 +103,7 @@ def ticket_create(
                 transcript=transcript or [],
                 idempotency_key=idempotency_key or None,
                 category=category,
+                automatic_mail=acknowledge,
                 first_response_due=schedule.business_deadline(
                     assignment.region, now, support_settings().first_response_time
                 ),
@@ -101,22 +111,26 @@ def ticket_create(
             # A human-friendly reference from the row id: unique without a second counter table.
             ticket.reference = f"HC-{10000 + ticket.pk}"
             ticket.save(update_fields=["reference"])
-            TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=message)
+            TicketMessage.objects.create(
+                ticket=ticket, kind=MessageKind.CUSTOMER, body=message, message_id=message_id[:255]
+            )
             search.tickets_index(ticket_ids=[ticket.pk])
             _event(ticket, EventKind.CREATED, f"source: {source}", actor)
             detail = f"{region.code}, opens {assignment.opens_at:%Y-%m-%d %H:%M} UTC"
             if not assignment.covers_language:
                 detail += f" (no region speaks {language})"
             _event(ticket, EventKind.ROUTED, detail)
-            transaction.on_commit(
-                partial(
-                    tasks.send_ticket_created_email.enqueue,
-                    ticket.pk,
-                    assignment.opens_at.isoformat(),
-                    assignment.open_now,
-                    now.isoformat(),
+            if acknowledge:
+                transaction.on_commit(
+                    partial(
+                        tasks.send_ticket_created_email.enqueue,
+                        ticket.pk,
+                        assignment.opens_at.isoformat(),
+                        assignment.open_now,
+                        now.isoformat(),
+                        list(suggested_article_ids or []),
+                    )
                 )
-            )
     except IntegrityError:
         # Two identical submissions raced: the other one won, and is the ticket.
         existing = Ticket.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
@@ -170,9 +184,12 @@ def ticket_reply(
 
 
 @transaction.atomic
-def ticket_customer_reply(*, ticket: Ticket, body: str) -> TicketMessage:
-    """The customer adds to their ticket from the status page; it reopens if it was waiting or solved."""
-    message = TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body)
+def ticket_customer_reply(*, ticket: Ticket, body: str, message_id: str = "") -> TicketMessage:
+    """The customer adds to their ticket (status page or e-mail, `message_id` its Message-ID); it
+    reopens if it was waiting or solved."""
+    message = TicketMessage.objects.create(
+        ticket=ticket, kind=MessageKind.CUSTOMER, body=body, message_id=message_id[:255]
+    )
     search.tickets_index(ticket_ids=[ticket.pk])
     if ticket.status in (TicketStatus.WAITING, TicketStatus.SOLVED):
         _event(ticket, EventKind.STATUS, f"{ticket.status} → {TicketStatus.OPEN}")
@@ -376,6 +393,40 @@ def deflection_record(*, submission, language: str, article: Article) -> Deflect
         defaults={"language": language, "article": article, "category_id": article.category_id},
     )
     return deflection
+
+
+@transaction.atomic
+def ticket_solved_by_article(*, ticket: Ticket, article: Article) -> Deflection:
+    """ "This solved my problem" from the acknowledgement e-mail: the ticket is solved (unless an
+    agent already answered it; no survey: nobody helped) and a deflection is counted for the
+    article, once per ticket. A later reply from the customer reopens it, as for any solved ticket."""
+    submission = uuid.uuid5(uuid.NAMESPACE_URL, f"helpcenter:ticket:{ticket.pk}:{ticket.access_key}")
+    deflection, created = Deflection.objects.get_or_create(
+        submission=submission,
+        defaults={"language": ticket.language, "article": article, "category_id": article.category_id},
+    )
+    if created and ticket.is_open and ticket.first_responded_at is None:
+        _event(ticket, EventKind.STATUS, f"{ticket.status} → {TicketStatus.SOLVED} (article {article.slug})")
+        ticket.status = TicketStatus.SOLVED
+        ticket.save(update_fields=["status", "updated_at"])
+    return deflection
+
+
+def address_bounce_record(*, address: str, reason: str, now: datetime | None = None) -> BouncingAddress:
+    """A delivery-status notification said mail to `address` failed: count it, and pause automatic
+    e-mail to the address once it bounced HELPCENTER_MAIL_BOUNCE_PAUSE times."""
+    now = now or timezone.now()
+    address = privacy.normalise_email(address)
+    with transaction.atomic():
+        record, _created = BouncingAddress.objects.select_for_update().get_or_create(
+            address=address, defaults={"last_bounced_at": now}
+        )
+        record.bounces += 1
+        record.last_reason = reason[:300]
+        record.last_bounced_at = now
+        record.paused = record.paused or record.bounces >= support_settings().bounce_pause
+        record.save()
+    return record
 
 
 def customer_email_digest(email: str) -> str:

@@ -6,15 +6,24 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.tasks import task
 
+from kb.models import Article
+
 from . import notifications
 from .models import Ticket
 
 
 @task
-def send_ticket_created_email(ticket_id: int, opens_at: str, open_now: bool, now: str) -> None:
+def send_ticket_created_email(
+    ticket_id: int, opens_at: str, open_now: bool, now: str, article_ids: list[int] | None = None
+) -> None:
     ticket = Ticket.objects.select_related("region").get(pk=ticket_id)
+    by_id = Article.objects.in_bulk(article_ids or [])
     notifications.send_ticket_created(
-        ticket, opens_at=datetime.fromisoformat(opens_at), open_now=open_now, now=datetime.fromisoformat(now)
+        ticket,
+        opens_at=datetime.fromisoformat(opens_at),
+        open_now=open_now,
+        now=datetime.fromisoformat(now),
+        suggested_articles=[by_id[pk] for pk in article_ids or () if pk in by_id],
     )
 
 

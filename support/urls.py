@@ -9,6 +9,7 @@ urlpatterns = [
     path("contact/", views.contact, name="contact"),
     path("contact/answered/", views.contact_answered, name="contact_answered"),
     path("requests/<str:token>/", views.ticket_status, name="ticket_status"),
+    path("requests/solved/<str:token>/", views.ticket_solved, name="ticket_solved"),
     path("how-did-we-do/<str:token>/", views.survey, name="survey"),
     path("agents/", views.overview, name="overview"),
     path("agents/report/", views.report, name="report"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.compression import compressed_public_page
 from core.ratelimits import rate_limited
+from kb.models import Article
 from kb.pagecache import cached_public_page
 
 from . import heatmap, notifications, search, selectors, services
@@ -98,6 +99,24 @@ def _arrival_context(ticket: Ticket, created: services.TicketCreated) -> dict:
 
 
 @compressed_public_page
+@require_http_methods(["GET", "POST"])
+@rate_limited(lambda: support_settings().contact_rate, methods=["POST"])
+def ticket_solved(request: HttpRequest, token: str) -> HttpResponse:
+    """ "This solved my problem" from the acknowledgement e-mail. The link asks first (GET) and the
+    button closes the ticket (POST): mail scanners that open every link change nothing."""
+    found = notifications.solved_from_token(token)
+    article = Article.objects.filter(pk=found[1]).first() if found else None
+    if found is None or article is None:
+        return render(request, "support/ticket_solved.html", {"invalid": True}, status=404)
+    ticket = found[0]
+    if request.method == "POST":
+        services.ticket_solved_by_article(ticket=ticket, article=article)
+        return render(
+            request, "support/ticket_solved.html", {"ticket": ticket, "article": article, "done": True}
+        )
+    return render(request, "support/ticket_solved.html", {"ticket": ticket, "article": article})
+
+
 @require_http_methods(["GET", "POST"])
 @rate_limited(lambda: support_settings().contact_rate, methods=["POST"])
 def contact(request: HttpRequest) -> HttpResponse:

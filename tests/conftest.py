@@ -87,9 +87,10 @@ def _settings_changed(**_kwargs):
     themselves: their memory of article texts is what keeps the suite fast.)"""
     from chatbot.conf import chat_settings
     from kb.conf import helpcenter_settings
+    from mail.conf import mail_settings
     from support.conf import support_settings
 
-    for cached in (helpcenter_settings, support_settings, chat_settings):
+    for cached in (helpcenter_settings, support_settings, chat_settings, mail_settings):
         cached.cache_clear()
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kb",
     "support",
     "chatbot",
+    "mail",
     # The project itself, last: its commands (load_demo) are the only code that uses every app.
     "helpcenter",
 ]
@@ -259,6 +260,51 @@ HELPCENTER_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPCENTER_WEBHOOK_ALLOW_PRIVATE", 
 HELPCENTER_CONTACT_RATE = os.environ.get("HELPCENTER_CONTACT_RATE", "5/m")
 # "How did we do?" after a ticket is solved: the answer can be given or changed for a week.
 HELPCENTER_SATISFACTION_MAX_AGE = 60 * 60 * 24 * 7  # seconds
+
+# E-mail threading (support/notifications.py): every ticket e-mail says Reply-To: this address with
+# "{token}" replaced by the ticket's reply token; the mailbox must deliver plus-addressed mail
+# (support+anything@) to the same inbox. Message-IDs we send end in @HELPCENTER_MAIL_DOMAIN.
+HELPCENTER_REPLY_ADDRESS = os.environ.get("HELPCENTER_REPLY_ADDRESS", "support+{token}@nimbus.example")
+HELPCENTER_MAIL_DOMAIN = os.environ.get("HELPCENTER_MAIL_DOMAIN", "nimbus.example")
+# Automatic e-mails (acknowledgements, surveys) at most this many per address / per ticket in the
+# window; past it they are not sent (an event on the ticket says so). Agents' replies are never capped.
+HELPCENTER_MAIL_AUTO_PER_ADDRESS = 5
+HELPCENTER_MAIL_AUTO_PER_TICKET = 3
+HELPCENTER_MAIL_AUTO_WINDOW = 60 * 60  # seconds
+# Delivery-status notifications for an address before automatic e-mail to it is paused.
+HELPCENTER_MAIL_BOUNCE_PAUSE = 2
+
+# Inbound e-mail (mail/): limits on what an e-mail may bring; past them an attachment is listed as
+# refused (name, type, size, reason) and not stored. Types: MIME types or "type/*".
+HELPCENTER_MAIL_MAX_MESSAGE_BYTES = 40 * 1024 * 1024
+HELPCENTER_MAIL_MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
+HELPCENTER_MAIL_MAX_ATTACHMENTS = 50
+HELPCENTER_MAIL_ATTACHMENT_TYPES = [
+    "image/*",
+    "text/plain",
+    "text/csv",
+    "application/pdf",
+    "application/zip",
+    "message/rfc822",
+    "application/vnd.openxmlformats-officedocument.*",
+    "application/vnd.oasis.opendocument.*",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+]
+# A new e-mail is acknowledged with up to this many articles when the answering engine is confident.
+HELPCENTER_MAIL_SUGGESTIONS = 3
+# Attachments of inbound e-mail are stored here by the default storage (docs/deploy.md: S3).
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
+# Only what is set: an empty signing key would let anyone sign (README: "Connecting a mailbox").
+ANYMAIL = {
+    name: os.environ[variable]
+    for name, variable in (
+        ("WEBHOOK_SECRET", "ANYMAIL_WEBHOOK_SECRET"),  # "user:password" in the webhook URL
+        ("MAILGUN_WEBHOOK_SIGNING_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY"),
+    )
+    if os.environ.get(variable)
+}
 # Background work (customer e-mails, hand-off posts, engine builds): run in-process unless a real
 # queue is set with TASKS_BACKEND: "django_tasks_db.DatabaseBackend" (production's default,
 # `manage.py db_worker`) or "django_tasks_rq.RQBackend" (Redis, `manage.py rqworker --job-class

@@ -39,6 +39,12 @@ def test_load_demo_builds_a_multilingual_help_center_and_is_idempotent(capsys):
     agent = authenticate(username="agent-emea", password="nimbus-agent")
     assert agent is not None and agent.has_perm("support.change_ticket")
     assert "Agent accounts: agent-amer, agent-emea, agent-apac / nimbus-agent" in out
+    from mail.models import Mailbox
+
+    assert list(Mailbox.objects.values_list("address", "language", "category__slug_en")) == [
+        ("facturation@nimbus.example", "fr", "account-billing"),
+        ("support@nimbus.example", "", None),
+    ]
     translator = authenticate(username="translator-fr", password="nimbus-translator")
     assert translator.has_perm("kb.translate_fr") and translator.has_perm("kb.review_fr")
     assert not translator.has_perm("kb.translate_de") and not translator.has_perm("kb.change_article")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import OperationalError
 from django.test import Client
 
@@ -47,7 +48,9 @@ def mail_down(monkeypatch):
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("[Errno 111] Connection refused")
 
-    monkeypatch.setattr(notifications, "send_mail", refuse)
+    # Every message Django sends goes through EmailMessage.send (ticket e-mails with their threading
+    # headers, and send_mail for hand-off mail): the mail server refuses them all.
+    monkeypatch.setattr(EmailMessage, "send", refuse)
     return monkeypatch
 
 

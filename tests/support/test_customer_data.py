@@ -157,7 +157,7 @@ def test_export_contains_every_record_for_the_address_and_nothing_of_another_cus
     data = _export(client, MARIE.upper())
     text = json.dumps(data, ensure_ascii=False)
     records = data["records"]
-    assert set(records) == {"article_feedback", "support", "chat"}
+    assert set(records) == {"article_feedback", "support", "chat", "mail"}
     tickets = [r for r in records["support"] if r["type"] == "ticket"]
     assert sorted(t["reference"] for t in tickets) == sorted(
         [world["web"].reference, world["chat_ticket"].reference]
