@@ -16,6 +16,9 @@ class SupportSettings:
     contact_rate: str
     webhook_allow_private: bool  # hand-off webhooks may be plain http and on private addresses
     satisfaction_max_age: int  # seconds a satisfaction link and its answer stay open
+    agent_away_after: timedelta  # without activity on an agents' page
+    agent_offline_after: timedelta  # without a heartbeat from any agents' page
+    agent_max_chats: int  # an agent's concurrent chats when their profile is new
 
 
 @cache
@@ -28,4 +31,7 @@ def support_settings() -> SupportSettings:
         contact_rate=settings.HELPCENTER_CONTACT_RATE,
         webhook_allow_private=settings.HELPCENTER_WEBHOOK_ALLOW_PRIVATE,
         satisfaction_max_age=settings.HELPCENTER_SATISFACTION_MAX_AGE,
+        agent_away_after=timedelta(seconds=settings.HELPCENTER_AGENT_AWAY_SECONDS),
+        agent_offline_after=timedelta(seconds=settings.HELPCENTER_AGENT_OFFLINE_SECONDS),
+        agent_max_chats=settings.HELPCENTER_AGENT_MAX_CHATS,
     )

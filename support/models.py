@@ -336,6 +336,12 @@ class OutgoingEmail(models.Model):
         return f"{self.ticket_id} → {self.to}: {self.subject}"
 
 
+class Presence(models.TextChoices):
+    ONLINE = "online", _("online")
+    AWAY = "away", _("away")
+    OFFLINE = "offline", _("offline")
+
+
 class AgentProfile(models.Model):
     """What customers see of an agent. Logins are internal: a reply signed "agent-emea" tells the
     customer nothing and leaks an account name, so public text uses `display_name` only."""
@@ -350,6 +356,16 @@ class AgentProfile(models.Model):
         _("public display name"),
         max_length=80,
         help_text=_('How customers see this agent in replies and e-mails, e.g. "Camille".'),
+    )
+    # Live chat: what the agent chose, and when their agents' page was last open (seen) and last
+    # used (active); support/presence.py turns the three into online, away or offline.
+    presence = models.CharField(
+        _("presence"), max_length=8, choices=Presence.choices, default=Presence.OFFLINE
+    )
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    last_active_at = models.DateTimeField(_("last active"), null=True, blank=True)
+    max_chats = models.PositiveSmallIntegerField(
+        _("concurrent chats"), default=3, help_text=_("How many live chats this agent holds at once.")
     )
 
     class Meta:

@@ -14,9 +14,10 @@ from django.utils.crypto import salted_hmac
 from core import privacy
 from kb.models import Article, Category
 
-from . import notifications, schedule, search, tasks
+from . import notifications, realtime, schedule, search, tasks
 from .conf import support_settings
 from .models import (
+    AgentProfile,
     CustomerErasure,
     Deflection,
     DeliveryStatus,
@@ -65,11 +66,13 @@ def ticket_create(
     actor: AbstractBaseUser | None = None,
     now: datetime | None = None,
     category: Category | None = None,
+    notify: bool = True,
 ) -> TicketCreated:
     """Create and route a ticket to the region that will answer first in `language`, atomically.
 
     The same idempotency key always gives the same ticket. After commit, e-mails the customer with
-    the reference, who answers and when (in their time zone) and a status link."""
+    the reference, who answers and when (in their time zone) and a status link (unless `notify` is
+    false: a live chat already answered), and tells the open agents' pages."""
     now = now or timezone.now()
     if idempotency_key:
         existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
@@ -108,15 +111,17 @@ def ticket_create(
             if not assignment.covers_language:
                 detail += f" (no region speaks {language})"
             _event(ticket, EventKind.ROUTED, detail)
-            transaction.on_commit(
-                partial(
-                    tasks.send_ticket_created_email.enqueue,
-                    ticket.pk,
-                    assignment.opens_at.isoformat(),
-                    assignment.open_now,
-                    now.isoformat(),
+            if notify:
+                transaction.on_commit(
+                    partial(
+                        tasks.send_ticket_created_email.enqueue,
+                        ticket.pk,
+                        assignment.opens_at.isoformat(),
+                        assignment.open_now,
+                        now.isoformat(),
+                    )
                 )
-            )
+            transaction.on_commit(partial(realtime.ticket_announce, ticket))
     except IntegrityError:
         # Two identical submissions raced: the other one won, and is the ticket.
         existing = Ticket.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
@@ -411,3 +416,35 @@ def customer_data_erase(*, email: str, actor: AbstractBaseUser | None, via: str)
         counts=counts,
         total=sum(counts.values()),
     )
+
+
+# --- agents' presence (support/presence.py says what it means) ----------------------------------
+
+
+def _profile(user: AbstractBaseUser) -> AgentProfile:
+    profile, _created = AgentProfile.objects.get_or_create(
+        user=user,
+        defaults={"display_name": user.first_name, "max_chats": support_settings().agent_max_chats},
+    )
+    return profile
+
+
+def agent_presence_set(*, user: AbstractBaseUser, presence: str, now: datetime) -> AgentProfile:
+    """The agent chose online, away or offline; choosing online counts as activity. Writes the
+    profile (created when missing)."""
+    profile = _profile(user)
+    profile.presence = presence
+    fields = ["presence"]
+    if presence == "online":
+        profile.last_seen_at = profile.last_active_at = now
+        fields += ["last_seen_at", "last_active_at"]
+    profile.save(update_fields=fields)
+    return profile
+
+
+def agent_seen(*, user: AbstractBaseUser, active: bool, now: datetime) -> None:
+    """An agents' page of this user is open (a heartbeat), and was used when `active`. One UPDATE."""
+    values = {"last_seen_at": now, **({"last_active_at": now} if active else {})}
+    if not AgentProfile.objects.filter(user=user).update(**values):
+        _profile(user)
+        AgentProfile.objects.filter(user=user).update(**values)
