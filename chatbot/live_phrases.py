@@ -24,5 +24,3 @@ NO_AGENT = _("Nobody from our team can take the chat right now.")
 TICKET_INSTEAD = _("We have made a ticket of this conversation, with everything said so far.")
 CLOSED = _("%(name)s closed the chat. Thank you for talking to us!")
 SURVEY = _("How did we do? Tell us in a few seconds.")
-# For the agent.
-TRANSFERRED = _("The chat was passed to %(name)s.")

@@ -58,7 +58,7 @@
     if (data.type === "message") { show(data.message); }
     else if (data.type === "status") { status(data); }
     else if (data.type === "typing" && data.who === "agent") {
-      typing.textContent = data.name ? texts.getAttribute("data-agent-typing").replace("%(name)s", data.name) : texts.getAttribute("data-typing");
+      typing.textContent = data.name ? texts.getAttribute("data-agent-typing").replace("{name}", data.name) : texts.getAttribute("data-typing");
       clearTimeout(typingTimer);
       typingTimer = setTimeout(function () { typing.textContent = ""; }, 4000);
     } else if (data.type === "error") {

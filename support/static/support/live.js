@@ -19,7 +19,7 @@
   });
 
   function fill(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key] === undefined ? "" : String(values[key]); });
+    return template.replace(/\{(\w+)\}/g, function (_m, key) { return values[key] === undefined ? "" : String(values[key]); });
   }
 
   function announce(message) {
