@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 
 from chatbot.models import Conversation, LiveStatus
 from support.models import AgentProfile, Ticket
-from tests.browser.asgi_server import asgi_server  # noqa: F401 - the fixture
 from tests.browser.conftest import CHROMIUM
 from tests.chatbot.livechat import live_regions, make_agent
 
@@ -71,7 +70,7 @@ def _live_chat(browser, server, errors):
     return customer, agent
 
 
-def test_french_customer_and_emea_agent_chat_live_with_typing_transcript_and_survey(browser, asgi_server):  # noqa: F811
+def test_french_customer_and_emea_agent_chat_live_with_typing_transcript_and_survey(browser, asgi_server):
     errors = []
     customer, agent = _live_chat(browser, asgi_server, errors)
     # The agent has the whole transcript, the bot's turns included.
@@ -109,7 +108,7 @@ def test_french_customer_and_emea_agent_chat_live_with_typing_transcript_and_sur
 @override_settings(HELPCENTER_LIVECHAT_DROP_SECONDS=1)
 def test_agent_connection_cut_makes_a_ticket_for_the_next_region_and_the_customer_is_told(
     browser, asgi_server
-):  # noqa: F811
+):
     errors = []
     customer, agent = _live_chat(browser, asgi_server, errors)
     expect(agent.locator("#live-text")).to_be_visible()
@@ -125,7 +124,7 @@ def test_agent_connection_cut_makes_a_ticket_for_the_next_region_and_the_custome
     assert errors == []
 
 
-def test_reconnecting_shows_every_message_exactly_once(browser, asgi_server):  # noqa: F811
+def test_reconnecting_shows_every_message_exactly_once(browser, asgi_server):
     errors = []
     customer, agent = _live_chat(browser, asgi_server, errors)
     agent.fill("#live-text", "Premier message")
@@ -151,7 +150,7 @@ def test_reconnecting_shows_every_message_exactly_once(browser, asgi_server):  #
     assert errors == []
 
 
-def test_nobody_available_gives_todays_ticket_and_it_appears_on_the_open_queue_page(browser, asgi_server):  # noqa: F811
+def test_nobody_available_gives_todays_ticket_and_it_appears_on_the_open_queue_page(browser, asgi_server):
     errors = []
     emea, _amer = live_regions()
     make_agent("agent-emea", emea, display_name="Camille", online=False)
