@@ -118,11 +118,12 @@ class CustomerChatConsumer(_ChatConsumer):
                     _("Type a message of at most %(count)s characters.") % {"count": MAX_MESSAGE_CHARS},
                 )
                 return
-            conversation = await database_sync_to_async(Conversation.objects.get)(pk=self.conversation.pk)
-            if conversation.live_status not in live.LIVE:
+            try:
+                await database_sync_to_async(live.live_customer_message)(
+                    conversation=self.conversation, text=text
+                )
+            except live.LiveChatError:
                 await self.refuse("not_live", _("This chat is not with a person any more."))
-                return
-            await database_sync_to_async(live.live_customer_message)(conversation=conversation, text=text)
 
 
 class AgentChatConsumer(_ChatConsumer):

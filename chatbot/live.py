@@ -183,15 +183,13 @@ def _notice(conversation: Conversation, text: str, *, link: str = "") -> Message
 
 def _after_commit(conversation: Conversation, *messages: Message, status: bool = True) -> None:
     """Tell both sides of the conversation, once the writes are committed."""
-    ids = [m.pk for m in messages]
 
     def tell():
-        fresh = Conversation.objects.select_related("agent__agent_profile").get(pk=conversation.pk)
-        for message in (
-            Message.objects.filter(pk__in=ids).select_related("author__agent_profile").order_by("id")
-        ):
-            realtime.message_sent(fresh, message_json(message), message_json(message, for_staff=True))
+        # From the rows just written (no read back: a chat message is one INSERT and two sends).
+        for message in sorted(messages, key=lambda m: m.pk):
+            realtime.message_sent(conversation, message_json(message), message_json(message, for_staff=True))
         if status:
+            fresh = Conversation.objects.select_related("agent__agent_profile").get(pk=conversation.pk)
             realtime.status_changed(fresh, status_json(fresh))
 
     transaction.on_commit(tell)
@@ -314,8 +312,11 @@ def live_transfer(
 
 
 def live_customer_message(*, conversation: Conversation, text: str) -> Message:
-    """What the customer wrote during a live chat (waiting or with an agent): stored, then sent."""
+    """What the customer wrote during a live chat (waiting or with an agent): stored, then sent.
+    LiveChatError when the chat is no longer with a person (read in the same transaction)."""
     with transaction.atomic():
+        if not Conversation.objects.filter(pk=conversation.pk, live_status__in=LIVE).exists():
+            raise LiveChatError("not live")
         message = Message.objects.create(
             conversation=conversation, role=Role.CUSTOMER, text=text, language=conversation.language
         )

@@ -238,7 +238,10 @@ def message(request: HttpRequest, conversation_id) -> JsonResponse:
         # With a person (or waiting for one): the message goes to them, not to the bot.
         if not form.cleaned_data["text"]:
             return _error(400, _("Type a message."))
-        sent = live.live_customer_message(conversation=conversation, text=form.cleaned_data["text"])
+        try:
+            sent = live.live_customer_message(conversation=conversation, text=form.cleaned_data["text"])
+        except live.LiveChatError:
+            return _error(409, _("This chat is not with a person any more."))
         return JsonResponse({"message": live.message_json(sent)})
     if form.cleaned_data["action"] == "person":
         return JsonResponse(_reply_json(services.conversation_request_person(conversation=conversation)))

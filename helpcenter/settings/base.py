@@ -305,7 +305,16 @@ if CHANNEL_LAYER_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "capacity": 1500, "expiry": 30},
+            "CONFIG": {
+                # redis-py 8 gives up reading after 5 s by default, which is exactly how long
+                # channels_redis's receive blocks on BZPOPMIN: under load the answer comes a little
+                # late and the consumer dies (bench/livechat.py saw it). Wait longer than the block.
+                # Its pools also refuse a 101st connection (MaxConnectionsError, the socket closes):
+                # a burst of group sends from a thousand sockets needs more.
+                "hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": 15, "max_connections": 1000}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
 else:
