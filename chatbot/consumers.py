@@ -180,9 +180,12 @@ class AgentChatConsumer(_ChatConsumer):
             return
         if kind == "heartbeat":
             if self.take_token():
+                now = timezone.now()
                 await database_sync_to_async(agent_seen)(
-                    user=user, active=bool(content.get("active")), now=timezone.now()
+                    user=user, active=bool(content.get("active")), now=now
                 )
+                # Between two runs of `manage.py livechat_sweep`, a shift that ended is noticed here.
+                await database_sync_to_async(live.live_chats_sweep)(now=now)
             return
         if kind != "message":
             await self.refuse("invalid", _("Unknown request."))

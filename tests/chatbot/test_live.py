@@ -261,3 +261,32 @@ def test_agent_pages_need_the_permission_and_the_region(client):
 
     client.force_login(get_user_model().objects.create_user("visitor", is_staff=True))
     assert client.get("/en/agents/chats/").status_code == 403
+
+
+def test_erasure_covers_the_live_chat_transcript_and_the_address_left_for_it():
+    from core.privacy import ERASED_TEXT
+    from support.services import customer_data_erase
+
+    conversation, agent, _ = _active_chat()
+    live.live_customer_message(conversation=conversation, text="Je suis Marie Curie, 12 rue des Écoles")
+    live.live_agent_message(conversation=conversation, agent=agent, text="Bonjour Madame Curie")
+    customer_data_erase(email="marie@example.com", actor=None, via="test")
+    conversation.refresh_from_db()
+    texts = list(
+        conversation.messages.filter(role__in=[Role.CUSTOMER, Role.AGENT]).values_list("text", flat=True)
+    )
+    assert set(texts) == {ERASED_TEXT}
+    assert (conversation.live_email, conversation.live_name) == ("", "")
+
+
+def test_sweep_command_reports_and_refuses_a_bad_instant():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    live_regions()
+    out = StringIO()
+    call_command("livechat_sweep", "--at", "2026-12-08T10:00:00Z", stdout=out)
+    assert out.getvalue() == "0 live chat(s) made into tickets\n"
+    with pytest.raises(CommandError, match="--at"):
+        call_command("livechat_sweep", "--at", "tomorrow")
