@@ -118,6 +118,7 @@ class CustomerChatConsumer(_ChatConsumer):
                     _("Type a message of at most %(count)s characters.") % {"count": MAX_MESSAGE_CHARS},
                 )
                 return
+            self._typed = 0.0  # the message ends "typing…": the next keystroke says it again at once
             try:
                 await database_sync_to_async(live.live_customer_message)(
                     conversation=self.conversation, text=text
@@ -202,6 +203,7 @@ class AgentChatConsumer(_ChatConsumer):
                 "invalid", _("Type a message of at most %(count)s characters.") % {"count": MAX_MESSAGE_CHARS}
             )
             return
+        self._typed = 0.0
         try:
             await database_sync_to_async(live.live_agent_message)(
                 conversation=self.conversation, agent=user, text=text, internal=bool(content.get("internal"))

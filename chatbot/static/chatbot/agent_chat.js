@@ -78,6 +78,8 @@
       var value = text.value.trim();
       if (!value || !socket || socket.readyState !== WebSocket.OPEN) { return; }
       socket.send(JSON.stringify({ type: "message", text: value, internal: internal.checked }));
+      // The message clears "typing…" on the other side: the next keystroke says it again at once.
+      lastTyped = 0;
       text.value = "";
       internal.checked = false;
     });
@@ -102,5 +104,6 @@
   setInterval(function () {
     if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify({ type: "heartbeat", active: active })); active = false; }
   }, 25000);
+  list.scrollTop = list.scrollHeight;  // the latest first in view
   connect();
 })();

@@ -101,6 +101,7 @@
   }
 
   function send(text) {
+    lastTyped = 0;  // the message clears "typing…" on the agent's side: the next keystroke says it again
     if (chat.socket && chat.socket.readyState === WebSocket.OPEN) {
       chat.socket.send(JSON.stringify({ type: "message", text: text }));
       return;
