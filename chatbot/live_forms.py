@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from support.forms import KNOWN_TIMEZONES
 from support.models import Presence, Region
 from support.schedule import language_matches
 
@@ -34,3 +35,13 @@ class TransferForm(forms.Form):
         if bool(data.get("agent")) == bool(data.get("region")):
             raise forms.ValidationError(_("Choose an agent or a region, one of the two."))
         return data
+
+
+class AgentTimezoneForm(forms.Form):
+    timezone = forms.ChoiceField(label=_("Your time zone"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [("", _("The time zone of my region"))] + [
+            (name, name) for name in sorted(KNOWN_TIMEZONES) if "/" in name and not name.startswith("Etc/")
+        ]

@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from support.models import Region
+from support.models import AgentProfile, Region
 from support.selectors import agent_presence
-from support.services import agent_presence_set
+from support.services import agent_presence_set, agent_timezone_set
 
 from . import live
-from .live_forms import PresenceForm, TransferForm
+from .live_forms import AgentTimezoneForm, PresenceForm, TransferForm
 from .models import Conversation, LiveStatus
 
 
@@ -41,6 +41,14 @@ def workspace(request: HttpRequest) -> HttpResponse:
         {
             "presence": agent_presence(request.user, now=now),
             "presence_form": PresenceForm(initial={"presence": agent_presence(request.user, now=now)}),
+            "timezone_form": AgentTimezoneForm(
+                initial={
+                    "timezone": AgentProfile.objects.filter(user=request.user)
+                    .values_list("timezone", flat=True)
+                    .first()
+                    or ""
+                }
+            ),
             "waiting": live.waiting_chats(request.user),
             "mine": live.my_chats(request.user),
         },
@@ -55,6 +63,18 @@ def presence(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose online, away or offline."))
         return redirect("chatbot:live_workspace")
     agent_presence_set(user=request.user, presence=form.cleaned_data["presence"], now=timezone.now())
+    return redirect("chatbot:live_workspace")
+
+
+@require_POST
+@_agent_view
+def agent_timezone(request: HttpRequest) -> HttpResponse:
+    form = AgentTimezoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a time zone from the list."))
+        return redirect("chatbot:live_workspace")
+    agent_timezone_set(user=request.user, timezone_name=form.cleaned_data["timezone"])
+    messages.success(request, _("Times on the agents' pages are now shown in your time zone."))
     return redirect("chatbot:live_workspace")
 
 

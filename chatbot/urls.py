@@ -12,6 +12,7 @@ urlpatterns = [
     path("editors/assistant-confidence/", views.confidence_report, name="confidence_report"),
     path("agents/chats/", live_views.workspace, name="live_workspace"),
     path("agents/chats/presence/", live_views.presence, name="live_presence"),
+    path("agents/chats/time-zone/", live_views.agent_timezone, name="live_timezone"),
     path("agents/chats/<uuid:conversation_id>/", live_views.chat, name="live_chat"),
     path("agents/chats/<uuid:conversation_id>/accept/", live_views.accept, name="live_accept"),
     path("agents/chats/<uuid:conversation_id>/close/", live_views.close, name="live_close"),

@@ -364,6 +364,13 @@ class AgentProfile(models.Model):
     )
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_active_at = models.DateTimeField(_("last active"), null=True, blank=True)
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text=_("Times on the agents' pages are shown in it; empty: the time zone of your first region."),
+    )
     max_chats = models.PositiveSmallIntegerField(
         _("concurrent chats"), default=3, help_text=_("How many live chats this agent holds at once.")
     )

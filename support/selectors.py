@@ -678,3 +678,17 @@ def available_agents(
     ]
     found = presence.available_agents(states, schedules.values(), language, now)
     return [(candidate, by_code[candidate.region.code]) for candidate in found]
+
+
+def agent_zone(user) -> ZoneInfo:
+    """The zone an agent reads times in: their profile's, else their first region's, else UTC."""
+    profile = (
+        AgentProfile.objects.filter(user=user).only("timezone").first() if user.is_authenticated else None
+    )
+    name = profile.timezone if profile is not None and profile.timezone else ""
+    if not name and user.is_authenticated:
+        name = user.support_regions.order_by("order", "code").values_list("timezone", flat=True).first() or ""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")

@@ -448,3 +448,11 @@ def agent_seen(*, user: AbstractBaseUser, active: bool, now: datetime) -> None:
     if not AgentProfile.objects.filter(user=user).update(**values):
         _profile(user)
         AgentProfile.objects.filter(user=user).update(**values)
+
+
+def agent_timezone_set(*, user: AbstractBaseUser, timezone_name: str) -> AgentProfile:
+    """The zone the agent reads times in ("" for their region's). Writes the profile."""
+    profile = _profile(user)
+    profile.timezone = timezone_name
+    profile.save(update_fields=["timezone"])
+    return profile
