@@ -87,3 +87,19 @@ def ticket_announce(ticket) -> None:
             },
         },
     )
+
+
+def ticket_changed(ticket) -> None:
+    """The customer wrote on a ticket: its open pages show the new message, every agents' page says so."""
+    send(
+        STAFF_GROUP,
+        {
+            "type": "staff.event",
+            "event": "ticket.message",
+            "ticket": {
+                "reference": ticket.reference,
+                "subject": ticket.subject,
+                "region": ticket.region.code,
+            },
+        },
+    )

@@ -176,7 +176,8 @@ def ticket_reply(
 
 @transaction.atomic
 def ticket_customer_reply(*, ticket: Ticket, body: str) -> TicketMessage:
-    """The customer adds to their ticket from the status page; it reopens if it was waiting or solved."""
+    """The customer adds to their ticket from the status page; it reopens if it was waiting or solved.
+    The agents' pages hear it after commit (the ticket's page shows the message without a reload)."""
     message = TicketMessage.objects.create(ticket=ticket, kind=MessageKind.CUSTOMER, body=body)
     search.tickets_index(ticket_ids=[ticket.pk])
     if ticket.status in (TicketStatus.WAITING, TicketStatus.SOLVED):
@@ -184,6 +185,7 @@ def ticket_customer_reply(*, ticket: Ticket, body: str) -> TicketMessage:
         ticket.status = TicketStatus.OPEN
     ticket.save(update_fields=["status", "updated_at"])
     _event(ticket, EventKind.CUSTOMER_REPLIED)
+    transaction.on_commit(partial(realtime.ticket_changed, ticket))
     return message
 
 

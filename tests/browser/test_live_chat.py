@@ -165,3 +165,28 @@ def test_nobody_available_gives_todays_ticket_and_it_appears_on_the_open_queue_p
     expect(queue.locator("table[data-live-queue=EMEA] tbody tr").first).to_contain_text(ticket.reference)
     expect(queue.locator("#staff-live")).to_have_text(re.compile(f"New ticket {ticket.reference} in EMEA"))
     assert errors == []
+
+
+def test_a_customers_answer_appears_on_the_open_ticket_page_and_is_announced(browser, asgi_server):
+    from support.notifications import status_token
+    from support.services import ticket_create
+
+    errors = []
+    emea, _amer = live_regions()
+    make_agent("agent-emea", emea, display_name="Camille")
+    ticket = ticket_create(
+        requester_email="marie@example.com", subject="Facture", message="Bonjour", language="fr", source="web"
+    ).ticket
+    agent = _agent_signs_in(browser, asgi_server, errors, next_path=f"/en/agents/tickets/{ticket.reference}/")
+    customer = _page(browser, errors=errors)
+    customer.goto(f"{asgi_server.url}/fr/requests/{status_token(ticket)}/")
+    customer.fill("textarea[name=message]", "Voici la <i>capture</i> demandée")
+    customer.locator("form.stack-form", has=customer.locator("textarea[name=message]")).locator(
+        "button"
+    ).click()
+    expect(customer.locator(".message-body").last).to_contain_text("capture")
+    expect(agent.locator("#staff-live")).to_contain_text(f"The customer wrote on {ticket.reference}: Facture")
+    expect(agent.locator(".article-layout > div > ol.conversation")).to_contain_text(
+        "Voici la <i>capture</i> demandée"
+    )
+    assert errors == []

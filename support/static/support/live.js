@@ -69,6 +69,26 @@
     cell(row, "—");
   }
 
+  function ticketMessage(ticket) {
+    announce(fill(live.getAttribute("data-ticket-message"), ticket));
+    // On that ticket's own page: its messages again, without a reload (what is being typed stays).
+    var heading = document.querySelector('[data-live-ticket="' + ticket.reference + '"]');
+    var messages = document.querySelector(".article-layout > div > ol.conversation");
+    if (!heading || !messages) { return; }
+    fetch(window.location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".article-layout > div > ol.conversation");
+        if (fresh) { messages.replaceChildren.apply(messages, Array.prototype.slice.call(fresh.childNodes)); }
+      })
+      .catch(function () { /* the announcement stays; a reload shows it */ });
+  }
+
+  function overviewChanged() {
+    // The overview's figures (overview.js) refresh at once rather than at the next minute.
+    document.dispatchEvent(new CustomEvent("staff:changed"));
+  }
+
   function chatWaiting(chat) {
     announce(fill(live.getAttribute("data-new-chat"), chat));
     var list = document.getElementById("waiting-chats");
@@ -105,7 +125,8 @@
     socket.onmessage = function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (data.event === "ticket.new") { newTicket(data.ticket); }
+      if (data.event === "ticket.new") { newTicket(data.ticket); overviewChanged(); }
+      else if (data.event === "ticket.message") { ticketMessage(data.ticket); overviewChanged(); }
       else if (data.event === "chat.waiting") { chatWaiting(data.chat); }
       else if (data.event === "chat.taken") { chatTaken(data.chat); }
     };
