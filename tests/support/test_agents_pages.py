@@ -1,4 +1,4 @@
-"""Agents read times in their own zone: their profile's, else their first region's."""
+"""The agents' pages: times in the agent's own zone, who is signed in, taking a ticket, one reply box."""
 
 from datetime import UTC, datetime
 
@@ -69,3 +69,14 @@ def test_an_agent_of_another_region_is_not_offered_the_ticket(client, queue):
 
     client.force_login(make_agent("agent-amer", Region.objects.get(code="AMER")))
     assert "Assign to me" not in client.get("/en/agents/tickets/HC-1/").content.decode()
+
+
+def test_the_ticket_page_has_one_clearly_labelled_reply_box(client, queue):
+    client.force_login(make_agent("agent-emea", queue))
+    page = client.get("/en/agents/tickets/HC-1/").content.decode()
+    assert page.count('name="public"') == 2 and 'name="use_as"' not in page
+    assert page.count("<textarea") == 1
+    assert (
+        'aria-labelledby="reply-heading"' in page
+        and "Reply to the customer or write an internal note" in page
+    )
