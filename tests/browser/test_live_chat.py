@@ -190,3 +190,30 @@ def test_a_customers_answer_appears_on_the_open_ticket_page_and_is_announced(bro
         "Voici la <i>capture</i> demandée"
     )
     assert errors == []
+
+
+def test_without_websockets_the_widget_falls_back_to_polling_over_plain_http(browser, asgi_server):
+    errors = []
+    emea, _amer = live_regions()
+    make_agent("agent-emea", emea, display_name="Camille")
+    agent = _agent_signs_in(browser, asgi_server, errors)
+    customer = _page(browser, errors=errors)
+    customer.add_init_script("delete window.WebSocket;")  # a browser or proxy without WebSockets
+    customer.goto(f"{asgi_server.url}/fr/")
+    customer.click(".chat-launcher")
+    customer.wait_for_selector(".chat-bot")
+    customer.click(".chat-person")
+    customer.wait_for_selector(".chat-escalate")
+    _leave_email(customer)
+    expect(customer.locator(".chat-notice").last).to_contain_text("Vous êtes numéro 1 dans la file.")
+    agent.click("#waiting-chats button[type=submit]")
+    expect(customer.locator(".chat-notice").last).to_have_text("Camille rejoint la conversation.")
+    agent.fill("#live-text", "Bonjour par HTTP")
+    agent.keyboard.press("Enter")
+    expect(customer.locator(".chat-agent")).to_contain_text("Bonjour par HTTP")
+    customer.fill("#chat-input", "Reçu")
+    customer.keyboard.press("Enter")
+    expect(agent.locator("#live-transcript .from-customer").last).to_contain_text("Reçu")
+    expect(customer.locator(".chat-customer").last).to_contain_text("Reçu")
+    assert customer.locator(".chat-log .chat-text").all_inner_texts().count("Reçu") == 1
+    assert errors == []

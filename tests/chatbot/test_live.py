@@ -290,3 +290,36 @@ def test_sweep_command_reports_and_refuses_a_bad_instant():
     assert out.getvalue() == "0 live chat(s) made into tickets\n"
     with pytest.raises(CommandError, match="--at"):
         call_command("livechat_sweep", "--at", "tomorrow")
+
+
+def test_an_agent_holds_several_chats_and_passes_one_to_a_colleague_or_back_to_a_line():
+    emea, _amer = live_regions()
+    camille = make_agent("agent-emea", emea, display_name="Camille")
+    louis = make_agent("agent-emea-2", emea, display_name="Louis")
+    first, _ = customer_chat()
+    second, _ = customer_chat()
+    for chat in (first, second):
+        live.live_request(conversation=chat, email="m@example.com", name="", now=timezone.now())
+        live.live_accept(conversation=chat, agent=camille, now=timezone.now())
+    assert [c.pk for c in live.my_chats(camille)] == [first.pk, second.pk]
+    live.live_transfer(conversation=first, actor=camille, to_agent=louis)
+    first.refresh_from_db()
+    assert (first.agent, first.messages.last().text) == (louis, "Louis rejoint la conversation.")
+    live.live_transfer(conversation=second, actor=camille, to_region=emea)
+    second.refresh_from_db()
+    assert (second.live_status, second.agent, live.queue_position(second)) == (LiveStatus.WAITING, None, 1)
+    assert live.my_chats(camille) == []
+
+
+def test_transfer_form_offers_only_regions_answering_the_chats_language(client):
+    conversation, agent, _ = _active_chat()
+    client.force_login(agent)
+    page = client.get(f"/en/agents/chats/{conversation.pk}/").content.decode()
+    assert ">EMEA</option>" in page and ">AMER</option>" not in page  # AMER does not answer French
+    from support.models import Region
+
+    amer = Region.objects.get(code="AMER")
+    response = client.post(f"/en/agents/chats/{conversation.pk}/transfer/", {"region": amer.pk})
+    assert response.status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.live_region.code == "EMEA" and conversation.agent == agent  # refused, unchanged
