@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.sockets import CLOSE_FORBIDDEN, LimitedJsonConsumer
+from core.sockets import CLOSE_FORBIDDEN, CLOSE_TOO_FAST, LimitedJsonConsumer, connect_allowed
 from support.services import agent_seen
 
 from . import live, realtime
@@ -84,7 +84,13 @@ class _ChatConsumer(LimitedJsonConsumer):
 
 class CustomerChatConsumer(_ChatConsumer):
     async def connect(self):
+        from django.conf import settings
+
         from .views import _TOKEN, OWNER_COOKIE, _owner
+
+        if not await connect_allowed(self.scope, per_minute=settings.HELPCENTER_LIVECHAT_CONNECTS_PER_MINUTE):
+            await self.close(code=CLOSE_TOO_FAST)
+            return
 
         token = self.scope.get("cookies", {}).get(OWNER_COOKIE, "")
         conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]

@@ -6,8 +6,10 @@ closed (4029)."""
 import json
 import time
 
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.core.cache import cache
 
 CLOSE_FORBIDDEN = 4403  # the socket's HTTP equivalent would have been a 403 or 404
 CLOSE_TOO_FAST = 4029
@@ -58,3 +60,23 @@ class LimitedJsonConsumer(AsyncJsonWebsocketConsumer):
             await self.refuse("invalid", _("The request body must be a JSON object."))
             return
         await self.receive_json(content)
+
+
+def _client_address(scope) -> str:
+    client = scope.get("client") or ("", 0)
+    return str(client[0] or "unknown")
+
+
+@sync_to_async
+def connect_allowed(scope, *, per_minute: int) -> bool:
+    """At most `per_minute` new sockets a minute from one client address (counted in the cache all
+    processes share, as the HTTP rate limits are): many connections cannot multiply the per-connection
+    message rate. Behind a proxy the ASGI server must take the address from its forwarded header
+    (uvicorn --proxy-headers, docs/deploy.md)."""
+    key = f"sockets:connect:{_client_address(scope)}:{int(time.time() // 60)}"
+    if cache.add(key, 1, 120):
+        return True
+    try:
+        return cache.incr(key) <= per_minute
+    except ValueError:  # expired between add and incr
+        return cache.add(key, 1, 120) or True

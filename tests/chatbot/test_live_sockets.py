@@ -205,3 +205,20 @@ def test_frames_over_the_size_and_messages_over_the_rate_are_refused_then_the_so
 
     async_to_sync(scenario)()
     assert Message.objects.filter(conversation=conversation, role=Role.CUSTOMER, text="flood").count() == 0
+
+
+@override_settings(HELPCENTER_LIVECHAT_CONNECTS_PER_MINUTE=3)
+def test_new_sockets_per_client_address_are_limited():
+    conversation, token, _agent_user, _ = _active_chat()
+
+    async def scenario():
+        results = []
+        for _n in range(4):
+            customer = _customer(conversation, token)
+            connected, _code = await customer.connect()
+            results.append(connected)
+            if connected:
+                await customer.disconnect()
+        assert results == [True, True, True, False]
+
+    async_to_sync(scenario)()

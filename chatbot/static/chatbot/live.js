@@ -50,6 +50,8 @@
     if (data.live_status === "ended") {
       chat.over = true;
       root.removeAttribute("data-live");
+      // Made a ticket: asking for a person again would only repeat it.
+      if (data.status === "escalated") { root.querySelector(".chat-person").hidden = true; }
       if (chat.socket) { chat.socket.close(); }
     }
   }
@@ -93,6 +95,7 @@
     socket.onclose = function (event) {
       chat.socket = null;
       if (chat.over || event.code === 4403) { return; }
+      if (event.code === 4029) { chat.failures = 3; chat.opened = false; poll(); return; }  // too many sockets: poll
       chat.failures += 1;
       typing.textContent = texts.getAttribute("data-reconnecting");
       // Back off a little; it resumes after the last message shown, so nothing is lost or repeated.
