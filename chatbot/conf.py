@@ -19,6 +19,7 @@ class ChatSettings:
     rate: str  # per client, as django-ratelimit reads it ("30/m")
     max_suggestions: int
     suggest_rate: str  # the contact form's article suggestions, per client, while typing
+    poll_rate: str  # the live chat's polling fallback, per client (one poll every 2 s: 30/m)
 
 
 @cache
@@ -27,6 +28,7 @@ def chat_settings() -> ChatSettings:
         rate=settings.HELPCENTER_CHAT_RATE,
         max_suggestions=settings.HELPCENTER_CHAT_MAX_SUGGESTIONS,
         suggest_rate=settings.HELPCENTER_SUGGEST_RATE,
+        poll_rate=settings.HELPCENTER_CHAT_POLL_RATE,
     )
 
 

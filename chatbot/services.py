@@ -22,10 +22,11 @@ from support.notifications import outlook_sentence
 from support.selectors import language_outlook, ticket_opening_phrase
 from support.services import NoRegionError, TicketCreated, ticket_create  # noqa: F401 - re-exported for views
 
-from . import phrases
+from . import live_phrases, phrases
 from .answering import ReplyKind, Turn, after_no, person_requested, respond
 from .conf import chat_bot
 from .language import detect
+from .live import live_availability
 from .models import (
     Conversation,
     ConversationStatus,
@@ -225,9 +226,15 @@ def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
                     updates=updates,
                 )
             meanwhile = (phrases.MEANWHILE % count,) if cards else ()
+            # Someone can chat now (chatbot/live.py): the same e-mail form, then the line.
+            asked = (
+                (live_phrases.PERSON_AVAILABLE,)
+                if live_availability(language=language, now=timezone.now())
+                else (phrases.ASKED_PERSON, *_outlook(conversation, language))
+            )
             return _Plan(
                 turn.kind,
-                _join(language, prefix, phrases.ASKED_PERSON, *_outlook(conversation, language), *meanwhile),
+                _join(language, prefix, *asked, *meanwhile),
                 cards,
                 updates,
             )

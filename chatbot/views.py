@@ -24,7 +24,7 @@ from core.languages import is_site_language
 from core.ratelimits import rate_limited
 from kb.languages import written_in_notice
 
-from . import selectors, services
+from . import live, selectors, services
 from .conf import chat_settings
 from .forms import EscalateForm, FeedbackForm, MessageForm, ProposalDecisionForm, StartForm, SuggestForm
 from .models import Conversation, Role
@@ -183,6 +183,7 @@ def detail(request: HttpRequest, conversation_id) -> JsonResponse:
             "language": conversation.language,
             "status": conversation.status,
             "ticket": conversation.ticket.reference if conversation.ticket else None,
+            "live_status": conversation.live_status,
             "messages": [
                 {
                     "id": m.pk,
@@ -190,11 +191,30 @@ def detail(request: HttpRequest, conversation_id) -> JsonResponse:
                     "text": m.text,
                     "follow_up": m.follow_up,
                     "kind": m.decision,
+                    "link": m.link,
+                    "name": live.agent_public_name(m.author) if m.role == Role.AGENT else "",
                     "articles": [_card(a, m.language or conversation.language) for a in m.articles],
                 }
-                for m in conversation.messages.all()
+                for m in conversation.messages.filter(internal=False).select_related("author__agent_profile")
             ],
         }
+    )
+
+
+@require_safe
+@rate_limited(lambda: chat_settings().poll_rate)
+def events(request: HttpRequest, conversation_id) -> JsonResponse:
+    """The plain-HTTP fallback of the chat's socket: every message after `?after=<id>` and the
+    live status, for browsers and proxies without WebSockets (the widget polls it)."""
+    conversation = _conversation(request, conversation_id)
+    if conversation is None:
+        return _error(404, _("There is no such conversation."))
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        return _error(400, _("after must be a message id (a number)."))
+    return JsonResponse(
+        {"messages": live.messages_after(conversation, max(after, 0)), **live.status_json(conversation)}
     )
 
 
@@ -218,6 +238,15 @@ def message(request: HttpRequest, conversation_id) -> JsonResponse:
     conversation, form = _conversation_and_form(request, conversation_id, MessageForm)
     if form is None:
         return conversation
+    if conversation.live_status in live.LIVE:
+        # With a person (or waiting for one): the message goes to them, not to the bot.
+        if not form.cleaned_data["text"]:
+            return _error(400, _("Type a message."))
+        try:
+            sent = live.live_customer_message(conversation=conversation, text=form.cleaned_data["text"])
+        except live.LiveChatError:
+            return _error(409, _("This chat is not with a person any more."))
+        return JsonResponse({"message": live.message_json(sent)})
     if form.cleaned_data["action"] == "person":
         return JsonResponse(_reply_json(services.conversation_request_person(conversation=conversation)))
     return JsonResponse(
@@ -246,6 +275,28 @@ def escalate(request: HttpRequest, conversation_id) -> JsonResponse:
     conversation, form = _conversation_and_form(request, conversation_id, EscalateForm)
     if form is None:
         return conversation
+    if conversation.live_status not in live.LIVE:
+        # Someone can chat now: the customer waits in line instead (the address is kept in case the
+        # chat cannot go on). Else, as before, a ticket.
+        waiting = live.live_request(
+            conversation=conversation,
+            email=form.cleaned_data["email"],
+            name=form.cleaned_data["name"],
+            now=timezone.now(),
+        )
+        if waiting is not None:
+            return JsonResponse(
+                {
+                    "live": {
+                        "position": waiting.position,
+                        "wait_minutes": waiting.wait_minutes,
+                        "socket": f"/ws/chat/{conversation.pk}/",
+                        "events": reverse("chat_api:events", kwargs={"conversation_id": conversation.pk}),
+                    },
+                    "text": waiting.text,
+                },
+                status=202,
+            )
     try:
         result = services.conversation_escalate(
             conversation=conversation, email=form.cleaned_data["email"], name=form.cleaned_data["name"]

@@ -17,9 +17,10 @@ from kb.languages import names_list
 from kb.models import Category
 from kb.selectors import article_paths
 
-from . import notifications, placeholders, schedule
+from . import notifications, placeholders, presence, schedule
 from .conf import support_settings
 from .models import (
+    AgentProfile,
     Deflection,
     Handoff,
     MessageKind,
@@ -628,3 +629,77 @@ def saved_replies_filled(*, ticket: Ticket, agent, replies=None) -> list[FilledR
         )
         for reply, (title, body, language) in zip(replies, versions, strict=True)
     ]
+
+
+# --- live chat: who is there -------------------------------------------------------------------
+
+
+def agent_presence(user, *, now: datetime) -> str:
+    """The user's presence as others see it (online, away, offline)."""
+    profile = AgentProfile.objects.filter(user=user).first()
+    if profile is None:
+        return presence.OFFLINE
+    conf = support_settings()
+    return presence.effective_presence(
+        profile.presence,
+        last_seen=profile.last_seen_at,
+        last_active=profile.last_active_at,
+        now=now,
+        away_after=conf.agent_away_after,
+        offline_after=conf.agent_offline_after,
+    )
+
+
+def agent_regions(user) -> QuerySet[Region]:
+    """The regions whose live chats `user` may see and take: those they belong to (all for a
+    superuser)."""
+    if user.is_superuser:
+        return Region.objects.all()
+    return Region.objects.filter(agents=user)
+
+
+def available_agents(
+    *, language: str, now: datetime, chats_held: dict[int, int]
+) -> list[tuple[presence.Candidate, Region]]:
+    """Who can take a live chat in `language` now (online, on shift in a region answering it, under
+    their own limit; `chats_held` by agent id), least busy first, with the region they take it for."""
+    conf = support_settings()
+    schedules = region_schedules()
+    regions = {region.pk: region for region in Region.objects.all()}
+    by_code = {sched.code: regions[pk] for pk, sched in schedules.items()}
+    memberships: dict[int, set[str]] = {}
+    for user_id, code in Region.agents.through.objects.values_list("user_id", "region__code"):
+        memberships.setdefault(user_id, set()).add(code)
+    states = [
+        presence.AgentState(
+            agent_id=profile.user_id,
+            presence=presence.effective_presence(
+                profile.presence,
+                last_seen=profile.last_seen_at,
+                last_active=profile.last_active_at,
+                now=now,
+                away_after=conf.agent_away_after,
+                offline_after=conf.agent_offline_after,
+            ),
+            region_codes=frozenset(memberships.get(profile.user_id, ())),
+            chats=chats_held.get(profile.user_id, 0),
+            max_chats=profile.max_chats,
+        )
+        for profile in AgentProfile.objects.filter(user__is_active=True, user_id__in=memberships)
+    ]
+    found = presence.available_agents(states, schedules.values(), language, now)
+    return [(candidate, by_code[candidate.region.code]) for candidate in found]
+
+
+def agent_zone(user) -> ZoneInfo:
+    """The zone an agent reads times in: their profile's, else their first region's, else UTC."""
+    profile = (
+        AgentProfile.objects.filter(user=user).only("timezone").first() if user.is_authenticated else None
+    )
+    name = profile.timezone if profile is not None and profile.timezone else ""
+    if not name and user.is_authenticated:
+        name = user.support_regions.order_by("order", "code").values_list("timezone", flat=True).first() or ""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")

@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -227,6 +228,17 @@ def _staff_view(view):
     return login_required(permission_required("support.view_ticket", raise_exception=True)(view))
 
 
+def in_agents_zone(view):
+    """Times on the page in the agent's own zone (selectors.agent_zone), not UTC."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with timezone.override(selectors.agent_zone(request.user)):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _staff_render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
     return render(request, template, {**context, "nav_regions": Region.objects.only("code")}, status=status)
 
@@ -260,6 +272,7 @@ def _fallback_notice(ticket: Ticket, filled: selectors.FilledReply) -> str:
 
 @require_safe
 @_staff_view
+@in_agents_zone
 def overview(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     return _staff_render(
@@ -276,6 +289,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @_staff_view
+@in_agents_zone
 def queue(request: HttpRequest, code: str) -> HttpResponse:
     region = get_object_or_404(Region, code=code)
     form = QueueFilterForm(request.GET or None)
@@ -296,6 +310,7 @@ def queue(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @_staff_view
+@in_agents_zone
 def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = get_object_or_404(Ticket.objects.select_related("region", "assigned_to"), reference=reference)
     action = request.POST.get("action") if request.method == "POST" else None
@@ -372,6 +387,8 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 {"id": f.reply.pk, "text": f.text, "fallback": _fallback_notice(ticket, f)} for f in filled
             ],
             "now": timezone.now(),
+            # "Assign to me" when the agent is on the ticket's region's team (the assign form's choices).
+            "may_take": ticket.region.agents.filter(pk=request.user.pk).exists(),
         },
         status=400 if action or picker.errors else 200,
     )
@@ -506,6 +523,7 @@ def customer_data(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @_staff_view
+@in_agents_zone
 def ticket_search(request: HttpRequest) -> HttpResponse:
     """Words, a reference or an address, over every ticket's subject, messages and notes."""
     form = TicketSearchForm(request.GET or None)

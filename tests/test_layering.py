@@ -42,6 +42,7 @@ PURE = (
     "chatbot/language.py",
     "chatbot/person.py",
     "support/schedule.py",
+    "support/presence.py",
     "support/heatmap.py",
     "support/instants.py",
     "support/placeholders.py",

@@ -29,6 +29,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
+    # daphne first: `runserver` then serves the ASGI application (HTTP and the live chat's
+    # WebSockets), so `make run` needs no other process.
+    "daphne",
     # modeltranslation patches the admin, so it must come before django.contrib.admin.
     "modeltranslation",
     "django.contrib.admin",
@@ -356,3 +359,43 @@ HELPCENTER_CHAT_MAX_SUGGESTIONS = 3
 HELPCENTER_CHAT_RATE = os.environ.get("HELPCENTER_CHAT_RATE", "30/m")
 # Article suggestions asked by the contact form while the customer types (debounced in the page).
 HELPCENTER_SUGGEST_RATE = os.environ.get("HELPCENTER_SUGGEST_RATE", "60/m")
+
+# --- Live chat and live agents' pages (Django Channels) ---
+ASGI_APPLICATION = "helpcenter.asgi.application"
+# Several web machines share one Redis channel layer (CHANNEL_LAYER_URL, e.g. redis://host:6379/2);
+# without it the in-memory layer of one process, enough for `make run` and the tests.
+CHANNEL_LAYER_URL = os.environ.get("CHANNEL_LAYER_URL", "")
+if CHANNEL_LAYER_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py 8 gives up reading after 5 s by default, which is exactly how long
+                # channels_redis's receive blocks on BZPOPMIN: under load the answer comes a little
+                # late and the consumer dies (bench/livechat.py saw it). Wait longer than the block.
+                # Its pools also refuse a 101st connection (MaxConnectionsError, the socket closes):
+                # a burst of group sends from a thousand sockets needs more.
+                "hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": 15, "max_connections": 1000}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# An agent with no activity (typing, clicking) for this long shows as away; with no open agents'
+# page (no heartbeat) for this long, as offline.
+HELPCENTER_AGENT_AWAY_SECONDS = 10 * 60
+HELPCENTER_AGENT_OFFLINE_SECONDS = 90
+HELPCENTER_AGENT_MAX_CHATS = 3
+# An agent's chat connection that stays closed this long has dropped for good: the chat becomes a
+# ticket for the next region.
+HELPCENTER_LIVECHAT_DROP_SECONDS = 45
+# The wait shown per place in line until enough chats were accepted to measure it.
+HELPCENTER_LIVECHAT_WAIT_PER_PLACE_SECONDS = 120
+# Per WebSocket connection: the largest frame accepted, and messages allowed per 10 seconds.
+HELPCENTER_LIVECHAT_MAX_FRAME_BYTES = 8 * 1024
+HELPCENTER_LIVECHAT_MESSAGES_PER_10S = 10
+# New customer chat sockets per client address and minute (reconnects included).
+HELPCENTER_LIVECHAT_CONNECTS_PER_MINUTE = int(os.environ.get("HELPCENTER_LIVECHAT_CONNECTS_PER_MINUTE", "30"))
+HELPCENTER_CHAT_POLL_RATE = os.environ.get("HELPCENTER_CHAT_POLL_RATE", "60/m")

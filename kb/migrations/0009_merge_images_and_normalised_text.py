@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kb', '0007_article_images_and_attachments'),
-        ('kb', '0008_normalise_stored_text'),
+        ("kb", "0007_article_images_and_attachments"),
+        ("kb", "0008_normalise_stored_text"),
     ]
 
-    operations = [
-    ]
+    operations = []

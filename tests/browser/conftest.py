@@ -2,6 +2,8 @@ import shutil
 
 import pytest
 
+from tests.browser.asgi_server import asgi_server  # noqa: F401 - a live ASGI server (live chat)
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

@@ -20,6 +20,13 @@
   var storageKey = "nimbus-chat-" + language;
   var conversationId = null;
   var busy = false;
+  // The last message id shown: a live chat (live.js) resumes after it.
+  var lastId = 0;
+  function seen(id) { if (id && id > lastId) { lastId = id; } }
+  // Live chat with a person is live.js's: it hears these events and takes over sending.
+  function goLive() {
+    root.dispatchEvent(new CustomEvent("nimbus-chat:live", { detail: { id: conversationId, after: lastId } }));
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -114,6 +121,7 @@
       call("/" + conversationId + "/escalate", { email: email.value, name: name.value })
         .then(function (data) {
           box.remove();
+          if (data.live) { goLive(); return; }  // in line for a person: live.js shows the rest
           var item = addMessage("bot", data.text);
           if (data.support_url) {  // who answers which language, and their hours
             var link = el("a", "chat-support-link", strings.support_hours); link.href = data.support_url;
@@ -139,6 +147,7 @@
   }
 
   function showReply(reply) {
+    seen(reply.id);
     var item = addMessage("bot", reply.text);
     addArticles(item, reply.articles);
     addFollowUp(item, reply.follow_up);
@@ -168,10 +177,15 @@
       return call("/" + saved, undefined, "GET").then(function (data) {
         conversationId = data.id;
         data.messages.forEach(function (m) {
-          var item = addMessage(m.role === "customer" ? "customer" : "bot", m.text);
+          seen(m.id);
+          var role = m.role === "customer" || m.role === "agent" || m.role === "notice" ? m.role : "bot";
+          var item = addMessage(role, m.text);
+          if (m.name) { item.insertBefore(el("p", "chat-author", m.name), item.firstChild); }
           addArticles(item, m.articles);
           addFollowUp(item, m.follow_up);
+          if (m.link) { var live = document.getElementById("chat-live"); var a = el("a", "chat-support-link", live ? live.getAttribute("data-survey") : m.link); a.href = m.link; item.appendChild(el("p")).appendChild(a); }
         });
+        if (data.live_status === "waiting" || data.live_status === "active") { goLive(); }
       }).catch(function () { sessionStorage.removeItem(storageKey); return ensureConversation(); });
     }
     var zone = "UTC";
@@ -179,6 +193,7 @@
     return call("", { language: language, timezone: zone }).then(function (data) {
       conversationId = data.id;
       sessionStorage.setItem(storageKey, data.id);
+      seen(data.greeting.id);
       addMessage("bot", data.greeting.text);
     });
   }
@@ -239,6 +254,10 @@
     if (!countCharacters()) { input.focus(); return; }
     input.value = "";
     countCharacters();
+    if (root.getAttribute("data-live") === "on") {
+      root.dispatchEvent(new CustomEvent("nimbus-chat:send", { detail: { text: text } }));
+      return;
+    }
     busy = true;  // at once: the conversation may still be starting when a second Enter comes
     ensureConversation().then(function () {
       addMessage("customer", text);
