@@ -16,6 +16,7 @@ def chat_widget(request) -> dict:
             "talk_to_person": _("I'd like to talk to a person"),
             "error": _("Sorry, something went wrong. Please try again."),
             "support_hours": _("Support hours and languages"),
+            "typing": _("The assistant is typing…"),
         },
         "chat_kinds": {
             "feedback": [kind.value for kind in ASKS_FEEDBACK],

@@ -39,6 +39,7 @@ class Conversation(models.Model):
         ordering = ["-started_at"]
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
+        permissions = [("view_bot_report", _("Can see how often the assistant resolves conversations"))]
 
     def __str__(self) -> str:
         return f"{self.id} [{self.language}]"
@@ -65,6 +66,11 @@ class Message(models.Model):
     # What the bot says below the articles it shows ("Did this answer your question?").
     follow_up = models.TextField(_("follow-up"), blank=True, default="")
     helpful = models.BooleanField(_("helpful"), null=True, blank=True)
+    # For bot messages: answered by the words-only engine while the language's full engine was built.
+    provisional = models.BooleanField(_("answered while the engine was built"), default=False)
+    # For bot messages: what was searched when not the customer's message alone (the message joined
+    # to an unanswered one before it, or the earlier question a "that didn't help" asked again).
+    searched = models.TextField(_("searched"), blank=True, default="")
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
     class Meta:

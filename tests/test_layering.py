@@ -39,6 +39,7 @@ PURE = (
     "chatbot/policy.py",
     "chatbot/language.py",
     "chatbot/person.py",
+    "chatbot/acts.py",
     "support/schedule.py",
     "support/heatmap.py",
     "support/instants.py",

@@ -42,7 +42,9 @@ from .intent import IntentModel
 from .semantic import LinearClassifier, SemanticModel
 
 # Bump whenever what is written changes meaning: older artifacts are then foreign and rebuilt.
-FORMAT = 2
+# 3: the calibration has the off-topic similarity features (its reference is not stored: the loader
+# sets `offtopic_reference` again from the shipped questions).
+FORMAT = 3
 MANIFEST = "manifest.json"
 STRINGS = "engine.json"
 CHUNK = 1 << 20

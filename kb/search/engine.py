@@ -23,10 +23,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from .index import Document, SearchIndex, body_passages
-from .intent import IntentModel
+from .intent import IntentModel, normalise
 from .semantic import Example, SemanticModel
 
 # Fused ranking score, tuned on ../shared/eval (bench/chatbot_dev.py). Lexical alone: classifier
@@ -132,7 +133,45 @@ FEATURES = (
     "standardised",
     "coverage",
     "term_match",
+    # How close the message is to the shipped off-topic questions (OfftopicReference): by letters,
+    # and by meaning with an encoder. Near-domain questions ("do you sell laptops?", "what is
+    # kubernetes?") rank like real ones; what they resemble is what tells them apart.
+    "offtopic_lexical",
+    "offtopic_semantic",
 )
+
+
+class OfftopicReference:
+    """The shipped off-topic questions (kb/search/data/offtopic.jsonl) as character n-gram vectors
+    and, with an encoder, sentence embeddings: a message's highest similarity to them is evidence
+    that the bot must refuse it. Not stored in an engine artifact: made again from the shipped file
+    (a few hundred short texts, embeddings cached) by whoever loads one."""
+
+    def __init__(self, texts: Sequence[str], encoder=None) -> None:
+        self.texts = list(dict.fromkeys(text for text in texts if text.strip()))
+        self.encoder = encoder
+        self._vectorizer = self._lexical = self._vectors = None
+        if not self.texts:
+            return
+        self._vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, preprocessor=normalise
+        )
+        self._lexical = self._vectorizer.fit_transform(self.texts).tocsr()
+        if encoder is not None:
+            self._vectors = encoder.embed([("query", text) for text in self.texts])
+
+    def scores(self, query: str, exclude: np.ndarray | None = None) -> tuple[float, float]:
+        """(highest letter similarity, highest meaning similarity) of `query` to the reference
+        questions, leaving out those at the positions `exclude` (calibration: the questions asked)."""
+        if self._vectorizer is None:
+            return 0.0, 0.0
+        lexical = (self._lexical @ self._vectorizer.transform([query]).T).toarray().ravel()
+        semantic = self._vectors @ self.encoder.query(query) if self._vectors is not None else None
+        if exclude is not None and len(exclude):
+            lexical[exclude] = 0.0
+            if semantic is not None:
+                semantic[exclude] = 0.0
+        return float(lexical.max()), float(semantic.max()) if semantic is not None else 0.0
 
 
 def _fallback_calibration(n_features: int) -> Calibration:
@@ -183,8 +222,11 @@ class _Learners:
             )
         return cls(index, intents, semantic, encoder)
 
-    def evidence(self, query: str) -> tuple[list, np.ndarray, dict]:
-        """Candidate ids, their feature rows (FEATURES) sorted by fused score, and the BM25 hits by id."""
+    def evidence(
+        self, query: str, offtopic: tuple[float, float] = (0.0, 0.0)
+    ) -> tuple[list, np.ndarray, dict]:
+        """Candidate ids, their feature rows (FEATURES) sorted by fused score, and the BM25 hits by id.
+        `offtopic`: the message's similarities to the off-topic reference (OfftopicReference.scores)."""
         hits = self.index.search(query, limit=CANDIDATES, snippets=False)
         n = len(self.ids)
         probabilities = self.intents.probabilities(query)
@@ -236,6 +278,7 @@ class _Learners:
                         std,
                         hit.coverage if hit else 0.0,
                         float(hit is not None),
+                        *offtopic,
                     ],
                 )
             )
@@ -261,6 +304,11 @@ def _semantic_examples(doc: Document, passages: Sequence[str], group: str) -> li
 
 
 class AnswerEngine:
+    # True for the words-only engine that answers while a language's full engine is being built.
+    provisional = False
+    # The off-topic questions the calibration compared messages with (set again on a loaded engine).
+    offtopic_reference: OfftopicReference | None = None
+
     def __init__(self, learners: _Learners, calibration: Calibration, language: str) -> None:
         self.learners = learners
         self.index = learners.index
@@ -289,12 +337,13 @@ class AnswerEngine:
         source_language = next((d.language for d in source_documents if d.language), "")
         sources = {d.id: (d, d.language or source_language) for d in source_documents}
         learners = _Learners.build(documents, language, encoder, sources)
+        reference = OfftopicReference(offtopic, encoder)
         calibration = _fallback_calibration(len(FEATURES))
         if calibrate and len(learners.ids) >= 3:
-            calibration = (
-                _calibrate(documents, language, encoder, sources, list(offtopic), targets) or calibration
-            )
-        return cls(learners, calibration, language)
+            calibration = _calibrate(documents, language, encoder, sources, reference, targets) or calibration
+        engine = cls(learners, calibration, language)
+        engine.offtopic_reference = reference
+        return engine
 
     def __len__(self) -> int:
         return len(self.index)
@@ -307,7 +356,9 @@ class AnswerEngine:
         """Articles for `query`, best first, each with its calibrated confidence; [] for nothing to search."""
         if not query.strip() or not self.learners.ids:
             return []
-        ids, features, _hits = self.learners.evidence(query)
+        reference = self.offtopic_reference
+        offtopic = reference.scores(query) if reference is not None else (0.0, 0.0)
+        ids, features, _hits = self.learners.evidence(query, offtopic)
         if not ids:
             return []
         probability = self.calibration.probability(features[:limit])
@@ -361,7 +412,7 @@ def _without(doc: Document, kind: str, positions: set[int]) -> Document:
     return replace(doc, questions=tuple(q for i, q in enumerate(doc.questions) if i not in positions))
 
 
-def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Calibration | None:
+def _calibrate(documents, language, encoder, sources, reference, targets) -> Calibration | None:
     if len(documents) > CALIBRATION_MAX_ARTICLES:
         documents = _sample(documents, CALIBRATION_MAX_ARTICLES)
     held = _held_out(documents)
@@ -414,6 +465,10 @@ def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Cali
         learners = _Learners.build(docs, language, encoder, fold_sources)
         if len(learners.ids) < 2:
             return None
+        offtopic = reference.texts
+        # The fold's off-topic questions are asked, and left out of the reference they are compared
+        # with (each would find itself).
+        asked_offtopic = np.arange(fold, len(offtopic), folds)
         questions = (
             [
                 (documents[at].questions[q] if kind == "question" else documents[at].title, documents[at].id)
@@ -426,7 +481,7 @@ def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Cali
         asked = sum(expected is not None for _text, expected in questions)
         offtopic_weight = OFFTOPIC_SHARE * asked / max(1, len(questions) - asked)
         for text, expected in questions:
-            ids, features, _hits = learners.evidence(text)
+            ids, features, _hits = learners.evidence(text, reference.scores(text, asked_offtopic))
             if not ids:
                 continue
             rows.append(features[0])
