@@ -63,6 +63,11 @@ ARTICLE_OUT_MIN = 30
 # Off-topic questions count as this share of all questions when precision is worked out: a third of
 # what the bot is asked (weather, jokes, other companies' products) is taken to be off-topic.
 OFFTOPIC_SHARE = 0.5
+# A second logistic regression on the same evidence learns how likely a message is off-topic (the
+# shipped off-topic questions and the questions of articles held out, against the help center's own
+# held-out questions). A message is refused at or above the probability that keeps this share of the
+# help center's own held-out questions (the rest would be refused even when ranked right).
+KEEP_IN_SCOPE = 0.95
 # With too few held-out questions to calibrate (a help center of one or two articles), these
 # thresholds apply to the classifier's probability above chance.
 FALLBACK_THRESHOLDS = (0.6, 0.35)
@@ -110,6 +115,17 @@ class Calibration:
     suggest: float
     report: CalibrationReport = field(default_factory=CalibrationReport)
     fitted: bool = True
+    # P(off-topic) from the same standardised features, and the probability from which to refuse.
+    offtopic_weights: np.ndarray | None = None
+    offtopic_bias: float = 0.0
+    refuse_at: float = NEVER
+
+    def offtopic(self, features: np.ndarray) -> np.ndarray:
+        """P(the message is one the help center does not answer), per row; 0 without a model."""
+        if not self.fitted or self.offtopic_weights is None:
+            return np.zeros(len(features))
+        z = ((features - self.mean) / self.scale) @ self.offtopic_weights + self.offtopic_bias
+        return 1.0 / (1.0 + np.exp(-z))
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         if not self.fitted:
@@ -362,6 +378,9 @@ class AnswerEngine:
         if not ids:
             return []
         probability = self.calibration.probability(features[:limit])
+        if self.calibration.offtopic(features[:1])[0] >= self.calibration.refuse_at:
+            # Most like what the help center does not answer: no article is likely right.
+            probability = np.zeros_like(probability)
         chosen = ids[:limit]
         top = features[0, 0] or 1.0
         snippets = self.index.snippets(chosen, query)
@@ -498,14 +517,37 @@ def _calibrate(documents, language, encoder, sources, reference, targets) -> Cal
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit((x - mean) / scale, y, sample_weight=w)
+    offtopic_mask = np.array(is_offtopic)
+    offtopic_weights, offtopic_bias, refuse_at = None, 0.0, NEVER
+    if offtopic_mask.sum() >= 3 and (~offtopic_mask).sum() >= 3:
+        detector = LogisticRegression(C=1.0, max_iter=500)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            detector.fit((x - mean) / scale, offtopic_mask, sample_weight=w)
+        offtopic_weights = detector.coef_[0].astype(np.float64)
+        offtopic_bias = float(detector.intercept_[0])
     fitted = Calibration(
-        mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]), NEVER, NEVER
+        mean,
+        scale,
+        model.coef_[0].astype(np.float64),
+        float(model.intercept_[0]),
+        NEVER,
+        NEVER,
+        offtopic_weights=offtopic_weights,
+        offtopic_bias=offtopic_bias,
     )
+    if offtopic_weights is not None:
+        p_off = fitted.offtopic(x)
+        # Just above the in-scope questions' KEEP_IN_SCOPE quantile: those below it are kept.
+        refuse_at = float(np.quantile(p_off[~offtopic_mask], KEEP_IN_SCOPE)) + 1e-9
+        fitted = replace(fitted, refuse_at=refuse_at)
     p = fitted.probability(x)
+    if offtopic_weights is not None:
+        p = np.where(fitted.offtopic(x) >= refuse_at, 0.0, p)
     answer = _lowest_threshold(p, y.astype(float), w, targets.answer, np.ones(len(p), dtype=bool))
     suggest = _lowest_threshold(p, np.array(in_top3, dtype=float), w, targets.suggest, p < answer)
     suggest = min(suggest, answer)
-    top3, offtopic_mask = np.array(in_top3), np.array(is_offtopic)
+    top3 = np.array(in_top3)
     inscope = ~offtopic_mask
     answered, suggested = p >= answer, (p >= suggest) & (p < answer)
     report = CalibrationReport(
