@@ -42,8 +42,8 @@ from .intent import IntentModel
 from .semantic import LinearClassifier, SemanticModel
 
 # Bump whenever what is written changes meaning: older artifacts are then foreign and rebuilt.
-# 3: the calibration has the off-topic similarity features and its off-topic detector (its reference is not stored: the loader
-# sets `offtopic_reference` again from the shipped questions).
+# 3: the calibration has the off-topic similarity features and its off-topic detector (the reference
+# questions are not stored: the loader sets `offtopic_reference` again from the shipped file).
 FORMAT = 3
 MANIFEST = "manifest.json"
 STRINGS = "engine.json"
