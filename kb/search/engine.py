@@ -67,7 +67,11 @@ OFFTOPIC_SHARE = 0.5
 # shipped off-topic questions and the questions of articles held out, against the help center's own
 # held-out questions). A message is refused at or above the probability that keeps this share of the
 # help center's own held-out questions (the rest would be refused even when ranked right).
-KEEP_IN_SCOPE = 0.95
+KEEP_IN_SCOPE = 0.98
+# The evidence the off-topic detector reads: how close the message is to the articles' texts and to
+# the off-topic questions, and how much of it the words of the best article cover. Not the rankers'
+# probabilities, which are low for any long question (customers' real ones included).
+OFFTOPIC_EVIDENCE = ("similarity", "standardised", "coverage", "term_match", "offtopic_lexical", "offtopic_semantic")
 # With too few held-out questions to calibrate (a help center of one or two articles), these
 # thresholds apply to the classifier's probability above chance.
 FALLBACK_THRESHOLDS = (0.6, 0.35)
@@ -521,10 +525,13 @@ def _calibrate(documents, language, encoder, sources, reference, targets) -> Cal
     offtopic_weights, offtopic_bias, refuse_at = None, 0.0, NEVER
     if offtopic_mask.sum() >= 3 and (~offtopic_mask).sum() >= 3:
         detector = LogisticRegression(C=1.0, max_iter=500)
+        # Only the evidence columns: the others' weights stay 0.
+        columns = [FEATURES.index(name) for name in OFFTOPIC_EVIDENCE]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            detector.fit((x - mean) / scale, offtopic_mask, sample_weight=w)
-        offtopic_weights = detector.coef_[0].astype(np.float64)
+            detector.fit(((x - mean) / scale)[:, columns], offtopic_mask, sample_weight=w)
+        offtopic_weights = np.zeros(len(FEATURES))
+        offtopic_weights[columns] = detector.coef_[0]
         offtopic_bias = float(detector.intercept_[0])
     fitted = Calibration(
         mean,
