@@ -45,7 +45,9 @@ def main() -> int:
     for round_number in range(1, args.rounds + 1):
         latencies = []
         for row in rows:
-            conversation = Conversation.objects.create(language=row["language"], timezone="UTC", owner="bench")
+            conversation = Conversation.objects.create(
+                language=row["language"], timezone="UTC", owner="bench"
+            )
             if profiler:
                 profiler.enable()
             t = time.perf_counter()

@@ -71,7 +71,14 @@ KEEP_IN_SCOPE = 0.98
 # The evidence the off-topic detector reads: how close the message is to the articles' texts and to
 # the off-topic questions, and how much of it the words of the best article cover. Not the rankers'
 # probabilities, which are low for any long question (customers' real ones included).
-OFFTOPIC_EVIDENCE = ("similarity", "standardised", "coverage", "term_match", "offtopic_lexical", "offtopic_semantic")
+OFFTOPIC_EVIDENCE = (
+    "similarity",
+    "standardised",
+    "coverage",
+    "term_match",
+    "offtopic_lexical",
+    "offtopic_semantic",
+)
 # With too few held-out questions to calibrate (a help center of one or two articles), these
 # thresholds apply to the classifier's probability above chance.
 FALLBACK_THRESHOLDS = (0.6, 0.35)
