@@ -283,7 +283,8 @@ def live_transfer(
     *, conversation: Conversation, actor, to_agent=None, to_region: Region | None = None
 ) -> None:
     """Pass an active chat to another agent (who then holds it) or back to a region's line (for
-    its language: the caller offers only regions that answer it)."""
+    its language: the caller offers only regions that answer it). The customer is told who joins or
+    where they stand; the agents' side keeps an internal note of who passed it on."""
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if conversation.live_status not in LIVE:
@@ -291,22 +292,45 @@ def live_transfer(
         if to_agent is not None:
             conversation.agent = to_agent
             conversation.live_status = LiveStatus.ACTIVE
-            name = agent_public_name(to_agent)
-            with translation.override(conversation.language):
-                text = str(live_phrases.JOINS % {"name": name} if name else live_phrases.JOINS_UNNAMED)
         else:
             conversation.agent = None
             conversation.live_region = to_region
             conversation.live_status = LiveStatus.WAITING
             conversation.requested_at = timezone.now()
-            with translation.override(conversation.language):
-                text = str(live_phrases.IN_LINE % {"position": 1})
         conversation.agent_connections = 0
         conversation.save(
             update_fields=["agent", "live_region", "live_status", "requested_at", "agent_connections"]
         )
+        with translation.override(conversation.language):
+            if to_agent is not None:
+                name = agent_public_name(to_agent)
+                text = str(live_phrases.JOINS % {"name": name} if name else live_phrases.JOINS_UNNAMED)
+            else:
+                position = queue_position(conversation)
+                minutes = wait_minutes(conversation.live_region_id, position, now=conversation.requested_at)
+                text = " ".join(
+                    [
+                        str(live_phrases.IN_LINE % {"position": position}),
+                        str(live_phrases.WAIT % {"minutes": minutes}),
+                    ]
+                )
+        passed = Message.objects.create(
+            conversation=conversation,
+            role=Role.NOTICE,
+            internal=True,
+            author=actor,
+            text=str(
+                live_phrases.PASSED_ON
+                % {
+                    "name": agent_public_name(actor) or actor.get_username(),
+                    "to": (agent_public_name(to_agent) or to_agent.get_username())
+                    if to_agent
+                    else to_region.code,
+                }
+            ),
+        )
         notice = _notice(conversation, text)
-        _after_commit(conversation, notice)
+        _after_commit(conversation, passed, notice)
         if to_region is not None:
             transaction.on_commit(partial(_tell_region, conversation, "chat.waiting"))
 

@@ -24,3 +24,5 @@ NO_AGENT = _("Nobody from our team can take the chat right now.")
 TICKET_INSTEAD = _("We have made a ticket of this conversation, with everything said so far.")
 CLOSED = _("%(name)s closed the chat. Thank you for talking to us!")
 SURVEY = _("How did we do? Tell us in a few seconds.")
+# For the agents only (an internal note): %(name)s passed the chat on to %(to)s (an agent or a region).
+PASSED_ON = _("%(name)s passed this chat on to %(to)s.")

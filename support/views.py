@@ -389,6 +389,7 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "now": timezone.now(),
             # "Assign to me" when the agent is on the ticket's region's team (the assign form's choices).
             "may_take": ticket.region.agents.filter(pk=request.user.pk).exists(),
+            "history": selectors.customer_history(ticket),
         },
         status=400 if action or picker.errors else 200,
     )

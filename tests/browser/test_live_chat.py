@@ -217,3 +217,29 @@ def test_without_websockets_the_widget_falls_back_to_polling_over_plain_http(bro
     expect(customer.locator(".chat-customer").last).to_contain_text("Reçu")
     assert customer.locator(".chat-log .chat-text").all_inner_texts().count("Reçu") == 1
     assert errors == []
+
+
+def test_at_17_05_dublin_time_nobody_is_available_for_french_and_the_ticket_gives_the_opening_time(
+    browser, asgi_server, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from tests.support.factories import make_demo_regions
+
+    tuesday_17_05 = datetime(2026, 12, 8, 17, 5, tzinfo=UTC)  # Dublin is on UTC in December
+    monkeypatch.setattr(timezone, "now", lambda: tuesday_17_05)
+    regions = {region.code: region for region in make_demo_regions()}
+    make_agent("agent-emea", regions["EMEA"], display_name="Camille", now=tuesday_17_05)  # online, off shift
+    errors = []
+    customer = _customer_asks_for_a_person(browser, asgi_server, errors)
+    expect(customer.locator(".chat-bot .chat-text").last).not_to_contain_text("peut discuter avec vous")
+    _leave_email(customer)
+    # Today's flow: a ticket for EMEA, which opens on Wednesday at 08:00 in Dublin, 09:00 in Paris.
+    expect(customer.locator(".chat-bot").last).to_contain_text(
+        "Notre équipe Europe, Moyen-Orient et Afrique commence à 09:00 à votre heure (mercredi)"
+    )
+    ticket = Ticket.objects.get()
+    assert (ticket.region.code, Conversation.objects.get().live_status) == ("EMEA", "")
+    assert errors == []

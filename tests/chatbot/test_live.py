@@ -305,6 +305,11 @@ def test_an_agent_holds_several_chats_and_passes_one_to_a_colleague_or_back_to_a
     live.live_transfer(conversation=first, actor=camille, to_agent=louis)
     first.refresh_from_db()
     assert (first.agent, first.messages.last().text) == (louis, "Louis rejoint la conversation.")
+    # Who passed it on is for the agents only.
+    assert (
+        live.messages_after(first, 0, for_staff=True)[-2]["text"] == "Camille passed this chat on to Louis."
+    )
+    assert "passed this chat" not in " ".join(m["text"] for m in live.messages_after(first, 0))
     live.live_transfer(conversation=second, actor=camille, to_region=emea)
     second.refresh_from_db()
     assert (second.live_status, second.agent, live.queue_position(second)) == (LiveStatus.WAITING, None, 1)

@@ -80,3 +80,34 @@ def test_the_ticket_page_has_one_clearly_labelled_reply_box(client, queue):
         'aria-labelledby="reply-heading"' in page
         and "Reply to the customer or write an internal note" in page
     )
+
+
+def test_the_ticket_page_lists_the_same_customers_earlier_tickets_and_chats_only(client, queue):
+    def ticket(reference, email, subject, source):
+        return Ticket.objects.create(
+            reference=reference,
+            requester_email=email,
+            language="fr",
+            subject=subject,
+            region=queue,
+            source=source,
+        )
+
+    ticket("HC-2", "M@example.com", "Ancienne facture", "web")
+    ticket("HC-3", "m@example.com", "Discussion en direct", "chat")
+    ticket("HC-4", "other@example.com", "Quelqu'un d'autre", "web")
+    client.force_login(make_agent("agent-emea", queue))
+    page = client.get("/en/agents/tickets/HC-1/").content.decode()
+    history = page.split('class="customer-history"', 1)[1].split("</ul>", 1)[0]
+    assert "HC-2" in history and "HC-3" in history and "Chat" in history
+    assert "HC-4" not in history and "HC-1<" not in history
+
+
+def test_the_editors_staff_pages_say_who_is_signed_in_too(client):
+    from tests.factories import make_staff
+
+    client.force_login(make_staff(permissions=("kb.change_article",)))
+    for path in ("/en/editors/content-gaps/", "/en/editors/assistant-confidence/"):
+        page = client.get(path).content.decode()
+        assert "Signed in as editor (editor)" in page and 'action="/admin/logout/"' in page, path
+        assert 'id="live-sound"' not in page  # the agents' live alerts are theirs
