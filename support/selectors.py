@@ -725,6 +725,8 @@ def support_overview(*, language: str, zone: ZoneInfo, now: datetime) -> dict:
         "languages": names_list(languages, language) if languages else "",
         "url": reverse("support:hours"),
     }
+
+
 def customer_history(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
     """The same customer's other tickets (by address), newest first: web forms, e-mails and chats
     (a live chat, closed or handed over, is a ticket with its transcript)."""
