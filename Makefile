@@ -32,8 +32,9 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 
+# The site's own address (links in e-mails and saved replies) follows HOST unless set.
 run: demo
-	$(PY) manage.py runserver $(HOST)
+	HELPCENTER_SITE_URL="$${HELPCENTER_SITE_URL:-http://$(HOST)}" $(PY) manage.py runserver $(HOST)
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)

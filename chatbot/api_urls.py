@@ -10,4 +10,5 @@ urlpatterns = [
     path("conversations/<uuid:conversation_id>/messages", views.message, name="message"),
     path("conversations/<uuid:conversation_id>/feedback", views.feedback, name="feedback"),
     path("conversations/<uuid:conversation_id>/escalate", views.escalate, name="escalate"),
+    path("conversations/<uuid:conversation_id>/events", views.events, name="events"),
 ]

@@ -10,6 +10,7 @@ from kb.embeddings import sentence_encoder
 from kb.indexes import answer_engine
 from kb.search.offtopic import offtopic_questions
 
+from . import acts
 from .answering import Bot
 from .person import PersonDetector, examples
 
@@ -19,6 +20,7 @@ class ChatSettings:
     rate: str  # per client, as django-ratelimit reads it ("30/m")
     max_suggestions: int
     suggest_rate: str  # the contact form's article suggestions, per client, while typing
+    poll_rate: str  # the live chat's polling fallback, per client (one poll every 2 s: 30/m)
 
 
 @cache
@@ -27,6 +29,7 @@ def chat_settings() -> ChatSettings:
         rate=settings.HELPCENTER_CHAT_RATE,
         max_suggestions=settings.HELPCENTER_CHAT_MAX_SUGGESTIONS,
         suggest_rate=settings.HELPCENTER_SUGGEST_RATE,
+        poll_rate=settings.HELPCENTER_CHAT_POLL_RATE,
     )
 
 
@@ -39,10 +42,39 @@ def person_detector_for(encoder) -> PersonDetector:
     return PersonDetector.train(list(dict.fromkeys(labelled)), encoder=encoder)
 
 
-@cache
 def person_detector() -> PersonDetector:
+    """The site's, trained once per process (and sentence encoder)."""
+    return _person_detector(sentence_encoder())
+
+
+@cache
+def _person_detector(encoder) -> PersonDetector:
+    return person_detector_for(encoder)
+
+
+def act_detector_for(encoder) -> acts.ActDetector:
+    """Trained from the shipped examples of greetings, retries and questions about support, against
+    ordinary questions, requests for a person and off-topic questions in every site language."""
+    labelled = list(acts.examples())
+    greetings = {_plain(text) for text, act in labelled if act == acts.Act.GREETING}
+    labelled += [(text, acts.Act.OTHER.value) for text, person in examples() if person]
+    for code in site_languages():
+        labelled += [
+            (text, acts.Act.OTHER.value)
+            for text in offtopic_questions(code, kinds=("near", "junk", ""))
+            if _plain(text) not in greetings
+        ]
+    return acts.ActDetector.train(list(dict.fromkeys(labelled)), encoder=encoder)
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+@cache
+def act_detector() -> acts.ActDetector:
     """The site's, trained once per process."""
-    return person_detector_for(sentence_encoder())
+    return act_detector_for(sentence_encoder())
 
 
 def chat_bot() -> Bot:
@@ -50,6 +82,7 @@ def chat_bot() -> Bot:
     return Bot(
         engine_for=answer_engine,
         person_probability=person_detector().probability,
+        act_probabilities=act_detector().probabilities,
         site_languages=site_languages(),
         max_suggestions=chat_settings().max_suggestions,
     )

@@ -1,5 +1,6 @@
 from django.utils.translation import gettext as _
 
+from .forms import MAX_MESSAGE_CHARS
 from .kinds import ASKS_FEEDBACK, OFFERS_PERSON
 
 
@@ -16,7 +17,15 @@ def chat_widget(request) -> dict:
             "talk_to_person": _("I'd like to talk to a person"),
             "error": _("Sorry, something went wrong. Please try again."),
             "support_hours": _("Support hours and languages"),
+            # Translators: the widget's character counter; count and max are numbers.
+            "count": _("%(count)s / %(max)s characters"),
+            "too_long": _(
+                "Your message is %(count)s characters long; the limit is %(max)s. Please shorten it and send "
+                "it again."
+            ),
+            "typing": _("The assistant is typing…"),
         },
+        "chat_max_chars": MAX_MESSAGE_CHARS,
         "chat_kinds": {
             "feedback": [kind.value for kind in ASKS_FEEDBACK],
             "person": [kind.value for kind in OFFERS_PERSON],

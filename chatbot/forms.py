@@ -2,14 +2,15 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from support.forms import CustomerTimezoneField, single_line
+from support.forms import TimezoneField, single_line
 
 MAX_MESSAGE_CHARS = 2000
 
 
 class StartForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
-    timezone = CustomerTimezoneField(required=False)
+    # Unknown: a 400 that says so, never UTC in silence (support/zones.py's rule).
+    timezone = TimezoneField()
 
 
 class MessageForm(forms.Form):
@@ -20,6 +21,9 @@ class MessageForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.errors:
+            # Each mistake said once: a text refused (too long) is not also "no message".
+            return data
         if not data.get("text") and not data.get("action"):
             raise forms.ValidationError(_("Type a message."), code="empty")
         if data.get("text") and data.get("action"):
@@ -80,3 +84,18 @@ class SuggestForm(forms.Form):
     def text(self) -> str:
         # The subject says the most; the start of the message is enough to rank.
         return f"{self.cleaned_data['subject']}\n{self.cleaned_data['message'][:1000]}".strip()
+
+
+class BotReportForm(forms.Form):
+    """The owners' report: how many weeks back, shown as a page or downloaded as CSV."""
+
+    weeks = forms.IntegerField(label=_("Weeks"), min_value=1, max_value=104, required=False)
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[("html", _("page")), ("csv", "CSV")], required=False
+    )
+
+    def clean_weeks(self) -> int:
+        return self.cleaned_data["weeks"] or 8
+
+    def clean_format(self) -> str:
+        return self.cleaned_data["format"] or "html"

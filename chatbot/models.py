@@ -13,6 +13,13 @@ class ConversationStatus(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
+class LiveStatus(models.TextChoices):
+    NONE = "", _("bot only")
+    WAITING = "waiting", _("waiting for an agent")
+    ACTIVE = "active", _("with an agent")
+    ENDED = "ended", _("ended")
+
+
 class Conversation(models.Model):
     # A random UUID: the id in URLs never lets one customer guess another's conversation.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -34,11 +41,40 @@ class Conversation(models.Model):
     )
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # Live chat with a person (chatbot/live.py): the region whose line it waits in, the agent who
+    # took it, and the address left for a ticket if the chat cannot go on.
+    live_status = models.CharField(
+        _("live chat"), max_length=8, choices=LiveStatus.choices, default=LiveStatus.NONE, blank=True
+    )
+    live_region = models.ForeignKey(
+        "support.Region",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("live chat region"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="live_chats",
+        verbose_name=_("agent"),
+    )
+    live_email = models.EmailField(_("e-mail"), blank=True)
+    live_name = models.CharField(_("name"), max_length=120, blank=True)
+    requested_at = models.DateTimeField(_("asked for a person"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("taken by an agent"), null=True, blank=True)
+    # Open chat sockets of the agent: none for long enough means their connection dropped for good.
+    agent_connections = models.IntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["live_status", "live_region"])]
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
+        permissions = [("view_bot_report", _("Can see how often the assistant resolves conversations"))]
 
     def __str__(self) -> str:
         return f"{self.id} [{self.language}]"
@@ -47,6 +83,9 @@ class Conversation(models.Model):
 class Role(models.TextChoices):
     CUSTOMER = "customer", _("customer")
     BOT = "bot", _("bot")
+    AGENT = "agent", _("agent")
+    # What happened ("Camille joins the chat"), said to both sides.
+    NOTICE = "notice", _("notice")
 
 
 class Message(models.Model):
@@ -65,6 +104,23 @@ class Message(models.Model):
     # What the bot says below the articles it shows ("Did this answer your question?").
     follow_up = models.TextField(_("follow-up"), blank=True, default="")
     helpful = models.BooleanField(_("helpful"), null=True, blank=True)
+    # Live chat: the agent who wrote it; an internal note is for agents only, never the customer.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    internal = models.BooleanField(_("internal note"), default=False)
+    # A link said with the text (the satisfaction survey after a live chat).
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    # For bot messages: answered by the words-only engine while the language's full engine was built.
+    provisional = models.BooleanField(_("answered while the engine was built"), default=False)
+    # For bot messages: what was searched when not the customer's message alone (the message joined
+    # to an unanswered one before it, or the earlier question a "that didn't help" asked again).
+    searched = models.TextField(_("searched"), blank=True, default="")
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
     class Meta:

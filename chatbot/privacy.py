@@ -4,7 +4,9 @@ A chat is anonymous until the customer leaves an address to be handed to a perso
 conversation points at the ticket made with that address. Chats where the customer typed the
 address themselves are found by their text. Erasure replaces what the customer wrote, takes the
 address out of the bot's replies (the hand-off message repeats it) and forgets the browser that
-owned the chat; the conversation, its messages, decisions and times stay for the reports.
+owned the chat. A live chat is found by the address left for it; its address and name and what
+the agents wrote in it (which quotes the customer) are erased too. The conversation, its
+messages, decisions and times stay for the reports.
 
 The "customers also ask" proposals (PhrasingProposal) hold a customer's own words too: a proposal is
 the customer's when the ticket it came from, or the ticket their chat was handed over as, carries
@@ -74,7 +76,9 @@ def erase_phrasings(email: str) -> int:
 def _conversations(email: str):
     return (
         Conversation.objects.filter(
-            Q(ticket__requester_email__iexact=email) | Q(messages__text__icontains=email)
+            Q(ticket__requester_email__iexact=email)
+            | Q(live_email__iexact=email)
+            | Q(messages__text__icontains=email)
         )
         .distinct()
         .order_by("started_at")
@@ -118,7 +122,16 @@ def erase(email: str) -> int:
             .exclude(text=ERASED_TEXT)
             .update(text=ERASED_TEXT)
         )
-        for message in conversation.messages.filter(role=Role.BOT, text__icontains=email):
+        # A live chat: what agents wrote quotes the customer (their name, their problem), and the
+        # address and name they left are theirs.
+        changed += (
+            conversation.messages.filter(role=Role.AGENT).exclude(text=ERASED_TEXT).update(text=ERASED_TEXT)
+        )
+        if conversation.live_email or conversation.live_name:
+            conversation.live_email, conversation.live_name = "", ""
+            conversation.save(update_fields=["live_email", "live_name"])
+            changed += 1
+        for message in conversation.messages.filter(role__in=[Role.BOT, Role.NOTICE], text__icontains=email):
             message.text = scrub_address(message.text, email)
             message.save(update_fields=["text"])
             changed += 1

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import live_views, views
 
 app_name = "chatbot"
 
@@ -10,4 +10,13 @@ urlpatterns = [
     path("editors/content-gaps/", views.content_gaps, name="content_gaps"),
     path("editors/customers-also-ask/", views.customers_also_ask, name="customers_also_ask"),
     path("editors/assistant-confidence/", views.confidence_report, name="confidence_report"),
+    path("agents/chats/", live_views.workspace, name="live_workspace"),
+    path("agents/chats/presence/", live_views.presence, name="live_presence"),
+    path("agents/chats/time-zone/", live_views.agent_timezone, name="live_timezone"),
+    path("agents/chats/<uuid:conversation_id>/", live_views.chat, name="live_chat"),
+    path("agents/chats/<uuid:conversation_id>/accept/", live_views.accept, name="live_accept"),
+    path("agents/chats/<uuid:conversation_id>/close/", live_views.close, name="live_close"),
+    path("agents/chats/<uuid:conversation_id>/leave/", live_views.leave, name="live_leave"),
+    path("agents/chats/<uuid:conversation_id>/transfer/", live_views.transfer, name="live_transfer"),
+    path("editors/assistant-resolution/", views.bot_report, name="bot_report"),
 ]

@@ -24,9 +24,17 @@ from core.languages import is_site_language
 from core.ratelimits import rate_limited
 from kb.languages import written_in_notice
 
-from . import selectors, services
+from . import live, selectors, services
 from .conf import chat_settings
-from .forms import EscalateForm, FeedbackForm, MessageForm, ProposalDecisionForm, StartForm, SuggestForm
+from .forms import (
+    BotReportForm,
+    EscalateForm,
+    FeedbackForm,
+    MessageForm,
+    ProposalDecisionForm,
+    StartForm,
+    SuggestForm,
+)
 from .models import Conversation, Role
 
 MAX_BODY_BYTES = 16 * 1024
@@ -148,11 +156,15 @@ def start(request: HttpRequest) -> JsonResponse:
         return data
     form = StartForm(data)
     if not form.is_valid():
+        if form.cleaned_data.get("language"):
+            # Said in the language the conversation was to be in (a bad time zone, say).
+            translation.activate(form.cleaned_data["language"])
         return _form_errors(form)
     token = _owner_token(request) or secrets.token_urlsafe(32)
     conversation, greeting = services.conversation_start(
         language=form.cleaned_data["language"],
-        timezone_name=form.cleaned_data["timezone"] or "UTC",
+        # "" when the widget did not say: replies then give times in UTC, not "your time".
+        timezone_name=form.cleaned_data["timezone"],
         owner=_owner(token),
     )
     response = JsonResponse(
@@ -179,6 +191,7 @@ def detail(request: HttpRequest, conversation_id) -> JsonResponse:
             "language": conversation.language,
             "status": conversation.status,
             "ticket": conversation.ticket.reference if conversation.ticket else None,
+            "live_status": conversation.live_status,
             "messages": [
                 {
                     "id": m.pk,
@@ -186,11 +199,30 @@ def detail(request: HttpRequest, conversation_id) -> JsonResponse:
                     "text": m.text,
                     "follow_up": m.follow_up,
                     "kind": m.decision,
+                    "link": m.link,
+                    "name": live.agent_public_name(m.author) if m.role == Role.AGENT else "",
                     "articles": [_card(a, m.language or conversation.language) for a in m.articles],
                 }
-                for m in conversation.messages.all()
+                for m in conversation.messages.filter(internal=False).select_related("author__agent_profile")
             ],
         }
+    )
+
+
+@require_safe
+@rate_limited(lambda: chat_settings().poll_rate)
+def events(request: HttpRequest, conversation_id) -> JsonResponse:
+    """The plain-HTTP fallback of the chat's socket: every message after `?after=<id>` and the
+    live status, for browsers and proxies without WebSockets (the widget polls it)."""
+    conversation = _conversation(request, conversation_id)
+    if conversation is None:
+        return _error(404, _("There is no such conversation."))
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        return _error(400, _("after must be a message id (a number)."))
+    return JsonResponse(
+        {"messages": live.messages_after(conversation, max(after, 0)), **live.status_json(conversation)}
     )
 
 
@@ -214,6 +246,15 @@ def message(request: HttpRequest, conversation_id) -> JsonResponse:
     conversation, form = _conversation_and_form(request, conversation_id, MessageForm)
     if form is None:
         return conversation
+    if conversation.live_status in live.LIVE:
+        # With a person (or waiting for one): the message goes to them, not to the bot.
+        if not form.cleaned_data["text"]:
+            return _error(400, _("Type a message."))
+        try:
+            sent = live.live_customer_message(conversation=conversation, text=form.cleaned_data["text"])
+        except live.LiveChatError:
+            return _error(409, _("This chat is not with a person any more."))
+        return JsonResponse({"message": live.message_json(sent)})
     if form.cleaned_data["action"] == "person":
         return JsonResponse(_reply_json(services.conversation_request_person(conversation=conversation)))
     return JsonResponse(
@@ -242,6 +283,28 @@ def escalate(request: HttpRequest, conversation_id) -> JsonResponse:
     conversation, form = _conversation_and_form(request, conversation_id, EscalateForm)
     if form is None:
         return conversation
+    if conversation.live_status not in live.LIVE:
+        # Someone can chat now: the customer waits in line instead (the address is kept in case the
+        # chat cannot go on). Else, as before, a ticket.
+        waiting = live.live_request(
+            conversation=conversation,
+            email=form.cleaned_data["email"],
+            name=form.cleaned_data["name"],
+            now=timezone.now(),
+        )
+        if waiting is not None:
+            return JsonResponse(
+                {
+                    "live": {
+                        "position": waiting.position,
+                        "wait_minutes": waiting.wait_minutes,
+                        "socket": f"/ws/chat/{conversation.pk}/",
+                        "events": reverse("chat_api:events", kwargs={"conversation_id": conversation.pk}),
+                    },
+                    "text": waiting.text,
+                },
+                status=202,
+            )
     try:
         result = services.conversation_escalate(
             conversation=conversation, email=form.cleaned_data["email"], name=form.cleaned_data["name"]
@@ -357,6 +420,74 @@ def confidence_report(request: HttpRequest) -> HttpResponse:
     """For editors: per language, what the assistant did with the help center's own sample
     questions and with off-topic ones when its engine was last built (its calibration)."""
     return render(request, "chatbot/confidence.html", {"rows": selectors.confidence_rows()})
+
+
+@require_safe
+@login_required
+@permission_required("chatbot.view_bot_report", raise_exception=True)
+def bot_report(request: HttpRequest) -> HttpResponse:
+    """For owners: per language and week, the conversations, answered, confirmed helpful, handed to
+    a person and resolved by the bot, with the trend; as a page or a CSV file."""
+    form = BotReportForm(request.GET)
+    hours = int(selectors.RESOLVED_AFTER.total_seconds() // 3600)
+    if not form.is_valid():
+        context = {"form": form, "languages": [], "weeks": 8, "hours": hours}
+        return render(request, "chatbot/bot_report.html", context, status=400)
+    weeks, output = form.cleaned_data["weeks"], form.cleaned_data["format"]
+    rows = selectors.bot_resolution_report(weeks=weeks, now=timezone.now())
+    if output == "csv":
+        return _bot_report_csv(rows)
+    codes = {row.language for row in rows}
+    names = {code: translation.get_language_info(code)["name_translated"] for code in codes}
+    languages = []
+    for row in rows:
+        if not languages or languages[-1]["code"] != row.language:
+            languages.append({"code": row.language, "name": names[row.language], "rows": []})
+        languages[-1]["rows"].append(row)
+    return render(
+        request,
+        "chatbot/bot_report.html",
+        {"form": form, "languages": languages, "weeks": weeks, "hours": hours},
+    )
+
+
+def _bot_report_csv(rows) -> HttpResponse:
+    import csv
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="assistant-resolution.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "language",
+            "week",
+            "conversations",
+            "answered",
+            "confirmed_helpful",
+            "handed_to_person",
+            "resolved_by_bot",
+            "undecided",
+            "resolution_rate_percent",
+            "trend_points",
+        ]
+    )
+    for row in rows:
+        rate = row.resolution_rate
+        writer.writerow(
+            [
+                row.language,
+                row.week.isoformat(),
+                row.conversations,
+                row.answered,
+                row.helpful,
+                row.handed_over,
+                row.resolved,
+                row.undecided,
+                "" if rate is None else f"{rate:.1f}",
+                "" if row.trend is None else f"{row.trend:+.1f}",
+            ]
+        )
+    return response
 
 
 # Fewer characters than this say too little to suggest anything.

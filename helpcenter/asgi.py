@@ -1,6 +1,29 @@
+"""The ASGI application: Django's HTTP views and the live chat's WebSockets (docs/deploy.md).
+
+Every socket goes through the same checks as the pages: the Origin header must name an allowed host
+(a page on another site cannot open a customer's or an agent's socket with their cookies), and the
+session's user is loaded as for a view; each consumer then checks what it serves."""
+
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpcenter.settings.dev")
-application = get_asgi_application()
+# Django first: the routing below imports models.
+django_application = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from chatbot.routing import websocket_urlpatterns as chat_sockets  # noqa: E402
+from support.routing import websocket_urlpatterns as staff_sockets  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(chat_sockets + staff_sockets))
+        ),
+    }
+)

@@ -8,6 +8,7 @@ from django.urls import include, path
 
 from helpcenter.health import health
 from kb.sitemaps import sitemaps
+from kb.views import media_file
 from mail import webhooks as mail_webhooks
 
 
@@ -19,6 +20,8 @@ def favicon(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("favicon.ico", favicon),
     path("healthz", health, name="health"),
+    # Uploaded article images (local storage; kb.views.media_file), cached for a year.
+    path("media/<path:name>", media_file, name="media"),
     path("admin/", admin.site.urls),
     path("api/chat/", include("chatbot.api_urls")),
     # Provider webhooks for inbound e-mail (django-anymail, mail/webhooks.py).

@@ -10,9 +10,13 @@ from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
 
-from . import services
+from . import (
+    admin_media,  # noqa: F401 - registers the image and attachment admins
+    services,
+)
 from .admin_history import VersionHistoryMixin
 from .admin_translations import TranslationsDashboardMixin, TranslatorAccessMixin
+from .editor import EditorEndpointsMixin, MarkdownEditor, language_of_field
 from .models import (
     Article,
     ArticleFeedback,
@@ -75,7 +79,11 @@ def article_languages(article: Article) -> str:
 
 @admin.register(Article)
 class ArticleAdmin(
-    VersionHistoryMixin, TranslationsDashboardMixin, TranslatorAccessMixin, TabbedTranslationAdmin
+    EditorEndpointsMixin,
+    VersionHistoryMixin,
+    TranslationsDashboardMixin,
+    TranslatorAccessMixin,
+    TabbedTranslationAdmin,
 ):
     form = ConflictCheckedForm
     list_display = ("title", "category", "status", article_languages, "order", "updated_at")
@@ -105,6 +113,12 @@ class ArticleAdmin(
         ),
     )
     actions = ("publish", "unpublish")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Every language tab's body gets the article editor (toolbar, preview, uploads).
+        if db_field.name.startswith("body_"):
+            kwargs["widget"] = MarkdownEditor(language=language_of_field(db_field.name))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("preview"))
     def preview_links(self, article: Article) -> str:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from core.languages import source_language, target_languages
 
+from . import selectors as kb_selectors
 from .forms import (
     TranslationEditForm,
     TranslationImportForm,
@@ -210,6 +211,9 @@ class TranslatorAccessMixin:
         ]
         return urls + super().get_urls()
 
+    def _image_version_upload(self, request: HttpRequest, obj, language: str) -> None:
+        _image_version_upload_for(request, obj, language)
+
     @property
     def kind(self) -> str:
         return "article" if self.model is Article else "category"
@@ -247,7 +251,7 @@ class TranslatorAccessMixin:
             raise PermissionDenied(_("You may not translate into this language."))
         kind = self.kind
         current_values = selectors.text_in(obj, language, EXCHANGED_FIELDS[kind])
-        form = TranslationEditForm(initial=current_values, kind=kind)
+        form = TranslationEditForm(initial=current_values, kind=kind, language=language)
         if request.method == "POST":
             action = request.POST.get("action", "save")
             try:
@@ -255,6 +259,11 @@ class TranslatorAccessMixin:
                     services.translation_approve(obj=obj, language=language, user=user)
                     self.message_user(request, _("Translation approved."), messages.SUCCESS)
                     return HttpResponseRedirect(request.path)
+                if action == "image_version":
+                    if not may_translate:
+                        raise services.WorkflowError(_("You may not translate into this language."))
+                    self._image_version_upload(request, obj, language)
+                    return HttpResponseRedirect(request.path + "#images")
                 if action == "machine":
                     services.translation_machine_translate(obj=obj, language=language, user=user)
                     self.message_user(
@@ -266,7 +275,7 @@ class TranslatorAccessMixin:
                 if action == "save":
                     if not may_translate:
                         raise services.WorkflowError(_("You may not translate into this language."))
-                    form = TranslationEditForm(request.POST, kind=kind)
+                    form = TranslationEditForm(request.POST, kind=kind, language=language)
                     if form.is_valid():
                         values = {name: form.cleaned_data[name] for name in EXCHANGED_FIELDS[kind]}
                         services.translation_save(
@@ -284,6 +293,9 @@ class TranslatorAccessMixin:
                 self.message_user(request, str(exc), messages.ERROR)
         status = selectors.translation_status(obj=obj, language=language)
         diff = selectors.translation_source_diff(obj=obj, status=status)
+        images = []
+        if kind == "article":
+            images = kb_selectors.article_images_for_translator(article=obj, language=language)
         with translation.override(language):
             public_url = obj.get_absolute_url()
         context = {
@@ -303,6 +315,7 @@ class TranslatorAccessMixin:
                 for name in EXCHANGED_FIELDS[kind]
             ],
             "may_translate": may_translate,
+            "images": images,
             "may_review": may_review and status.machine,
             "machine_available": may_translate
             and configured_translator() is not None
@@ -313,6 +326,37 @@ class TranslatorAccessMixin:
             ),
         }
         return TemplateResponse(request, "admin/kb/translate.html", context)
+
+
+def _image_version_upload_for(request: HttpRequest, obj, language: str) -> None:
+    """The translator's upload of this language's version of one of the article's images."""
+    from .services import UploadRefused, image_version_upload
+
+    key = request.POST.get("image", "")
+    image = next(
+        (
+            row.image
+            for row in kb_selectors.article_images_for_translator(article=obj, language=language)
+            if row.image.key == key
+        ),
+        None,
+    )
+    upload = request.FILES.get("file")
+    if image is None or upload is None:
+        messages.error(request, _("Choose an image of this article and a file to upload."))
+        return
+    try:
+        image_version_upload(
+            image=image,
+            language=language,
+            data=upload.read(),
+            alt=request.POST.get("alt", ""),
+            user=request.user,
+        )
+    except UploadRefused as exc:
+        messages.error(request, str(exc))
+        return
+    messages.success(request, _("The localised image is saved: this language's article shows it now."))
 
 
 class TranslationsDashboardMixin:
@@ -380,6 +424,10 @@ class TranslationsDashboardMixin:
             "priorities": priorities,
             "languages": languages,
             "demand_days": selectors.DEMAND_DAYS,
+            "images_to_localise": [
+                (entry, reverse(f"admin:{info}_articleimage_change", args=[entry.image.pk]))
+                for entry in kb_selectors.images_to_localise(languages=[chosen])
+            ],
         }
         return TemplateResponse(request, "admin/kb/coverage.html", context)
 

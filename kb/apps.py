@@ -12,18 +12,19 @@ class KbConfig(AppConfig):
         translation records: kb/translations/services.py); signals are used only where every save
         or delete, wherever it comes from (the admin's bulk delete included), must be seen:
 
-        - `content_changed` (kb/indexes.py): an article, category or translation record was saved
-          or deleted, so the content version moves on and the search engines and the page cache
+        - `content_changed` (kb/indexes.py): an article, category, translation record or upload
+          (image, image version, attachment) was saved or deleted, so the content version moves on
+          and the search engines and the page cache
           are rebuilt from the new content;
         - `permissions_ensure` (kb/translations/permissions.py): after each migrate, the translate
           and review permissions of every site language."""
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         from .indexes import content_changed
-        from .models import Article, Category, TranslationRecord
+        from .models import Article, ArticleImage, Attachment, Category, ImageVersion, TranslationRecord
         from .translations.permissions import permissions_ensure
 
-        for model in (Article, Category, TranslationRecord):
+        for model in (Article, Category, TranslationRecord, ArticleImage, ImageVersion, Attachment):
             post_save.connect(
                 content_changed, sender=model, dispatch_uid=f"kb.content_changed.save.{model.__name__}"
             )

@@ -30,6 +30,9 @@ class HelpCenterSettings:
     encoder_threads: int
     machine_translator: str
     view_count_flush_seconds: float
+    upload_max_bytes: int
+    image_max_pixels: int
+    image_widths: tuple[int, ...]
 
     @property
     def source_language(self) -> str:
@@ -63,4 +66,7 @@ def helpcenter_settings() -> HelpCenterSettings:
         encoder_threads=settings.HELPCENTER_ENCODER_THREADS,
         machine_translator=settings.HELPCENTER_MACHINE_TRANSLATOR,
         view_count_flush_seconds=settings.HELPCENTER_VIEW_COUNT_FLUSH_SECONDS,
+        upload_max_bytes=settings.HELPCENTER_UPLOAD_MAX_BYTES,
+        image_max_pixels=settings.HELPCENTER_IMAGE_MAX_PIXELS,
+        image_widths=tuple(settings.HELPCENTER_IMAGE_WIDTHS),
     )

@@ -45,9 +45,15 @@ class DatabaseStore:
             logger.warning("Could not store %d text embeddings; they will be computed again", len(rows))
 
 
-@cache
 def sentence_encoder() -> CachedEncoder | None:
     """The site's encoder behind its caches, or None when HELPCENTER_ENCODER is "none"."""
     conf = helpcenter_settings()
-    encoder = encoder_named(conf.encoder, threads=conf.encoder_threads)
+    return _sentence_encoder(conf.encoder, conf.encoder_threads)
+
+
+@cache
+def _sentence_encoder(name: str, threads: int) -> CachedEncoder | None:
+    # One per setting's value and process: its memory of article texts lasts as long as the process
+    # (a settings change, as in the tests, finds the encoder it had for the same value again).
+    encoder = encoder_named(name, threads=threads)
     return CachedEncoder(encoder, DatabaseStore()) if encoder is not None else None

@@ -1,6 +1,8 @@
 """The article JSON Lines format (../shared/eval/FORMAT.md): parsing with line-numbered errors,
 and the record an article exports to. No database access here."""
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Iterable
@@ -21,6 +23,68 @@ class ArticleText:
 
 
 @dataclass(frozen=True)
+class MediaRecord:
+    """An image or file an article refers to, carried in the file so that an import elsewhere shows
+    it: `reference` ("image:KEY", kept as is so that the bodies still point at it), its words per
+    language (images) and its bytes per language (images: each version's largest file) or once."""
+
+    reference: str
+    name: str
+    alt: dict[str, str] = field(default_factory=dict)
+    caption: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # language ("" for an attachment) -> bytes
+
+
+MEDIA_REFERENCE_RE = re.compile(r"^(image|attachment):[A-Za-z0-9_-]{6,32}$")
+
+
+def _media(value: object, languages: list[str]) -> tuple[MediaRecord, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _LineError("media must be a list")
+    records = []
+    for index, item in enumerate(value):
+        where = f"media[{index}]"
+        if not isinstance(item, dict):
+            raise _LineError(f"{where} must be an object")
+        reference = _string(item.get("reference"), f"{where}.reference", required=True)
+        if not MEDIA_REFERENCE_RE.match(reference):
+            raise _LineError(f"{where}.reference {reference!r} is not image:KEY or attachment:KEY")
+        texts = {}
+        for key in ("alt", "caption"):
+            words = item.get(key, {})
+            if not isinstance(words, dict) or not all(isinstance(v, str) for v in words.values()):
+                raise _LineError(f"{where}.{key} must map languages to strings")
+            if set(words) - set(languages):
+                raise _LineError(f"{where}.{key} has an unknown language")
+            texts[key] = dict(words)
+        raw_files = item.get("files")
+        if not isinstance(raw_files, dict) or not raw_files:
+            raise _LineError(f"{where}.files must be a non-empty object")
+        files = {}
+        for language, encoded in raw_files.items():
+            if language and language not in languages:
+                raise _LineError(f"{where}.files has an unknown language {language!r}")
+            try:
+                files[language] = base64.b64decode(_string(encoded, f"{where}.files"), validate=True)
+            except (binascii.Error, ValueError):
+                raise _LineError(f"{where}.files.{language or 'file'} is not base64") from None
+        if reference.startswith("image:") and not texts["alt"]:
+            raise _LineError(f"{where}: an image needs its alt text")
+        records.append(
+            MediaRecord(
+                reference,
+                _string(item.get("name"), f"{where}.name"),
+                texts["alt"],
+                texts["caption"],
+                files,
+            )
+        )
+    return tuple(records)
+
+
+@dataclass(frozen=True)
 class ArticleRecord:
     slug: str
     category: str
@@ -30,6 +94,7 @@ class ArticleRecord:
     line: int = 0
     # Translations in real languages this site does not offer (yet): left out, reported, not an error.
     skipped_languages: tuple[str, ...] = ()
+    media: tuple[MediaRecord, ...] = ()
 
 
 @dataclass
@@ -129,6 +194,7 @@ def parse_article(
         order=order,
         line=line,
         skipped_languages=skipped,
+        media=_media(data.get("media"), languages),
     )
 
 
@@ -191,6 +257,17 @@ def record_to_json(record: ArticleRecord) -> str:
     if record.order is not None:
         data["order"] = record.order
     data["translations"] = translations
+    if record.media:
+        data["media"] = [
+            {
+                "reference": item.reference,
+                "name": item.name,
+                **({"alt": item.alt} if item.alt else {}),
+                **({"caption": item.caption} if item.caption else {}),
+                "files": {code: base64.b64encode(data).decode("ascii") for code, data in item.files.items()},
+            }
+            for item in record.media
+        ]
     return json.dumps(data, ensure_ascii=False)
 
 

@@ -48,7 +48,7 @@ class TranslationEditForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, kind: str, **kwargs) -> None:
+    def __init__(self, *args, kind: str, language: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         fields: dict[str, forms.Field] = {
             "title": forms.CharField(label=_("title"), max_length=255, required=False),
@@ -67,6 +67,11 @@ class TranslationEditForm(forms.Form):
                 label=_("questions customers ask"), required=False, widget=forms.Textarea(attrs={"rows": 5})
             ),
         }
+        if language is not None:
+            from .editor import MarkdownEditor
+
+            # The article editor (toolbar, preview, uploads), in the language being translated.
+            fields["body"].widget = MarkdownEditor(language=language)
         names = (
             ("title", "slug", "summary", "body", "questions")
             if kind == "article"

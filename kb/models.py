@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
+from .fields import NormalisedTextField
+
 
 class TranslatedFieldsMixin:
     def field_in(self, language: str, field: str) -> str:
@@ -15,7 +17,7 @@ class Category(TranslatedFieldsMixin, models.Model):
     # Translated fields (name, description, slug) are registered in kb/translation.py.
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = NormalisedTextField(_("description"), blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -49,9 +51,9 @@ class Article(TranslatedFieldsMixin, models.Model):
     )
     title = models.CharField(_("title"), max_length=255)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    summary = models.TextField(_("summary"), blank=True)
-    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
-    questions = models.TextField(
+    summary = NormalisedTextField(_("summary"), blank=True)
+    body = NormalisedTextField(_("body"), blank=True, help_text=_("Markdown."))
+    questions = NormalisedTextField(
         _("questions customers ask"),
         blank=True,
         help_text=_("One phrasing per line, in the customers' own words. Used by search and the chatbot."),
@@ -234,6 +236,8 @@ class SourceRevision(OfArticleOrCategory):
 
     number = models.PositiveIntegerField(_("revision"))
     text = models.JSONField(_("source text"), default=dict)
+    # Set when the revision was saved by "restore this version" (the history says so).
+    restored_from = models.PositiveIntegerField(_("restored from revision"), null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -312,6 +316,10 @@ class TranslationRevision(OfArticleOrCategory):
     text = models.JSONField(_("translated text"), default=dict)
     made_from = models.PositiveIntegerField(_("made from source revision"), null=True, blank=True)
     machine = models.BooleanField(_("machine translated"), default=False)
+    # Set on a version recorded because the source came back to the text this translation was made
+    # from (an undo, a restored revision): the revision it was made from before, whose text source
+    # revision `made_from` has again. The translation's text is unchanged; it is up to date again.
+    same_source_as = models.PositiveIntegerField(_("source text the same as revision"), null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -358,3 +366,119 @@ class TextEmbedding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.encoder} {self.digest[:12]}"
+
+
+def media_key() -> str:
+    """An unguessable identifier for an upload, used in article Markdown (`image:KEY`)."""
+    import secrets
+
+    return secrets.token_urlsafe(9)
+
+
+class ArticleImage(TranslatedFieldsMixin, models.Model):
+    """An image used in articles, referenced in their Markdown as `![alt](image:KEY)`. Its alt text
+    and caption are translated like the articles (kb/translation.py); its pixels can have one
+    version per language (the French screenshot), the source language's being the fallback."""
+
+    key = models.CharField(_("key"), max_length=32, unique=True, default=media_key, editable=False)
+    name = models.CharField(_("file name"), max_length=255, blank=True)
+    alt = models.CharField(
+        _("alt text"),
+        max_length=300,
+        help_text=_("What the image shows, for people who cannot see it."),
+    )
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+
+    def __str__(self) -> str:
+        return self.name or self.key
+
+    @property
+    def reference(self) -> str:
+        return f"image:{self.key}"
+
+
+class ImageVersion(models.Model):
+    """The pixels of an image in one language, re-encoded (kb/images.py): `files` lists each
+    rendition (format, width, height, storage name, bytes), all under content-hashed names."""
+
+    image = models.ForeignKey(
+        ArticleImage, on_delete=models.CASCADE, related_name="versions", verbose_name=_("image")
+    )
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    original_format = models.CharField(_("uploaded format"), max_length=16)
+    fallback_format = models.CharField(_("fallback format"), max_length=16)
+    digest = models.CharField(_("SHA-256 of the upload"), max_length=64)
+    files = models.JSONField(_("files"), default=list)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["image", "language"]
+        verbose_name = _("image version")
+        verbose_name_plural = _("image versions")
+        constraints = [
+            models.UniqueConstraint(fields=["image", "language"], name="kb_image_one_version_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image} [{self.language}]"
+
+
+class Attachment(models.Model):
+    """A file (PDF, CSV…) linked from articles as `[label](attachment:KEY)`, listed under them and
+    downloaded with its checked content type and Content-Disposition: attachment."""
+
+    key = models.CharField(_("key"), max_length=32, unique=True, default=media_key, editable=False)
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    digest = models.CharField(_("SHA-256"), max_length=64)
+    file = models.CharField(_("stored file"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("kb:attachment", kwargs={"key": self.key, "name": self.name})
+
+    @property
+    def reference(self) -> str:
+        return f"attachment:{self.key}"

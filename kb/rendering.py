@@ -7,11 +7,14 @@ an import file puts in a body, no script, event handler or `javascript:` URL rea
 import hashlib
 import html
 import re
+import secrets
+from dataclasses import dataclass
 
 import markdown
 import nh3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2", "h3",
@@ -42,27 +45,114 @@ def _rst_inline_to_markdown(text: str) -> str:
     return _RST_ROLE.sub(lambda m: f"`{m['text'].strip().lstrip('~!')}`", text)
 
 
-def cached_markdown_to_html(text: str) -> SafeString:
-    """markdown_to_html through the shared cache: the key is a hash of the text itself, so an edit
-    is a new key and nothing ever needs invalidating."""
+# --- Uploaded images and files in the Markdown: ![alt](image:KEY "caption"), [label](attachment:KEY)
+
+# Keys are URL-safe base64 (kb.models.media_key): they may end with "-" or "_", so no \b here.
+MEDIA_REFERENCE = re.compile(r"(?<![\w-])(image|attachment):([A-Za-z0-9_-]{6,32})(?![\w-])")
+# The article column's width at each breakpoint (static/css/site.css .article-layout), so that a
+# browser picks the smallest file that fills it.
+IMAGE_SIZES = "(min-width: 1040px) 650px, (min-width: 800px) calc(100vw - 390px), calc(100vw - 4.5rem)"
+
+
+def media_references(text: str) -> list[str]:
+    """The `image:KEY` and `attachment:KEY` references of a text, in order, each once."""
+    return list(dict.fromkeys(f"{kind}:{key}" for kind, key in MEDIA_REFERENCE.findall(text or "")))
+
+
+@dataclass(frozen=True)
+class ImageSource:
+    """An image as a page shows it: the alt text in the reader's language, its files, and a note
+    when the pixels are another language's (no localised screenshot yet)."""
+
+    alt: str
+    caption: str
+    width: int
+    height: int
+    src: str
+    srcset: str
+    sources: tuple[tuple[str, str], ...]  # (content type, srcset) of the modern formats, best first
+    note: str = ""
+    own_alt: bool = False  # the alt text is the reader language's own, not a fallback
+
+
+@dataclass(frozen=True)
+class FileLink:
+    url: str
+    name: str
+    size: int
+    content_type: str
+
+
+def _figure(image: ImageSource, alt: str, caption: str, *, lazy: bool, block: bool) -> str:
+    e = escape
+    sources = "".join(
+        f'<source type="{e(kind)}" srcset="{e(srcset)}" sizes="{IMAGE_SIZES}">'
+        for kind, srcset in image.sources
+    )
+    loading = ' loading="lazy"' if lazy else ' fetchpriority="high"'
+    img = (
+        f'<img src="{e(image.src)}" srcset="{e(image.srcset)}" sizes="{IMAGE_SIZES}" width="{image.width}" '
+        f'height="{image.height}" alt="{e(alt)}"{loading} decoding="async">'
+    )
+    picture = f"<picture>{sources}{img}</picture>"
+    note = f'<span class="image-note">{e(image.note)}</span>' if image.note else ""
+    if not block:
+        return picture + (f" {note}" if note else "")
+    parts = [e(caption)] if caption else []
+    if note:
+        parts.append(note)
+    figcaption = f"<figcaption>{' '.join(parts)}</figcaption>" if parts else ""
+    return f'<figure class="article-image">{picture}{figcaption}</figure>'
+
+
+class _MediaReferences(Treeprocessor):
+    """Marks image references with a per-render token (substituted after sanitising, see
+    _with_media) and points attachment links at their download URL."""
+
+    def __init__(self, md, media: dict, token: str, found: list) -> None:
+        super().__init__(md)
+        self.media, self.token, self.found = media, token, found
+
+    def run(self, root):
+        for element in root.iter():
+            if element.tag == "img" and element.get("src", "").startswith("image:"):
+                self.found.append((element.get("src"), element.get("alt", ""), element.get("title", "")))
+                element.set("src", f"#{self.token}-{len(self.found) - 1}")
+                element.attrib.pop("title", None)
+            elif element.tag == "a" and element.get("href", "").startswith("attachment:"):
+                link = self.media.get(element.get("href"))
+                if isinstance(link, FileLink):
+                    element.set("href", link.url)
+                else:
+                    element.attrib.pop("href")
+        return root
+
+
+def cached_markdown_to_html(text: str, media: dict | None = None) -> SafeString:
+    """markdown_to_html through the shared cache: the key is a hash of the text itself (and of the
+    images and files it shows), so an edit is a new key and nothing ever needs invalidating."""
     from django.core.cache import cache
 
-    # The version in the key changes with the rendering itself (v2: scrollable tables and code).
-    key = "kb:md2:" + hashlib.sha256((text or "").encode()).hexdigest()
+    # The version in the key changes with the rendering itself (v3: uploaded images and files).
+    digest = hashlib.sha256((text or "").encode())
+    if media:
+        digest.update(repr(sorted(media.items())).encode())
+    key = "kb:md3:" + digest.hexdigest()
     html_text = cache.get(key)
     if html_text is None:
-        html_text = str(markdown_to_html(text))
+        html_text = str(markdown_to_html(text, media))
         cache.set(key, html_text, timeout=60 * 60 * 24 * 7)
     return mark_safe(html_text)  # noqa: S308 - sanitised by markdown_to_html before it was cached
 
 
-def markdown_to_html(text: str) -> SafeString:
-    """Render article Markdown to sanitised HTML that is safe to put in a page as is."""
-    rendered = markdown.markdown(
-        _rst_inline_to_markdown(text or ""),
-        extensions=["extra", "sane_lists"],
-        output_format="html",
-    )
+def markdown_to_html(text: str, media: dict | None = None) -> SafeString:
+    """Render article Markdown to sanitised HTML that is safe to put in a page as is. `media` maps
+    the text's `image:KEY` / `attachment:KEY` references to an ImageSource / FileLink."""
+    media = media or {}
+    md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+    token, found = "kbimg" + secrets.token_hex(6), []
+    md.treeprocessors.register(_MediaReferences(md, media, token, found), "kb_media", 0)
+    rendered = md.convert(_rst_inline_to_markdown(text or ""))
     # Markdown's raw-HTML passthrough is what nh3 is here for.
     cleaned = nh3.clean(
         rendered,
@@ -72,7 +162,32 @@ def markdown_to_html(text: str) -> SafeString:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
-    return mark_safe(_scrollable(cleaned))  # noqa: S308 - sanitised by nh3 just above
+    return mark_safe(_with_media(_scrollable(cleaned), media, token, found))  # noqa: S308 - nh3 above
+
+
+def _with_media(cleaned: str, media: dict, token: str, found: list) -> str:
+    """The image markers become <picture> (alone in a paragraph: a <figure> with its caption), built
+    here from escaped values; an unknown image shows its alt text. Only the first image loads at
+    once: the others wait until they come near the screen."""
+    if not found:
+        return cleaned
+    marker = re.compile(rf'(<p>)?<img[^>]*?src="#{token}-(\d+)"[^>]*>(</p>)?')
+    shown = 0
+
+    def replace(match: re.Match) -> str:
+        nonlocal shown
+        reference, alt, caption = found[int(match.group(2))]
+        image = media.get(reference)
+        block = bool(match.group(1) and match.group(3))
+        if not isinstance(image, ImageSource):
+            missing = f'<span class="image-missing">[{escape(alt or reference)}]</span>'
+            return f"<p>{missing}</p>" if block else (match.group(1) or "") + missing + (match.group(3) or "")
+        text = image.alt if image.own_alt or not alt.strip() else alt
+        html_text = _figure(image, text, caption or image.caption, lazy=shown > 0, block=block)
+        shown += 1
+        return html_text if block else (match.group(1) or "") + html_text + (match.group(3) or "")
+
+    return marker.sub(replace, cleaned)
 
 
 _TABLE = re.compile(r"<table>(.*?)</table>", re.DOTALL)

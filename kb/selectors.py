@@ -2,18 +2,29 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.core.files.storage import storages
+from django.db.models import Count, Q, QuerySet, Sum, TextField, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import translation
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
-from core.languages import source_language
+from core.languages import site_languages, source_language
 
 from .indexes import answer_engine
-from .languages import written_in_notice
-from .models import Article, ArticleStatus, Category
-from .rendering import highlight_html
+from .languages import name_in_sentence, written_in_notice
+from .models import (
+    Article,
+    ArticleImage,
+    ArticleStatus,
+    Attachment,
+    Category,
+    ImageVersion,
+    SourceRevision,
+    TranslationRevision,
+)
+from .rendering import FileLink, ImageSource, highlight_html, media_references
 
 
 def categories_with_counts() -> QuerySet[Category]:
@@ -144,3 +155,209 @@ def article_slugs_existing(*, slugs) -> set[str]:
     """Which of the source-language `slugs` name an article (published or draft)."""
     field = build_localized_fieldname("slug", source_language())
     return set(Article.objects.filter(**{f"{field}__in": list(slugs)}).values_list(field, flat=True))
+
+
+# --- Uploaded images and files ------------------------------------------------------------------
+
+
+def _srcset(files: list[dict], fmt: str) -> str:
+    return ", ".join(
+        f"{storages['default'].url(f['name'])} {f['width']}w" for f in files if f["format"] == fmt
+    )
+
+
+def image_source(
+    *, image: ArticleImage, versions: dict[str, ImageVersion], language: str
+) -> ImageSource | None:
+    """How `image` shows on a page in `language`: that language's pixels, or the source
+    language's with a note saying so; None when it has no pixels at all."""
+    source = source_language()
+    version = versions.get(language) or versions.get(source)
+    if version is None:
+        return None
+    fallback = [f for f in version.files if f["format"] == version.fallback_format]
+    middle = fallback[min(len(fallback) - 1, 1)] if fallback else None
+    modern = [fmt for fmt in ("AVIF", "WEBP") if fmt != version.fallback_format]
+    note = ""
+    if version.language != language:
+        note = _("Screenshot in %(source)s: not yet available in %(language)s.") % {
+            "source": name_in_sentence(version.language, language),
+            "language": name_in_sentence(language, language),
+        }
+    own_alt = image.field_in(language, "alt").strip()
+    return ImageSource(
+        alt=own_alt or image.field_in(source, "alt"),
+        caption=image.field_in(language, "caption") or image.field_in(source, "caption"),
+        width=version.width,
+        height=version.height,
+        src=storages["default"].url(middle["name"]) if middle else "",
+        srcset=_srcset(version.files, version.fallback_format),
+        sources=tuple(
+            (f"image/{fmt.lower()}", _srcset(version.files, fmt))
+            for fmt in modern
+            if any(f["format"] == fmt for f in version.files)
+        ),
+        note=note,
+        own_alt=bool(own_alt),
+    )
+
+
+def media_for_text(*, text: str, language: str) -> dict:
+    """The images and files an article text refers to, as the page in `language` shows them:
+    {"image:KEY": ImageSource, "attachment:KEY": FileLink} (kb/rendering.py renders them)."""
+    references = media_references(text)
+    image_keys = [r.split(":", 1)[1] for r in references if r.startswith("image:")]
+    file_keys = [r.split(":", 1)[1] for r in references if r.startswith("attachment:")]
+    media: dict = {}
+    if image_keys:
+        for image in ArticleImage.objects.filter(key__in=image_keys).prefetch_related("versions"):
+            shown = image_source(
+                image=image, versions={v.language: v for v in image.versions.all()}, language=language
+            )
+            if shown is not None:
+                media[image.reference] = shown
+    if file_keys:
+        for attachment in Attachment.objects.filter(key__in=file_keys):
+            media[attachment.reference] = FileLink(
+                url=attachment.get_absolute_url(),
+                name=attachment.name,
+                size=attachment.size,
+                content_type=attachment.content_type,
+            )
+    return media
+
+
+def article_attachments(*, media: dict, text: str) -> list[FileLink]:
+    """The files an article text links, in the order it links them, for the list under it."""
+    return [media[r] for r in media_references(text) if isinstance(media.get(r), FileLink)]
+
+
+@dataclass(frozen=True)
+class MediaUse:
+    """An article that refers to an upload: in its current text (`languages`) or only in versions
+    of its history (`versions`, "en r3", "fr v2")."""
+
+    article: Article
+    languages: tuple[str, ...]
+    versions: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = (
+            ", ".join(self.languages)
+            if self.languages
+            else _("history: %(versions)s") % {"versions": ", ".join(self.versions)}
+        )
+        return f"{self.article} ({where})"
+
+
+def _languages_using(article: Article, reference: str) -> tuple[str, ...]:
+    return tuple(code for code in site_languages() if reference in article.field_in(code, "body"))
+
+
+def media_uses(*, reference: str) -> list[MediaUse]:
+    """Every article whose current text (any language) or history refers to `reference`
+    ("image:KEY"), published ones first."""
+    body_match = Q()
+    for code in site_languages():
+        body_match |= Q(**{f"{build_localized_fieldname('body', code)}__contains": reference})
+    uses: dict[int, MediaUse] = {}
+    for article in Article.objects.filter(body_match).order_by("-status", "pk"):
+        uses[article.pk] = MediaUse(article, _languages_using(article, reference))
+    history: dict[int, list[str]] = {}
+    for model, label in ((SourceRevision, "r"), (TranslationRevision, "v")):
+        rows = (
+            model.objects.filter(article__isnull=False)
+            .annotate(as_text=Cast("text", TextField()))
+            .filter(as_text__contains=reference)
+            .values_list("article_id", *(("language",) if model is TranslationRevision else ()), "number")
+        )
+        for row in rows:
+            language = row[1] if len(row) == 3 else source_language()
+            history.setdefault(row[0], []).append(f"{language} {label}{row[-1]}")
+    for article in Article.objects.filter(pk__in=[pk for pk in history if pk not in uses]):
+        uses[article.pk] = MediaUse(article, (), tuple(sorted(history[article.pk])))
+    return sorted(
+        uses.values(), key=lambda use: (not use.article.is_published, not use.languages, use.article.pk)
+    )
+
+
+@dataclass(frozen=True)
+class UnusedUpload:
+    item: ArticleImage | Attachment
+    in_history: bool
+
+
+def unused_uploads() -> list[UnusedUpload]:
+    """Images and files no article's current text refers to (reported, never deleted behind the
+    editors' back); `in_history` when an older version still does, so that deleting it is refused."""
+    used: set[str] = set()
+    body_fields = [build_localized_fieldname("body", code) for code in site_languages()]
+    for bodies in Article.objects.values_list(*body_fields):
+        for body in bodies:
+            used.update(media_references(body or ""))
+    history: set[str] = set()
+    for model in (SourceRevision, TranslationRevision):
+        for text in model.objects.filter(article__isnull=False).values_list("text", flat=True):
+            history.update(media_references(str((text or {}).get("body", ""))))
+    result = []
+    for model in (ArticleImage, Attachment):
+        for item in model.objects.all():
+            if item.reference not in used:
+                result.append(UnusedUpload(item, item.reference in history))
+    return result
+
+
+@dataclass(frozen=True)
+class ImageToLocalise:
+    image: ArticleImage
+    articles: tuple[Article, ...]
+    missing: tuple[str, ...]  # the languages that show another language's pixels
+
+
+def images_to_localise(*, languages: list[str]) -> list[ImageToLocalise]:
+    """The images that published articles show, with the target languages that have no version of
+    their own yet (they show the source screenshot), for the translators' coverage dashboard."""
+    by_reference: dict[str, list[Article]] = {}
+    body_fields = [build_localized_fieldname("body", code) for code in site_languages()]
+    for article in Article.objects.published().only("pk", *body_fields, "title", "slug"):
+        for code in site_languages():
+            for reference in media_references(article.field_in(code, "body")):
+                if reference.startswith("image:") and article not in by_reference.get(reference, []):
+                    by_reference.setdefault(reference, []).append(article)
+    keys = [reference.split(":", 1)[1] for reference in by_reference]
+    result = []
+    for image in ArticleImage.objects.filter(key__in=keys).prefetch_related("versions").order_by("pk"):
+        have = {version.language for version in image.versions.all()}
+        missing = tuple(code for code in languages if code not in have and code != source_language())
+        if missing:
+            result.append(ImageToLocalise(image, tuple(by_reference[image.reference]), missing))
+    return result
+
+
+@dataclass(frozen=True)
+class TranslatorImage:
+    image: ArticleImage
+    own: bool  # the language has its own version
+    thumbnail: str  # URL of the smallest file the language shows
+
+
+def article_images_for_translator(*, article: Article, language: str) -> list[TranslatorImage]:
+    """The images the article's source or `language` text shows, and whether `language` has its own
+    version of each (the translator's page offers to upload it)."""
+    text = article.field_in(source_language(), "body") + "\n" + article.field_in(language, "body")
+    keys = [r.split(":", 1)[1] for r in media_references(text) if r.startswith("image:")]
+    images = {i.key: i for i in ArticleImage.objects.filter(key__in=keys).prefetch_related("versions")}
+    rows = []
+    for key in keys:
+        image = images.get(key)
+        if image is None:
+            continue
+        versions = {v.language: v for v in image.versions.all()}
+        version = versions.get(language) or versions.get(source_language())
+        if version is None:
+            continue
+        smallest = min(
+            (f for f in version.files if f["format"] == version.fallback_format), key=lambda f: f["width"]
+        )
+        rows.append(TranslatorImage(image, language in versions, storages["default"].url(smallest["name"])))
+    return rows

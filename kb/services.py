@@ -2,31 +2,43 @@
 translation layer's (kb/translations/services.py), which record the source revisions themselves."""
 
 import atexit
+import hashlib
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
 from core.languages import source_language
 
+from . import images
 from .conf import helpcenter_settings
-from .exchange import ArticleRecord, ArticleText, CategoryRecord
+from .exchange import ArticleRecord, ArticleText, CategoryRecord, MediaRecord
 from .models import (
     Article,
     ArticleFeedback,
+    ArticleImage,
     ArticleShownCount,
     ArticleStatus,
     ArticleViewCount,
+    Attachment,
     Category,
+    ImageVersion,
     SearchLog,
 )
+from .rendering import media_references
 from .translations.services import source_revision_record, translation_save
 
 
@@ -226,6 +238,8 @@ def articles_import(
     slug_field = build_localized_fieldname("slug", source_language)
     categories: dict[str, Category] = {}
     for record in records:
+        for item in record.media:
+            _media_import(item, user=author)
         category = categories.get(record.category)
         if category is None:
             category = Category.objects.filter(**{slug_field: record.category}).first()
@@ -256,8 +270,65 @@ def articles_import(
     return ImportResult(created=created, updated=updated, categories_created=categories_created)
 
 
+def _media_import(item: MediaRecord, *, user) -> None:
+    """An image or file of an import file, under its own key; one this site already has is kept."""
+    kind, key = item.reference.split(":", 1)
+    model = ArticleImage if kind == "image" else Attachment
+    if model.objects.filter(key=key).exists():
+        return
+    try:
+        if kind == "attachment":
+            created = attachment_upload(data=next(iter(item.files.values())), name=item.name, user=user)
+            Attachment.objects.filter(pk=created.pk).update(key=key)
+            return
+        image = ArticleImage(key=key, name=get_valid_filename(item.name or "image")[:255], uploaded_by=user)
+        for language, text in item.alt.items():
+            setattr(image, build_localized_fieldname("alt", language), _alt_checked(text))
+        for language, text in item.caption.items():
+            setattr(image, build_localized_fieldname("caption", language), text[:300])
+        if not image.field_in(source_language(), "alt"):
+            raise UploadRefused(_("Describe the image in a few words (alt text): it is required."))
+        image.save()
+        for language, data in item.files.items():
+            _image_version_save(image=image, language=language or source_language(), data=data, user=user)
+    except UploadRefused as exc:
+        raise UploadRefused(f"{item.reference}: {exc}") from None
+
+
+def _media_record(reference: str) -> MediaRecord | None:
+    kind, key = reference.split(":", 1)
+    storage = storages["default"]
+    if kind == "attachment":
+        attachment = Attachment.objects.filter(key=key).first()
+        if attachment is None:
+            return None
+        with storage.open(attachment.file, "rb") as f:
+            return MediaRecord(reference, attachment.name, files={"": f.read()})
+    image = ArticleImage.objects.filter(key=key).prefetch_related("versions").first()
+    if image is None:
+        return None
+    files = {}
+    for version in image.versions.all():
+        largest = max(
+            (f for f in version.files if f["format"] == version.fallback_format), key=lambda f: f["width"]
+        )
+        with storage.open(largest["name"], "rb") as f:
+            files[version.language] = f.read()
+    languages = [code for code, _name in settings.LANGUAGES]
+    return MediaRecord(
+        reference,
+        image.name,
+        alt={code: image.field_in(code, "alt") for code in languages if image.field_in(code, "alt")},
+        caption={
+            code: image.field_in(code, "caption") for code in languages if image.field_in(code, "caption")
+        },
+        files=files,
+    )
+
+
 def article_to_record(article: Article, *, languages: Iterable[str], source_language: str) -> ArticleRecord:
-    """The exchange record of an article, with the translations it has among `languages`."""
+    """The exchange record of an article, with the translations it has among `languages` and the
+    images and files their bodies refer to."""
     translations = {}
     for language in languages:
         if not article.has_translation(language):
@@ -276,4 +347,214 @@ def article_to_record(article: Article, *, languages: Iterable[str], source_lang
         translations=translations,
         status=article.status,
         order=article.order or None,
+        media=tuple(
+            record
+            for reference in media_references("\n".join(t.body for t in translations.values()))
+            if (record := _media_record(reference)) is not None
+        ),
     )
+
+
+# --- Uploads: article images and attachments ----------------------------------------------------
+
+
+class UploadRefused(Exception):
+    """An upload that is not accepted; the message says why, in the editor's language."""
+
+
+class MediaInUse(Exception):
+    """An image or attachment that articles (or versions in their history) still use."""
+
+    def __init__(self, uses: list) -> None:
+        super().__init__(", ".join(str(use) for use in uses))
+        self.uses = uses
+
+
+def refusal_message(exc: images.ImageRefused) -> str:
+    """Why kb/images.py refused an upload, in the active language."""
+    return str(_refusal(exc))
+
+
+def _refusal(exc: images.ImageRefused) -> UploadRefused:
+    p = exc.params
+    messages = {
+        "too_large": lambda: (
+            _("The file is %(size)s; the largest accepted is %(limit)s.")
+            % {"size": filesizeformat(p["size"]), "limit": filesizeformat(p["limit"])}
+        ),
+        "svg": lambda: _("SVG images are not accepted (they can carry scripts): upload a PNG, JPEG or WebP."),
+        "html": lambda: _(
+            "This file is a web page (HTML), not an image, whatever its name says: upload a PNG, JPEG, "
+            "GIF or WebP image."
+        ),
+        "not_image": lambda: _(
+            "This file is not an image this site accepts (its content is not PNG, JPEG, GIF or WebP)."
+        ),
+        "damaged": lambda: _("This image is damaged or incomplete; save it again and upload the new file."),
+        "bomb": lambda: (
+            _(
+                "This image declares %(width)s × %(height)s pixels, more than the %(limit)s pixels accepted: "
+                "make it smaller."
+            )
+            % {"width": p["width"], "height": p["height"], "limit": f"{p['limit']:,}"}
+            if p.get("width")
+            else _("This image declares more than the %(limit)s pixels accepted: make it smaller.")
+            % {"limit": f"{p['limit']:,}"}
+        ),
+        "file_type": lambda: (
+            _("Files of type “.%(extension)s” are not accepted; accepted: %(allowed)s.")
+            % {"extension": p["extension"], "allowed": p["allowed"]}
+        ),
+        "file_content": lambda: (
+            _("This file’s content is not a .%(extension)s file, whatever its name says.")
+            % {"extension": p["extension"]}
+        ),
+    }
+    return UploadRefused(messages[exc.code]())
+
+
+def _stored(name: str, data: bytes) -> str:
+    """Save `data` under the content-hashed `name` (once: the same bytes are the same name)."""
+    storage = storages["default"]
+    if storage.exists(name):
+        return name
+    return storage.save(name, ContentFile(data))
+
+
+def _alt_checked(alt: str) -> str:
+    alt = " ".join((alt or "").split())
+    if not alt:
+        raise UploadRefused(_("Describe the image in a few words (alt text): it is required."))
+    if len(alt) > 300:
+        raise UploadRefused(_("The alt text is too long (300 characters at most)."))
+    return alt
+
+
+def _image_version_save(*, image: ArticleImage, language: str, data: bytes, user) -> ImageVersion:
+    conf = helpcenter_settings()
+    try:
+        processed = images.process(
+            data,
+            max_bytes=conf.upload_max_bytes,
+            max_pixels=conf.image_max_pixels,
+            widths=conf.image_widths,
+        )
+    except images.ImageRefused as exc:
+        raise _refusal(exc) from None
+    files = [
+        {
+            "name": _stored(f"kb/images/{rendition.name}", rendition.data),
+            "format": rendition.format,
+            "type": rendition.content_type,
+            "width": rendition.width,
+            "height": rendition.height,
+            "bytes": len(rendition.data),
+        }
+        for rendition in processed.renditions
+    ]
+    version, _created = ImageVersion.objects.update_or_create(
+        image=image,
+        language=language,
+        defaults={
+            "width": processed.width,
+            "height": processed.height,
+            "original_format": processed.original_format,
+            "fallback_format": processed.fallback_format,
+            "digest": processed.digest,
+            "files": files,
+            "uploaded_by": user if getattr(user, "pk", None) else None,
+        },
+    )
+    return version
+
+
+@transaction.atomic
+def image_upload(*, data: bytes, name: str, alt: str, language: str, user=None) -> ArticleImage:
+    """A new image from an upload in `language`'s editor: checked, re-encoded into its renditions
+    (kb/images.py) and stored; it is the source-language version (every language's fallback) and,
+    uploaded in another language's editor, that language's version too. UploadRefused otherwise."""
+    alt = _alt_checked(alt)
+    if language not in dict(settings.LANGUAGES):
+        raise UploadRefused(_("Unknown language."))
+    image = ArticleImage(name=get_valid_filename(name or "image")[:255], uploaded_by=user)
+    setattr(image, build_localized_fieldname("alt", source_language()), alt)
+    setattr(image, build_localized_fieldname("alt", language), alt)
+    image.save()
+    _image_version_save(image=image, language=source_language(), data=data, user=user)
+    if language != source_language():
+        ImageVersion.objects.create(
+            **{
+                **{f: getattr(image.versions.get(language=source_language()), f) for f in _VERSION_FIELDS},
+                "image": image,
+                "language": language,
+                "uploaded_by": user,
+            }
+        )
+    return image
+
+
+_VERSION_FIELDS = ("width", "height", "original_format", "fallback_format", "digest", "files")
+
+
+@transaction.atomic
+def image_version_upload(
+    *, image: ArticleImage, language: str, data: bytes, alt: str = "", user=None
+) -> ImageVersion:
+    """The localised version of `image` in `language` (the French screenshot), replacing the one it
+    had; with `alt`, that language's alt text too. UploadRefused when the file is not accepted."""
+    if language not in dict(settings.LANGUAGES):
+        raise UploadRefused(_("Unknown language."))
+    version = _image_version_save(image=image, language=language, data=data, user=user)
+    if alt.strip():
+        setattr(image, build_localized_fieldname("alt", language), _alt_checked(alt))
+    image.save()  # moves the content version: cached pages show the new pixels
+    return version
+
+
+@transaction.atomic
+def attachment_upload(*, data: bytes, name: str, user=None) -> Attachment:
+    """A file for articles to link: its type checked against its content, stored under a
+    content-hashed folder with its own (cleaned) name. UploadRefused otherwise."""
+    name = get_valid_filename(name or "file")[:200]
+    try:
+        content_type = images.attachment_type(name, data, max_bytes=helpcenter_settings().upload_max_bytes)
+    except images.ImageRefused as exc:
+        raise _refusal(exc) from None
+    digest = hashlib.sha256(data).hexdigest()
+    stored = _stored(f"kb/files/{digest[:24]}/{name}", data)
+    return Attachment.objects.create(
+        name=name,
+        content_type=content_type,
+        size=len(data),
+        digest=digest,
+        file=stored,
+        uploaded_by=user if getattr(user, "pk", None) else None,
+    )
+
+
+def _files_delete(names: set[str]) -> None:
+    storage = storages["default"]
+    for name in names:
+        if storage.exists(name):
+            storage.delete(name)
+
+
+@transaction.atomic
+def media_delete(*, item: ArticleImage | Attachment) -> None:
+    """Delete an image or attachment and its files; MediaInUse when an article, or a version in an
+    article's history, still refers to it (deleting it would break that page or that restore)."""
+    from .selectors import media_uses
+
+    uses = media_uses(reference=item.reference)
+    if uses:
+        raise MediaInUse(uses)
+    if isinstance(item, ArticleImage):
+        names = {f["name"] for version in item.versions.all() for f in version.files}
+        others = {f["name"] for version in ImageVersion.objects.exclude(image=item) for f in version.files}
+        names -= others
+    else:
+        names = (
+            set() if Attachment.objects.exclude(pk=item.pk).filter(file=item.file).exists() else {item.file}
+        )
+    item.delete()
+    transaction.on_commit(lambda: _files_delete(names))

@@ -1,7 +1,7 @@
 from django.conf import settings
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Article, Category
+from .models import Article, ArticleImage, Category
 
 
 @register(Category)
@@ -17,3 +17,9 @@ class ArticleTranslationOptions(TranslationOptions):
     fields = ("title", "slug", "summary", "body", "questions")
     required_languages = {settings.LANGUAGE_CODE: ("title", "slug")}
     empty_values = {"slug": None}
+
+
+@register(ArticleImage)
+class ArticleImageTranslationOptions(TranslationOptions):
+    fields = ("alt", "caption")
+    required_languages = {settings.LANGUAGE_CODE: ("alt",)}

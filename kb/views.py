@@ -1,5 +1,6 @@
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.files.storage import storages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.crypto import salted_hmac
@@ -14,8 +15,9 @@ from . import selectors, services
 from .conditional import public_page_etag, public_page_last_modified
 from .conf import helpcenter_settings
 from .forms import FeedbackForm, SearchForm
+from .images import CONTENT_TYPES
 from .languages import name_in_sentence
-from .models import Article
+from .models import Article, Attachment
 from .pagecache import cached_public_page
 from .rendering import cached_markdown_to_html
 from .translations.rules import State
@@ -110,6 +112,7 @@ def _article_page(
     conf = helpcenter_settings()
     language = get_language()
     shown_language = language if article.has_translation(language) else conf.source_language
+    media = selectors.media_for_text(text=article.body, language=language)
     translation_notice, source_url = "", ""
     if shown_language == language and language != conf.source_language:
         state = translation_status(obj=article, language=language).state
@@ -129,7 +132,8 @@ def _article_page(
         "kb/article.html",
         {
             "article": article,
-            "body_html": cached_markdown_to_html(article.body),
+            "body_html": cached_markdown_to_html(article.body, media),
+            "attachments": selectors.article_attachments(media=media, text=article.body),
             "shown_language": shown_language,
             "fallback_notice": (
                 _("This article is not yet available in %(language)s; here it is in %(source)s.")
@@ -227,3 +231,46 @@ def search(request: HttpRequest) -> HttpResponse:
         {"search_form": form, "query": query, "results": results},
         status=400 if form.errors else 200,
     )
+
+
+# A year, and "immutable": every uploaded file has a content-hashed name, so a changed image is a
+# new address and a cached copy can never be stale.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@require_safe
+def media_file(request: HttpRequest, name: str) -> HttpResponse:
+    """An article image's file from the storage (local MEDIA_ROOT; a production site with an
+    S3-compatible store links the store's URLs instead). Only re-encoded images are served here,
+    inline; attachments go through `attachment`, which makes browsers download them."""
+    parts = name.split("/")
+    extension = name.rsplit(".", 1)[-1].lower() if "." in parts[-1] else ""
+    if len(parts) != 3 or parts[:2] != ["kb", "images"] or extension not in CONTENT_TYPES or ".." in name:
+        raise Http404(_("There is no such file."))
+    storage = storages["default"]
+    try:
+        handle = storage.open(name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404(_("There is no such file.")) from None
+    response = FileResponse(handle, content_type=CONTENT_TYPES[extension])
+    response["Cache-Control"] = IMMUTABLE
+    response["ETag"] = f'"{parts[-1]}"'
+    return response
+
+
+@require_safe
+def attachment(request: HttpRequest, key: str, name: str) -> HttpResponse:
+    """An article's attachment, always as a download (Content-Disposition: attachment) with the
+    content type checked at upload, so that no uploaded file runs as a page of this site."""
+    item = Attachment.objects.filter(key=key).first()
+    if item is None:
+        raise Http404(_("There is no such file."))
+    try:
+        handle = storages["default"].open(item.file, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404(_("There is no such file.")) from None
+    response = FileResponse(handle, as_attachment=True, filename=item.name, content_type=item.content_type)
+    response["Cache-Control"] = IMMUTABLE
+    # Opened directly anyway, the file gets no script, no form and no same-origin rights.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -22,6 +22,9 @@ class SupportSettings:
     auto_per_ticket: int
     auto_window: timedelta
     bounce_pause: int
+    agent_away_after: timedelta  # without activity on an agents' page
+    agent_offline_after: timedelta  # without a heartbeat from any agents' page
+    agent_max_chats: int  # an agent's concurrent chats when their profile is new
 
 
 @cache
@@ -40,4 +43,7 @@ def support_settings() -> SupportSettings:
         auto_per_ticket=settings.HELPCENTER_MAIL_AUTO_PER_TICKET,
         auto_window=timedelta(seconds=settings.HELPCENTER_MAIL_AUTO_WINDOW),
         bounce_pause=settings.HELPCENTER_MAIL_BOUNCE_PAUSE,
+        agent_away_after=timedelta(seconds=settings.HELPCENTER_AGENT_AWAY_SECONDS),
+        agent_offline_after=timedelta(seconds=settings.HELPCENTER_AGENT_OFFLINE_SECONDS),
+        agent_max_chats=settings.HELPCENTER_AGENT_MAX_CHATS,
     )

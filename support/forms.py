@@ -1,5 +1,4 @@
 import uuid
-from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
@@ -9,16 +8,36 @@ from django.utils.translation import gettext_lazy as _
 from kb.models import Article, Category
 
 from .models import Region, SavedReply, TicketStatus
-
-KNOWN_TIMEZONES = frozenset(available_timezones())
+from .zones import is_known
 
 
 class CustomerTimezoneField(forms.CharField):
-    """An IANA time zone name filled in by the browser; anything unknown becomes UTC."""
+    """An IANA time zone name filled in by the browser; anything unknown becomes UTC (the hidden
+    field of the contact form: the customer cannot correct it, and the e-mail names the zone)."""
 
     def clean(self, value):
         value = super().clean(value)
-        return value if value in KNOWN_TIMEZONES else "UTC"
+        return value if is_known(value) else "UTC"
+
+
+class TimezoneField(forms.CharField):
+    """An IANA time zone name a client sends (the chat API): refused when unknown, "" when absent."""
+
+    default_error_messages = {
+        "unknown": _("Unknown time zone “%(value)s”: send an IANA name such as Europe/Paris, or none."),
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not is_known(value):
+            shown = value if len(value) <= 64 else value[:63] + "…"
+            raise forms.ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"value": shown}
+            )
+        return value
 
 
 class ContactForm(forms.Form):

@@ -377,6 +377,12 @@ class BouncingAddress(models.Model):
         return f"{self.address} ({self.bounces})"
 
 
+class Presence(models.TextChoices):
+    ONLINE = "online", _("online")
+    AWAY = "away", _("away")
+    OFFLINE = "offline", _("offline")
+
+
 class AgentProfile(models.Model):
     """What customers see of an agent. Logins are internal: a reply signed "agent-emea" tells the
     customer nothing and leaks an account name, so public text uses `display_name` only."""
@@ -391,6 +397,23 @@ class AgentProfile(models.Model):
         _("public display name"),
         max_length=80,
         help_text=_('How customers see this agent in replies and e-mails, e.g. "Camille".'),
+    )
+    # Live chat: what the agent chose, and when their agents' page was last open (seen) and last
+    # used (active); support/presence.py turns the three into online, away or offline.
+    presence = models.CharField(
+        _("presence"), max_length=8, choices=Presence.choices, default=Presence.OFFLINE
+    )
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    last_active_at = models.DateTimeField(_("last active"), null=True, blank=True)
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text=_("Times on the agents' pages are shown in it; empty: the time zone of your first region."),
+    )
+    max_chats = models.PositiveSmallIntegerField(
+        _("concurrent chats"), default=3, help_text=_("How many live chats this agent holds at once.")
     )
 
     class Meta:

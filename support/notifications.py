@@ -392,10 +392,10 @@ def language_name(code: str) -> str:
     return name_in_sentence(code, translation.get_language() or code)
 
 
-def outlook_parts(outlook, zone: ZoneInfo, *, now: datetime) -> dict[str, str]:
-    """The sentences about `outlook` (selectors.Outlook) in the active language, times in `zone`:
-    `who` (who answers and when) and `wait` (the usual wait and today's queue, or honestly that
-    there is too little data)."""
+def outlook_parts(outlook, zone: ZoneInfo, *, now: datetime, zone_known: bool = True) -> dict[str, str]:
+    """The sentences about `outlook` (selectors.Outlook) in the active language, times in `zone`
+    ("your time" when `zone_known`, else named): `who` (who answers and when) and `wait` (the usual
+    wait and today's queue, or honestly that there is too little data)."""
     language = language_name(outlook.language)
     region = outlook.region.name
     if outlook.open_now:
@@ -405,14 +405,23 @@ def outlook_parts(outlook, zone: ZoneInfo, *, now: datetime) -> dict[str, str]:
         }
     else:
         when = local_time_phrase(outlook.opens_at, zone, now=now)
-        who = gettext(
-            "Our %(region)s team answers in %(language)s next, from %(time)s your time (%(weekday)s), "
-            "in about %(delay)s."
-        ) % {
+        sentence = (
+            gettext(
+                "Our %(region)s team answers in %(language)s next, from %(time)s your time (%(weekday)s), "
+                "in about %(delay)s."
+            )
+            if zone_known
+            else gettext(
+                "Our %(region)s team answers in %(language)s next, from %(time)s %(timezone)s "
+                "(%(weekday)s), in about %(delay)s."
+            )
+        )
+        who = sentence % {
             "region": region,
             "language": language,
             "time": when["time"],
             "weekday": when["weekday"],
+            "timezone": zone.key,
             "delay": when["in"] or _duration(timedelta(), now),
         }
     if not outlook.covers_language:
@@ -445,6 +454,6 @@ def _join(sentences: list[str]) -> str:
     return ("" if language in {"zh", "ja"} else " ").join(sentences)
 
 
-def outlook_sentence(outlook, zone: ZoneInfo, *, now: datetime) -> str:
-    parts = outlook_parts(outlook, zone, now=now)
+def outlook_sentence(outlook, zone: ZoneInfo, *, now: datetime, zone_known: bool = True) -> str:
+    parts = outlook_parts(outlook, zone, now=now, zone_known=zone_known)
     return _join([parts["who"], parts["wait"]])

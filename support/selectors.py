@@ -17,9 +17,10 @@ from kb.languages import names_list
 from kb.models import Category
 from kb.selectors import article_paths
 
-from . import notifications, placeholders, schedule
+from . import notifications, placeholders, presence, schedule
 from .conf import support_settings
 from .models import (
+    AgentProfile,
     Deflection,
     Handoff,
     MessageKind,
@@ -344,13 +345,14 @@ def _hours_rows(hours: list[schedule.LocalHours]) -> list[dict]:
     return rows
 
 
-def support_page(*, language: str, zone: ZoneInfo, now: datetime) -> dict:
-    """Everything the public "support hours and languages" page shows, with times in `zone` and
-    words in the active language: per site language who answers next and the usual wait (the
-    reader's own language first), per region its languages, state, weekly hours and closed days."""
+def support_page(*, language: str, zone: ZoneInfo, now: datetime, zone_known: bool = True) -> dict:
+    """Everything the public "support hours and languages" page shows, with times in `zone` ("your
+    time" when `zone_known`) and words in the active language: per site language who answers next
+    and the usual wait (the reader's own language first), per region its languages, state, weekly
+    hours and closed days."""
     languages = [language, *(code for code in site_languages() if code != language)]
     outlooks = [
-        {"outlook": outlook, **notifications.outlook_parts(outlook, zone, now=now)}
+        {"outlook": outlook, **notifications.outlook_parts(outlook, zone, now=now, zone_known=zone_known)}
         for outlook in language_outlooks(languages=languages, now=now)
     ]
     regions = []
@@ -627,3 +629,99 @@ def saved_replies_filled(*, ticket: Ticket, agent, replies=None) -> list[FilledR
         )
         for reply, (title, body, language) in zip(replies, versions, strict=True)
     ]
+
+
+# --- live chat: who is there -------------------------------------------------------------------
+
+
+def agent_presence(user, *, now: datetime) -> str:
+    """The user's presence as others see it (online, away, offline)."""
+    profile = AgentProfile.objects.filter(user=user).first()
+    if profile is None:
+        return presence.OFFLINE
+    conf = support_settings()
+    return presence.effective_presence(
+        profile.presence,
+        last_seen=profile.last_seen_at,
+        last_active=profile.last_active_at,
+        now=now,
+        away_after=conf.agent_away_after,
+        offline_after=conf.agent_offline_after,
+    )
+
+
+def agent_regions(user) -> QuerySet[Region]:
+    """The regions whose live chats `user` may see and take: those they belong to (all for a
+    superuser)."""
+    if user.is_superuser:
+        return Region.objects.all()
+    return Region.objects.filter(agents=user)
+
+
+def available_agents(
+    *, language: str, now: datetime, chats_held: dict[int, int]
+) -> list[tuple[presence.Candidate, Region]]:
+    """Who can take a live chat in `language` now (online, on shift in a region answering it, under
+    their own limit; `chats_held` by agent id), least busy first, with the region they take it for."""
+    conf = support_settings()
+    schedules = region_schedules()
+    regions = {region.pk: region for region in Region.objects.all()}
+    by_code = {sched.code: regions[pk] for pk, sched in schedules.items()}
+    memberships: dict[int, set[str]] = {}
+    for user_id, code in Region.agents.through.objects.values_list("user_id", "region__code"):
+        memberships.setdefault(user_id, set()).add(code)
+    states = [
+        presence.AgentState(
+            agent_id=profile.user_id,
+            presence=presence.effective_presence(
+                profile.presence,
+                last_seen=profile.last_seen_at,
+                last_active=profile.last_active_at,
+                now=now,
+                away_after=conf.agent_away_after,
+                offline_after=conf.agent_offline_after,
+            ),
+            region_codes=frozenset(memberships.get(profile.user_id, ())),
+            chats=chats_held.get(profile.user_id, 0),
+            max_chats=profile.max_chats,
+        )
+        for profile in AgentProfile.objects.filter(user__is_active=True, user_id__in=memberships)
+    ]
+    found = presence.available_agents(states, schedules.values(), language, now)
+    return [(candidate, by_code[candidate.region.code]) for candidate in found]
+
+
+def agent_zone(user) -> ZoneInfo:
+    """The zone an agent reads times in: their profile's, else their first region's, else UTC."""
+    profile = (
+        AgentProfile.objects.filter(user=user).only("timezone").first() if user.is_authenticated else None
+    )
+    name = profile.timezone if profile is not None and profile.timezone else ""
+    if not name and user.is_authenticated:
+        name = user.support_regions.order_by("order", "code").values_list("timezone", flat=True).first() or ""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
+def support_overview(*, language: str, zone: ZoneInfo, now: datetime) -> dict:
+    """What the chat answers to a question about support in `language` (words in the active
+    language, times in `zone`, from the live schedule): `who` answers next and the usual wait,
+    `hours` (per local weekday on which someone speaks the language: {"day", "hours"}), `closed`
+    (the weekdays nobody does), `languages` (every language a team answers in, as a list in words)
+    and `url`, the support hours and languages page."""
+    regions = list(Region.objects.prefetch_related("closures"))
+    schedules = [region.to_schedule() for region in regions]
+    outlook = language_outlook(language=language, now=now)
+    hours = schedule.language_hours_in(schedules, language, zone, now)
+    rows = _hours_rows(hours)
+    spoken = {code for sched in schedules for code in sched.languages}
+    languages = [code for code in site_languages() if code.lower() in spoken]
+    return {
+        "who": notifications.outlook_sentence(outlook, zone, now=now) if outlook else "",
+        "hours": [row for row in rows if row["hours"]],
+        "closed": [row["day"] for row in rows if not row["hours"]] if hours else [],
+        "languages": names_list(languages, language) if languages else "",
+        "url": reverse("support:hours"),
+    }

@@ -14,9 +14,10 @@ from django.utils.crypto import salted_hmac
 from core import privacy
 from kb.models import Article, Category
 
-from . import notifications, schedule, search, tasks
+from . import notifications, realtime, schedule, search, tasks
 from .conf import support_settings
 from .models import (
+    AgentProfile,
     BouncingAddress,
     CustomerErasure,
     Deflection,
@@ -70,15 +71,17 @@ def ticket_create(
     acknowledge: bool = True,
     suggested_article_ids: list[int] | None = None,
     region: Region | None = None,
+    notify: bool = True,
 ) -> TicketCreated:
     """Create and route a ticket to the region that will answer first in `language`, atomically.
 
     The same idempotency key always gives the same ticket. After commit, e-mails the customer with
     the reference, who answers and when (in their time zone) and a status link, and the suggested
-    articles with a "this solved my problem" link each. `acknowledge=False` (a robot wrote: an
-    auto-reply, a list, a bounce) sends nothing now and no automatic e-mail later. `message_id` is
-    the Message-ID of the e-mail the ticket came from, for threading; `region` sends the ticket to
-    that team (a mailbox's own) instead of the next one on shift for the language."""
+    articles with a "this solved my problem" link each, and tells the open agents' pages.
+    `acknowledge=False` (a robot wrote: an auto-reply, a list, a bounce) sends nothing now and no
+    automatic e-mail later; `notify=False` (a live chat already answered) sends no e-mail now.
+    `message_id` is the Message-ID of the e-mail the ticket came from, for threading; `region` sends
+    the ticket to that team (a mailbox's own) instead of the next one on shift for the language."""
     now = now or timezone.now()
     if idempotency_key:
         existing = Ticket.objects.filter(idempotency_key=idempotency_key).first()
@@ -120,7 +123,7 @@ def ticket_create(
             if not assignment.covers_language:
                 detail += f" (no region speaks {language})"
             _event(ticket, EventKind.ROUTED, detail)
-            if acknowledge:
+            if acknowledge and notify:
                 transaction.on_commit(
                     partial(
                         tasks.send_ticket_created_email.enqueue,
@@ -131,6 +134,7 @@ def ticket_create(
                         list(suggested_article_ids or []),
                     )
                 )
+            transaction.on_commit(partial(realtime.ticket_announce, ticket))
     except IntegrityError:
         # Two identical submissions raced: the other one won, and is the ticket.
         existing = Ticket.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
@@ -186,7 +190,8 @@ def ticket_reply(
 @transaction.atomic
 def ticket_customer_reply(*, ticket: Ticket, body: str, message_id: str = "") -> TicketMessage:
     """The customer adds to their ticket (status page or e-mail, `message_id` its Message-ID); it
-    reopens if it was waiting or solved."""
+    reopens if it was waiting or solved. The agents' pages hear it after commit (the ticket's page
+    shows the message without a reload)."""
     message = TicketMessage.objects.create(
         ticket=ticket, kind=MessageKind.CUSTOMER, body=body, message_id=message_id[:255]
     )
@@ -196,6 +201,7 @@ def ticket_customer_reply(*, ticket: Ticket, body: str, message_id: str = "") ->
         ticket.status = TicketStatus.OPEN
     ticket.save(update_fields=["status", "updated_at"])
     _event(ticket, EventKind.CUSTOMER_REPLIED)
+    transaction.on_commit(partial(realtime.ticket_changed, ticket))
     return message
 
 
@@ -462,3 +468,43 @@ def customer_data_erase(*, email: str, actor: AbstractBaseUser | None, via: str)
         counts=counts,
         total=sum(counts.values()),
     )
+
+
+# --- agents' presence (support/presence.py says what it means) ----------------------------------
+
+
+def _profile(user: AbstractBaseUser) -> AgentProfile:
+    profile, _created = AgentProfile.objects.get_or_create(
+        user=user,
+        defaults={"display_name": user.first_name, "max_chats": support_settings().agent_max_chats},
+    )
+    return profile
+
+
+def agent_presence_set(*, user: AbstractBaseUser, presence: str, now: datetime) -> AgentProfile:
+    """The agent chose online, away or offline; choosing online counts as activity. Writes the
+    profile (created when missing)."""
+    profile = _profile(user)
+    profile.presence = presence
+    fields = ["presence"]
+    if presence == "online":
+        profile.last_seen_at = profile.last_active_at = now
+        fields += ["last_seen_at", "last_active_at"]
+    profile.save(update_fields=fields)
+    return profile
+
+
+def agent_seen(*, user: AbstractBaseUser, active: bool, now: datetime) -> None:
+    """An agents' page of this user is open (a heartbeat), and was used when `active`. One UPDATE."""
+    values = {"last_seen_at": now, **({"last_active_at": now} if active else {})}
+    if not AgentProfile.objects.filter(user=user).update(**values):
+        _profile(user)
+        AgentProfile.objects.filter(user=user).update(**values)
+
+
+def agent_timezone_set(*, user: AbstractBaseUser, timezone_name: str) -> AgentProfile:
+    """The zone the agent reads times in ("" for their region's). Writes the profile."""
+    profile = _profile(user)
+    profile.timezone = timezone_name
+    profile.save(update_fields=["timezone"])
+    return profile

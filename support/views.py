@@ -1,6 +1,5 @@
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -22,7 +21,6 @@ from kb.pagecache import cached_public_page
 from . import heatmap, notifications, search, selectors, services
 from .conf import support_settings
 from .forms import (
-    KNOWN_TIMEZONES,
     AgentReplyForm,
     ContactForm,
     CustomerDataForm,
@@ -37,35 +35,26 @@ from .forms import (
     TicketStatusForm,
 )
 from .models import Region, Ticket, TicketSource
+from .zones import ZoneChoice, zone_choice, zone_options
 
 # The visitor's IANA time zone, set by static/js/timezone.js from the browser's own setting.
 TIMEZONE_COOKIE = "hc_tz"
 
 
-@dataclass(frozen=True)
-class VisitorZone:
-    zone: ZoneInfo
-    # "browser" (the cookie), "chosen" (?tz=), "default" (nothing known: UTC) or "invalid" (a value
-    # that is no known zone: UTC, and the page says so)
-    source: str
-
-
-def visitor_zone(request: HttpRequest) -> VisitorZone:
-    """The zone to show times in: ?tz= first, then the browser's cookie, else UTC."""
-    chosen = request.GET.get("tz", "")
-    value, source = (chosen, "chosen") if chosen else (request.COOKIES.get(TIMEZONE_COOKIE, ""), "browser")
-    if not value:
-        return VisitorZone(ZoneInfo("UTC"), "default")
-    if value not in KNOWN_TIMEZONES:
-        return VisitorZone(ZoneInfo("UTC"), "invalid")
-    return VisitorZone(ZoneInfo(value), source)
+def visitor_zone(request: HttpRequest) -> ZoneChoice:
+    """The zone to show times in (support/zones.py's rule): ?tz= if it is a known zone, else the
+    browser's cookie, else UTC; a bad ?tz= is reported and does not replace the cookie's zone."""
+    return zone_choice(request.GET.get("tz", ""), request.COOKIES.get(TIMEZONE_COOKIE, ""))
 
 
 def _support_page_vary(request: HttpRequest) -> str:
     # The page is built for a zone and a minute ("opens in 3 hours") and from the regions' setup.
     zone = visitor_zone(request)
     minute = int(timezone.now().timestamp() // 60)
-    return f"{zone.zone.key}|{zone.source}|{minute}|{selectors.support_content_version()!r}"
+    content = selectors.support_content_version()
+    # Whether a bad zone was given, not which: the notice does not repeat it, and every distinct
+    # value must not make a page of its own in the cache.
+    return f"{zone.name}|{zone.source}|{bool(zone.rejected)}|{minute}|{content!r}"
 
 
 @require_safe
@@ -74,11 +63,18 @@ def support_hours(request: HttpRequest) -> HttpResponse:
     """Public: which team answers which languages, their hours in the visitor's zone, who is on
     shift, when the next team opens, closed days and the usual wait for a first reply."""
     zone = visitor_zone(request)
-    context = selectors.support_page(language=get_language(), zone=zone.zone, now=timezone.now())
+    context = selectors.support_page(
+        language=get_language(), zone=zone.zone, now=timezone.now(), zone_known=zone.is_visitors
+    )
     return render(
         request,
         "support/hours.html",
-        {**context, "zone": zone, "timezone_cookie": TIMEZONE_COOKIE},
+        {
+            **context,
+            "zone": zone,
+            "timezone_cookie": TIMEZONE_COOKIE,
+            "zone_options": zone_options(timezone.now()),
+        },
     )
 
 
@@ -89,7 +85,10 @@ def _outlook_context(request: HttpRequest) -> dict:
     outlook = selectors.language_outlook(language=get_language(), now=now)
     if outlook is None:
         return {"zone": zone}
-    return {"zone": zone, "outlook": notifications.outlook_parts(outlook, zone.zone, now=now)}
+    return {
+        "zone": zone,
+        "outlook": notifications.outlook_parts(outlook, zone.zone, now=now, zone_known=zone.is_visitors),
+    }
 
 
 def _arrival_context(ticket: Ticket, created: services.TicketCreated) -> dict:
@@ -229,6 +228,17 @@ def _staff_view(view):
     return login_required(permission_required("support.view_ticket", raise_exception=True)(view))
 
 
+def in_agents_zone(view):
+    """Times on the page in the agent's own zone (selectors.agent_zone), not UTC."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with timezone.override(selectors.agent_zone(request.user)):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _staff_render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
     return render(request, template, {**context, "nav_regions": Region.objects.only("code")}, status=status)
 
@@ -262,6 +272,7 @@ def _fallback_notice(ticket: Ticket, filled: selectors.FilledReply) -> str:
 
 @require_safe
 @_staff_view
+@in_agents_zone
 def overview(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     return _staff_render(
@@ -278,6 +289,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @_staff_view
+@in_agents_zone
 def queue(request: HttpRequest, code: str) -> HttpResponse:
     region = get_object_or_404(Region, code=code)
     form = QueueFilterForm(request.GET or None)
@@ -298,6 +310,7 @@ def queue(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @_staff_view
+@in_agents_zone
 def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = get_object_or_404(Ticket.objects.select_related("region", "assigned_to"), reference=reference)
     action = request.POST.get("action") if request.method == "POST" else None
@@ -374,6 +387,8 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 {"id": f.reply.pk, "text": f.text, "fallback": _fallback_notice(ticket, f)} for f in filled
             ],
             "now": timezone.now(),
+            # "Assign to me" when the agent is on the ticket's region's team (the assign form's choices).
+            "may_take": ticket.region.agents.filter(pk=request.user.pk).exists(),
         },
         status=400 if action or picker.errors else 200,
     )
@@ -508,6 +523,7 @@ def customer_data(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @_staff_view
+@in_agents_zone
 def ticket_search(request: HttpRequest) -> HttpResponse:
     """Words, a reference or an address, over every ticket's subject, messages and notes."""
     form = TicketSearchForm(request.GET or None)

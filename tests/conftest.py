@@ -1,7 +1,67 @@
+import collections
+import threading
+
 import pytest
 from django.core.cache import cache
 
+from kb import indexes
 from kb.indexes import clear_indexes
+
+# Engines by everything they are built from (kb.indexes.engine_build's inputs), kept for the whole
+# session. Building one means training classifiers over every sample question several times over
+# (the calibration's folds), seconds to a minute each on a busy machine; the same content (the demo,
+# the same factory articles) is built from in dozens of tests. The build is deterministic, so an
+# engine built from equal inputs is the engine those inputs give: every test still gets its own
+# content's engine, only not built again.
+ENGINES_KEPT = 64
+_engines: collections.OrderedDict = collections.OrderedDict()
+_engines_lock = threading.Lock()
+_engine_build = indexes.engine_build
+
+
+def _engine_key(documents, language, source_documents, encoder):
+    from kb.conf import helpcenter_settings
+    from kb.embeddings import sentence_encoder
+
+    encoder = encoder or sentence_encoder()
+    conf = helpcenter_settings()
+    return (
+        language,
+        tuple(documents),
+        tuple(source_documents),
+        encoder.name if encoder is not None else "none",
+        conf.chat_answer_precision,
+        conf.chat_suggest_precision,
+    )
+
+
+def _engine_build_once(documents, language, source_documents, *, encoder=None):
+    key = _engine_key(documents, language, source_documents, encoder)
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is not None:
+            _engines.move_to_end(key)
+            return engine
+    engine = _engine_build(documents, language, source_documents, encoder=encoder)
+    with _engines_lock:
+        _engines[key] = engine
+        while len(_engines) > ENGINES_KEPT:
+            _engines.popitem(last=False)
+    return engine
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "fresh_engines: build every engine the test needs afresh instead of reusing one the session "
+        "built from the same inputs (for tests about what a build does)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _engines_shared_by_inputs(request, monkeypatch):
+    if request.node.get_closest_marker("fresh_engines") is None:
+        monkeypatch.setattr(indexes, "engine_build", _engine_build_once)
 
 
 @pytest.fixture(autouse=True)
@@ -14,20 +74,24 @@ def _fresh_process_state():
     cache.clear()
 
 
-def _settings_changed(setting="", **_kwargs):
-    """Apps read their settings once (functools.cache); a test that overrides one must be seen."""
-    from chatbot.conf import chat_settings, person_detector
+@pytest.fixture(autouse=True)
+def _own_media_root(settings, tmp_path_factory):
+    """Each test uploads into a folder of its own: a test that backs up MEDIA_ROOT or counts its files
+    never sees another test's uploads (the demo's screenshots, for one)."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+def _settings_changed(**_kwargs):
+    """Apps read their settings once (functools.cache); a test that overrides one must be seen.
+    (The sentence encoder and the person detector are kept per encoder setting by the apps
+    themselves: their memory of article texts is what keeps the suite fast.)"""
+    from chatbot.conf import chat_settings
     from kb.conf import helpcenter_settings
-    from kb.embeddings import sentence_encoder
     from mail.conf import mail_settings
     from support.conf import support_settings
 
     for cached in (helpcenter_settings, support_settings, chat_settings, mail_settings):
         cached.cache_clear()
-    if setting.startswith("HELPCENTER_ENCODER"):
-        # Only then: the encoder's memory of article texts is what keeps the suite fast.
-        sentence_encoder.cache_clear()
-        person_detector.cache_clear()
 
 
 from django.test.signals import setting_changed  # noqa: E402

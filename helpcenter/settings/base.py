@@ -29,6 +29,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
+    # daphne first: `runserver` then serves the ASGI application (HTTP and the live chat's
+    # WebSockets), so `make run` needs no other process.
+    "daphne",
     # modeltranslation patches the admin, so it must come before django.contrib.admin.
     "modeltranslation",
     "django.contrib.admin",
@@ -170,6 +173,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Uploads (article images and attachments) go through Django's storage API: local files under
+# MEDIA_ROOT by default, served by kb.views.media_file; docs/deploy.md shows an S3-compatible store.
+MEDIA_ROOT = Path(os.environ.get("HELPCENTER_MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -205,6 +213,9 @@ HELPCENTER_CONTENT_VERSION_TTL = 1.0
 # After an edit, each worker rebuilds its chatbot engines in a background thread and keeps answering
 # with the previous ones meanwhile (a build takes seconds with thousands of articles).
 HELPCENTER_ENGINE_BACKGROUND_REBUILD = True
+# `load_demo` embeds the demo's texts and builds every language's engine once it has loaded them, so
+# that a fresh `make run` answers its first chat messages at once (the test suite turns it off).
+HELPCENTER_DEMO_PREPARE_CHATBOT = env_bool("HELPCENTER_DEMO_PREPARE_CHATBOT", True)
 # Where engines are shared between the processes of a machine (kb/indexes.py): each is built once
 # per content version and language, and web workers map the files instead of building their own.
 # Empty: every process builds its own (development and tests need nothing more).
@@ -217,6 +228,11 @@ HELPCENTER_ENGINE_BUILD_IN_CHILD = env_bool("HELPCENTER_ENGINE_BUILD_IN_CHILD", 
 HELPCENTER_ENGINE_BUILD_PROCESSES = int(os.environ.get("HELPCENTER_ENGINE_BUILD_PROCESSES", "1"))
 HELPCENTER_VIEW_COUNT_FLUSH_SECONDS = float(os.environ.get("HELPCENTER_VIEW_COUNT_FLUSH_SECONDS", "5"))
 HELPCENTER_RELATED_ARTICLES = 5
+# Uploads in the article editor: the largest file accepted, the most pixels an image may declare
+# (a larger one is refused before it is decoded), and the widths each image is resized into.
+HELPCENTER_UPLOAD_MAX_BYTES = int(os.environ.get("HELPCENTER_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+HELPCENTER_IMAGE_MAX_PIXELS = int(os.environ.get("HELPCENTER_IMAGE_MAX_PIXELS", str(40_000_000)))
+HELPCENTER_IMAGE_WIDTHS = (480, 960, 1600)
 # The client address for rate limits: REMOTE_ADDR, or the header a trusted proxy sets (production).
 HELPCENTER_PROXY_IP_HEADER = ""
 RATELIMIT_IP_META_KEY = "core.ratelimits.client_ip"
@@ -227,8 +243,16 @@ HELPCENTER_SEARCH_RATE = os.environ.get("HELPCENTER_SEARCH_RATE", "60/m")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"expected_errors": {"()": "helpcenter.logging.ExpectedErrorsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["expected_errors"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own console handler (when DEBUG) would print each record a second time on its way
+        # to the root's: every line once, through the root. The development server's request lines
+        # go to the console directly, as Django sends them.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Support: first-response target in the region's business hours, customer status links.
@@ -338,3 +362,43 @@ HELPCENTER_CHAT_MAX_SUGGESTIONS = 3
 HELPCENTER_CHAT_RATE = os.environ.get("HELPCENTER_CHAT_RATE", "30/m")
 # Article suggestions asked by the contact form while the customer types (debounced in the page).
 HELPCENTER_SUGGEST_RATE = os.environ.get("HELPCENTER_SUGGEST_RATE", "60/m")
+
+# --- Live chat and live agents' pages (Django Channels) ---
+ASGI_APPLICATION = "helpcenter.asgi.application"
+# Several web machines share one Redis channel layer (CHANNEL_LAYER_URL, e.g. redis://host:6379/2);
+# without it the in-memory layer of one process, enough for `make run` and the tests.
+CHANNEL_LAYER_URL = os.environ.get("CHANNEL_LAYER_URL", "")
+if CHANNEL_LAYER_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py 8 gives up reading after 5 s by default, which is exactly how long
+                # channels_redis's receive blocks on BZPOPMIN: under load the answer comes a little
+                # late and the consumer dies (bench/livechat.py saw it). Wait longer than the block.
+                # Its pools also refuse a 101st connection (MaxConnectionsError, the socket closes):
+                # a burst of group sends from a thousand sockets needs more.
+                "hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": 15, "max_connections": 1000}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# An agent with no activity (typing, clicking) for this long shows as away; with no open agents'
+# page (no heartbeat) for this long, as offline.
+HELPCENTER_AGENT_AWAY_SECONDS = 10 * 60
+HELPCENTER_AGENT_OFFLINE_SECONDS = 90
+HELPCENTER_AGENT_MAX_CHATS = 3
+# An agent's chat connection that stays closed this long has dropped for good: the chat becomes a
+# ticket for the next region.
+HELPCENTER_LIVECHAT_DROP_SECONDS = 45
+# The wait shown per place in line until enough chats were accepted to measure it.
+HELPCENTER_LIVECHAT_WAIT_PER_PLACE_SECONDS = 120
+# Per WebSocket connection: the largest frame accepted, and messages allowed per 10 seconds.
+HELPCENTER_LIVECHAT_MAX_FRAME_BYTES = 8 * 1024
+HELPCENTER_LIVECHAT_MESSAGES_PER_10S = 10
+# New customer chat sockets per client address and minute (reconnects included).
+HELPCENTER_LIVECHAT_CONNECTS_PER_MINUTE = int(os.environ.get("HELPCENTER_LIVECHAT_CONNECTS_PER_MINUTE", "30"))
+HELPCENTER_CHAT_POLL_RATE = os.environ.get("HELPCENTER_CHAT_POLL_RATE", "60/m")

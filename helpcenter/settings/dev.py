@@ -6,7 +6,12 @@ import secrets
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env_bool
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for (DJANGO_DEBUG=1): the site shows its own translated error pages, as customers
+# see them, rather than Django's debug pages listing every URL pattern.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Static files straight from the app folders, without collectstatic, debug or not.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 
 
 def _dev_secret_key() -> str:
@@ -21,4 +26,5 @@ def _dev_secret_key() -> str:
 
 
 SECRET_KEY = _dev_secret_key()
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# Printed decoded, so that links can be clicked (helpcenter/mail.py).
+MAILERS = {"default": {"BACKEND": "helpcenter.mail.ReadableConsoleBackend"}}

@@ -19,6 +19,14 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Live chat: the channel layer every web machine shares (one Redis database of its own, not the
+# cache's or the task queue's). The in-memory layer would let an agent on one machine never hear a
+# customer connected to another.
+if not CHANNEL_LAYER_URL:  # noqa: F405
+    raise ImproperlyConfigured(
+        "CHANNEL_LAYER_URL must name the Redis database for live chat, e.g. redis://127.0.0.1:6379/2"
+    )
+
 # Customer e-mails, hand-off posts and engine builds go through the database queue (run
 # `manage.py db_worker`), or Redis with TASKS_BACKEND=django_tasks_rq.RQBackend (docs/deploy.md).
 TASKS = tasks_setting("django_tasks_db.DatabaseBackend")

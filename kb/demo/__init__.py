@@ -15,6 +15,7 @@ from core.languages import site_languages, source_language
 from ..exchange import parse_article_lines, parse_category_lines
 from ..services import ImportResult, articles_import, categories_import
 from ..translations.permissions import codename
+from .media import demo_images_load
 
 DEMO_DIR = Path(__file__).resolve().parent
 EDITOR_USERNAME = "editor"
@@ -57,6 +58,7 @@ def kb_load_demo() -> KbDemo:
     editors.permissions.set(Permission.objects.filter(content_type__app_label="kb"))
     editor = _staff(EDITOR_USERNAME, EDITOR_PASSWORD, editors)
     result = articles_import(records=articles, source_language=source_language(), author=editor)
+    demo_images_load(user=editor)
 
     translators = []
     for username, language in DEMO_TRANSLATORS.items():

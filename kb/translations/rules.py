@@ -16,6 +16,8 @@ SOURCE_FIELDS = {"article": ("title", "summary", "body", "questions"), "category
 EXCHANGED_FIELDS = {
     "article": ("title", "slug", "summary", "body", "questions"),
     "category": ("name", "slug", "description"),
+    # An article image's words (kb.ArticleImage): translated like the rest, without revisions.
+    "image": ("alt", "caption"),
 }
 
 

@@ -16,6 +16,7 @@ from core.languages import source_language, target_languages
 
 from ..models import (
     Article,
+    ArticleImage,
     ArticleShownCount,
     ArticleViewCount,
     Category,
@@ -159,7 +160,21 @@ def translations_export(*, language: str) -> formats.Bundle:
                     ),
                 )
             )
+    items += _image_items(language)
     return formats.Bundle(source_language(), language, tuple(items))
+
+
+def _image_items(language: str) -> list[formats.Item]:
+    """The alt text and caption of every image, as units keyed by the image's key. Images have no
+    source revisions: their state is "missing" until the alt text is translated, then up to date."""
+    items = []
+    for image in ArticleImage.objects.order_by("pk"):
+        source = text_in(image, source_language(), EXCHANGED_FIELDS["image"])
+        target = text_in(image, language, EXCHANGED_FIELDS["image"])
+        state = State.UP_TO_DATE if target["alt"].strip() else State.MISSING
+        units = formats.units_of("image", source, target)
+        items.append(formats.Item("image", image.key, 0, state.value, units))
+    return items
 
 
 # --- Coverage and priorities ---------------------------------------------------------------------
@@ -278,6 +293,11 @@ class Version:
     made_from: int | None = None
     machine: bool = False
     current: bool = False
+    # A source revision saved by "restore this version": the revision restored.
+    restored_from: int | None = None
+    # A translation version recorded because the source came back to the text it was made from:
+    # the revision it was made from before (the source revision `made_from` has that text again).
+    same_source_as: int | None = None
 
 
 def history_fields(obj: Model, language: str) -> tuple[str, ...]:
@@ -312,6 +332,8 @@ def content_versions(*, obj: Model, language: str) -> list[Version]:
                 made_from=getattr(row, "made_from", None),
                 machine=getattr(row, "machine", False),
                 current=n == len(rows) - 1 and text == text_in(obj, language, fields),
+                restored_from=getattr(row, "restored_from", None),
+                same_source_as=getattr(row, "same_source_as", None),
             )
         )
         previous = text

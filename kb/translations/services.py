@@ -23,7 +23,7 @@ from modeltranslation.utils import build_localized_fieldname
 from core.languages import source_language, target_languages
 
 from ..machine import configured_translator
-from ..models import Article, Category, SourceRevision, TranslationRecord, TranslationRevision
+from ..models import Article, ArticleImage, Category, SourceRevision, TranslationRecord, TranslationRevision
 from . import formats
 from .permissions import can_restore, can_review, can_translate
 from .rules import EXCHANGED_FIELDS, SOURCE_FIELDS
@@ -72,25 +72,30 @@ def _person(user):
 # --- Source revisions ---------------------------------------------------------------------------
 
 
-def source_revision_record(*, obj: Model, author=None) -> int:
+def source_revision_record(*, obj: Model, author=None, restored_from: int | None = None) -> int:
     """Call after saving `obj` (an article or category). Records its source text as a new revision
     when it differs from the latest, and a translation record, made from that revision, for each
-    language whose translation appeared (written alongside the source it translates). Returns the
-    current revision number."""
+    language whose translation appeared (written alongside the source it translates). A translation
+    made from an earlier revision whose text is the new revision's text again (an undo, a restored
+    revision: `restored_from`) is up to date with the new one, and its history says why. Returns
+    the current revision number."""
     author = _person(author)
     text = source_text(obj)
     latest = SourceRevision.objects.filter(**owner_filter(obj)).order_by("-number").first()
+    created = False
     if latest is not None and latest.text == text:
         number = latest.number
     else:
         number = (latest.number if latest else 0) + 1
+        revision = {"text": text, "author": author, "restored_from": restored_from}
         try:
             with transaction.atomic():
-                SourceRevision.objects.create(**owner_filter(obj), number=number, text=text, author=author)
+                SourceRevision.objects.create(**owner_filter(obj), number=number, **revision)
         except IntegrityError:
             # Two saves at once: the other one recorded this number; ours is the next.
             number = current_revision(obj) + 1
-            SourceRevision.objects.create(**owner_filter(obj), number=number, text=text, author=author)
+            SourceRevision.objects.create(**owner_filter(obj), number=number, **revision)
+        created = True
     records = {record.language: record for record in TranslationRecord.objects.filter(**owner_filter(obj))}
     for language in target_languages():
         if language not in records and has_text(obj, language):
@@ -99,14 +104,39 @@ def source_revision_record(*, obj: Model, author=None) -> int:
                 language=language,
                 defaults={"source_revision": number, "updated_by": author},
             )
-    _translation_revisions_record(obj, author, records)
+    back = _translations_back_to_their_source(obj, text, number, records) if created else {}
+    _translation_revisions_record(obj, author, records, back)
     return number
 
 
-def _translation_revisions_record(obj: Model, author, records: dict[str, TranslationRecord]) -> None:
+def _translations_back_to_their_source(
+    obj: Model, text: dict, number: int, records: dict[str, TranslationRecord]
+) -> dict[str, int]:
+    """The translations made from an earlier revision whose source text is `text` (revision `number`)
+    again: compared by content, not by number. Their records now say revision `number`; returns
+    language -> the revision each was made from before."""
+    older = {record.source_revision for record in records.values() if record.source_revision < number}
+    if not older:
+        return {}
+    texts = SourceRevision.objects.filter(**owner_filter(obj), number__in=older).values_list("number", "text")
+    same = {old_number for old_number, old_text in texts if old_text == text}
+    back = {}
+    for language, record in records.items():
+        if record.source_revision in same:
+            back[language] = record.source_revision
+            record.source_revision = number
+            record.save(update_fields=["source_revision", "updated_at"])
+    return back
+
+
+def _translation_revisions_record(
+    obj: Model, author, records: dict[str, TranslationRecord], back: dict[str, int] | None = None
+) -> None:
     """A new version of each language whose translated text differs from its latest version (a
-    translation that was emptied too: that is a version a translator may want back). The version
-    keeps the translation record's state as it is now, so callers update the record first."""
+    translation that was emptied too: that is a version a translator may want back), and of each
+    language in `back` (up to date again, its text unchanged: the version says since when and why).
+    The version keeps the translation record's state as it is now, so callers update the record first."""
+    back = back or {}
     fields = EXCHANGED_FIELDS[kind_of(obj)]
     versions = TranslationRevision.objects.filter(**owner_filter(obj))
     newest = versions.filter(language=OuterRef("language")).order_by("-number").values("number")[:1]
@@ -116,7 +146,7 @@ def _translation_revisions_record(obj: Model, author, records: dict[str, Transla
         previous = latest.get(language)
         if previous is None and not has_text(obj, language):
             continue
-        if previous is not None and previous.text == text:
+        if previous is not None and previous.text == text and language not in back:
             continue
         record = records.get(language)
         version = {
@@ -124,6 +154,7 @@ def _translation_revisions_record(obj: Model, author, records: dict[str, Transla
             "made_from": record.source_revision if record else None,
             "machine": bool(record and record.machine),
             "author": author,
+            "same_source_as": back.get(language),
         }
         number = (previous.number if previous else 0) + 1
         try:
@@ -273,6 +304,12 @@ def translations_import(*, bundle: formats.Bundle, user=None) -> ImportSummary:
             if not changed:
                 summary.unchanged += 1
                 continue
+            if item.kind == "image":  # an image's words: no source revisions, no translation record
+                for name, value in changed.items():
+                    setattr(obj, build_localized_fieldname(name, language), value)
+                obj.save()
+                summary.updated.append(f"{item.kind}:{item.key}")
+                continue
             TranslationRecord.objects.update_or_create(
                 **owner_filter(obj),
                 language=language,
@@ -309,11 +346,14 @@ def _plan(bundle: formats.Bundle) -> tuple[list, list[str]]:
     """(object, item, values to write) for each item of the file, and what is wrong with the file.
     Every article and category of the file, and their current revisions, in four queries rather
     than two per item: agency files hold the whole help center."""
-    models = {"article": Article, "category": Category}
+    models = {"article": Article, "category": Category, "image": ArticleImage}
     slug_field = build_localized_fieldname("slug", source_language())
     found: dict[tuple[str, str], Model] = {}
     currents: dict[tuple[str, int], int] = {}
-    for kind, model in models.items():
+    # Images are keyed by their own key and have no source revisions (their revision is always 0).
+    for image in ArticleImage.objects.filter(key__in=[i.key for i in bundle.items if i.kind == "image"]):
+        found[("image", image.key)] = image
+    for kind, model in (("article", Article), ("category", Category)):
         keys = [item.key for item in bundle.items if item.kind == kind]
         for obj in model.objects.filter(**{f"{slug_field}__in": keys}):
             found[(kind, getattr(obj, slug_field))] = obj
@@ -328,7 +368,7 @@ def _plan(bundle: formats.Bundle) -> tuple[list, list[str]]:
     for item in bundle.items:
         where = f"{item.kind} {item.key!r}"
         if item.kind not in models:
-            errors.append(f"{where}: unknown kind (article or category)")
+            errors.append(f"{where}: unknown kind (article, category or image)")
             continue
         if (item.kind, item.key) in seen:
             errors.append(f"{where} appears twice")
@@ -395,7 +435,7 @@ def version_restore(*, obj: Model, language: str, number: int, user) -> int:
         for name in fields:
             setattr(obj, build_localized_fieldname(name, language), version.text[name])
         obj.save()
-        return source_revision_record(obj=obj, author=user)
+        return source_revision_record(obj=obj, author=user, restored_from=number)
     slug = version.text.get("slug") or None
     slug_field = build_localized_fieldname("slug", language)
     if slug and type(obj).objects.filter(**{slug_field: slug}).exclude(pk=obj.pk).exists():

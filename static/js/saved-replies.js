@@ -23,9 +23,7 @@
     } else {
       box.value = reply.text;
     }
-    var useAs = picker.querySelector("input[name=use_as]:checked");
-    var wanted = useAs && useAs.value === "note" ? "0" : "1";
-    form.querySelectorAll("input[name=public]").forEach(function (radio) { radio.checked = radio.value === wanted; });
+    // Reply or note is the reply box's own choice (one pair of controls on the page): left as it is.
     form.elements.saved_reply.value = reply.id;
     if (notice) {
       notice.textContent = reply.fallback;

@@ -3,7 +3,7 @@
 import pytest
 
 from support.models import Ticket
-from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM, engines_ready
 from tests.factories import make_article
 from tests.support.factories import make_demo_regions
 
@@ -49,6 +49,7 @@ def test_widget_answers_in_french_then_escalates_to_a_person(live_server, page):
             "fr": {"title": "Enregistrements DNS", "questions": ["ajouter un enregistrement dns"]},
         },
     )
+    engines_ready()
     page.goto(f"{live_server.url}/fr/")
     launcher = page.locator(".chat-launcher")
     assert launcher.inner_text() == "Discuter avec nous"
@@ -102,6 +103,7 @@ def test_full_page_chat_works_in_chinese(live_server, page):
             "zh-hans": {"title": "添加 DNS 记录", "questions": ["添加 a 记录"]},
         },
     )
+    engines_ready()
     page.goto(f"{live_server.url}/zh-hans/chat/")
     page.wait_for_selector(".chat-bot")
     _ask(page, "我忘记密码了")

@@ -5,7 +5,7 @@ time zone."""
 import pytest
 
 from support.models import Deflection, Ticket
-from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM, engines_ready
 from tests.factories import make_article, make_category
 from tests.support.factories import make_demo_regions
 
@@ -43,6 +43,7 @@ def site():
             "fr": {"title": "Changer de carte bancaire", "questions": ["changer ma carte bancaire"]},
         },
     )
+    engines_ready()
 
 
 # What of the page sticks out past a 390 px phone screen (the shared header is issue 14's work).

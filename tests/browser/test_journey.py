@@ -14,11 +14,12 @@ from django.core import mail
 from django.core.management import call_command
 
 from support.models import Ticket
-from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM, engines_ready
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    # The same primary keys in every test: the demo's engines are built once for all of them.
+    pytest.mark.django_db(transaction=True, reset_sequences=True),
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)"),
 ]
 # Saturday morning: every region is off shift; EMEA (French) opens on Monday at 08:00 in Dublin.
@@ -36,6 +37,7 @@ def frozen_clock(monkeypatch):
 @pytest.fixture
 def demo(frozen_clock):
     call_command("load_demo", verbosity=0)
+    engines_ready()
 
 
 def _page(browser, timezone_id: str, locale: str):

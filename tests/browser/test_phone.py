@@ -20,13 +20,14 @@ from django.test import Client
 from chatbot.models import Message, Role
 from support.models import Ticket
 from support.services import ticket_create
-from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM, engines_ready
 from tests.browser.phone_pages import LANGUAGES, phone_pages
 from tests.factories import make_article
 from tests.support.factories import make_demo_regions
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    # The same primary keys in every test: the demo's engines are built once for all of them.
+    pytest.mark.django_db(transaction=True, reset_sequences=True),
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)"),
 ]
 
@@ -77,7 +78,6 @@ def phone(chromium):
         viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True, bypass_csp=True
     )
     page = context.new_page()
-    page.set_default_timeout(60_000)  # the first question in a language builds its engine
     yield page
     context.close()
 
@@ -118,6 +118,7 @@ def _ask(page, text: str) -> None:
 def test_public_pages_fit_a_phone_keep_focus_visible_and_pass_axe(live_server, phone):
     """Every page of tests/browser/phone_pages.py in en, fr, zh-hans and ja, with the demo content."""
     call_command("load_demo", verbosity=0)
+    engines_ready()
     problems = []
     for language in LANGUAGES:
         for name, path in phone_pages(language):
@@ -151,6 +152,7 @@ def chat_site():
         slug="dns",
         translations={"en": {"title": "DNS records", "questions": ["add an a record", "point my domain"]}},
     )
+    engines_ready()
 
 
 def test_chat_open_and_after_a_hand_off_pass_axe_with_one_message_per_click(live_server, phone, chat_site):

@@ -56,7 +56,8 @@ def test_insert_puts_the_ticket_language_version_in_place_and_flags_english(live
     assert page.is_hidden("#saved-reply-fallback")
     page.fill("textarea[name=body]", "")
     page.select_option("select[name=saved_reply]", label="Closing (English only) · shared")
-    page.check("#saved-reply-picker input[value=note]")
+    # Reply or note: the reply box's own choice, the only one on the page, kept by the insertion.
+    page.check("#reply-form input[name=public][value='0']")
     page.click("#saved-reply-picker button[type=submit]")
     assert page.input_value("textarea[name=body]") == "Regards, Camille"
     assert page.is_visible("#saved-reply-fallback")

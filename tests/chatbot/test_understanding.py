@@ -188,6 +188,7 @@ def test_odd_messages_never_error(demo, text):
 
 
 @needs_encoder
+@pytest.mark.fresh_engines  # about what a rebuild embeds: the rebuilds must happen
 def test_rebuild_after_one_edit_embeds_only_that_articles_texts(demo):
     from kb.indexes import answer_engine, clear_indexes
     from kb.models import Article

@@ -194,3 +194,36 @@ def test_a_bad_restore_exits_non_zero_with_one_line_of_reason(tmp_path):
     )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [f"CommandError: {tmp_path / 'missing.tar'}: no such file"]
+
+
+@on_sqlite
+@pytest.mark.django_db(transaction=True)
+def test_backup_restore_round_trips_an_uploaded_article_image(tmp_path, settings):
+    from django.core.files.storage import storages
+
+    from kb.services import image_upload
+    from tests.kb.media_files import png_with_gps
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    data = png_with_gps(size=(700, 400))
+    image = image_upload(data=data, name="team.png", alt="The team page", language="en")
+    files = image.versions.get().files
+    originals = {f["name"]: storages["default"].open(f["name"], "rb").read() for f in files}
+
+    call_command("backup", str(tmp_path / "site.tar"), verbosity=0)
+    settings.MEDIA_ROOT = str(tmp_path / "restored-media")
+    restored = tmp_path / "restored.sqlite3"
+    call_command("restore", str(tmp_path / "site.tar"), database_url=f"sqlite:///{restored}", verbosity=0)
+
+    target = sqlite3.connect(restored)
+    try:
+        rows = target.execute(
+            "SELECT i.key, i.alt_en, v.files FROM kb_articleimage i "
+            "JOIN kb_imageversion v ON v.image_id = i.id"
+        ).fetchall()
+    finally:
+        target.close()
+    restored_rows = [(key, alt, json.loads(names)) for key, alt, names in rows]
+    assert restored_rows == [(image.key, "The team page", files)]
+    for name, data in originals.items():
+        assert (tmp_path / "restored-media" / name).read_bytes() == data

@@ -32,9 +32,17 @@ def test_production_settings_pass_check_deploy():
         "WARNING",
         DJANGO_SECRET_KEY="x" * 30 + "production-secret-key-for-the-check-only",
         DJANGO_ALLOWED_HOSTS="help.example.com",
+        CHANNEL_LAYER_URL="redis://127.0.0.1:6379/2",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_shared_channel_layer():
+    # The in-memory layer would keep an agent on one machine from hearing a customer on another.
+    result = _manage("check", DJANGO_SECRET_KEY="x" * 60, CHANNEL_LAYER_URL="")
+    assert result.returncode != 0
+    assert "CHANNEL_LAYER_URL must name the Redis database" in result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

@@ -94,6 +94,7 @@ def test_the_environment_selects_the_redis_backend_and_keeps_the_database_one_by
         environ.update(
             DJANGO_SETTINGS_MODULE="helpcenter.settings.production",
             DJANGO_SECRET_KEY="x" * 50,
+            CHANNEL_LAYER_URL="redis://127.0.0.1:6379/2",  # production requires the live chat's layer
             PYTHONPATH=str(ROOT),
             **env,
         )

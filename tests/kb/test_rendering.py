@@ -73,3 +73,10 @@ def test_cached_markdown_is_sanitised_and_keyed_by_the_text():
     assert first == "<p><strong>bold</strong> </p>"
     assert cached_markdown_to_html("**other**") == "<p><strong>other</strong></p>"
     assert cached_markdown_to_html("**bold** <script>x</script>") == first
+
+
+def test_media_references_keep_keys_ending_with_a_dash_or_underscore():
+    from kb.rendering import media_references
+
+    text = "![a](image:abcdef-) and [b](attachment:ghijkl_) and image:mnopqr-x-"
+    assert media_references(text) == ["image:abcdef-", "attachment:ghijkl_", "image:mnopqr-x-"]

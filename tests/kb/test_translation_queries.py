@@ -42,10 +42,11 @@ def test_the_translator_page_reads_a_fixed_number_of_queries(editor_client, djan
 
 def test_the_coverage_dashboard_reads_a_fixed_number_of_queries(editor_client, django_assert_max_num_queries):
     editor_client.get("/admin/kb/article/translations/?language=fr")
-    with django_assert_max_num_queries(19):
+    # 19, and one for the images still to localise (issue 27), whatever the number of articles.
+    with django_assert_max_num_queries(20):
         assert editor_client.get("/admin/kb/article/translations/?language=fr").status_code == 200
     make_article(slug="one-more", translations={"en": {"title": "One more"}})
-    with django_assert_max_num_queries(19):  # whatever the number of articles
+    with django_assert_max_num_queries(20):  # whatever the number of articles
         assert editor_client.get("/admin/kb/article/translations/?language=fr").status_code == 200
 
 

@@ -264,7 +264,11 @@ def test_agent_sees_the_chat_transcript_with_readable_speakers_and_times(client,
     ticket.save()
     client.force_login(agent)
     page = client.get(f"/en/agents/tickets/{ticket.reference}/").content.decode()
-    assert "Customer · Tue 24 Nov 09:05 UTC" in page and "Assistant · Tue 24 Nov 09:05 UTC" in page
+    # In the agent's zone (their region's, Dublin: UTC+0 in November), named.
+    assert (
+        "Customer · Tue 24 Nov 09:05 Europe/Dublin" in page
+        and "Assistant · Tue 24 Nov 09:05 Europe/Dublin" in page
+    )
     assert "2026-11-24T09:05" not in page and "no time" in page
 
 

@@ -1,5 +1,6 @@
 """The public support hours page, the one-line outlook and the status page, at fixed instants."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from django.utils import translation
 from support import notifications, selectors
 from support.models import AgentProfile, Ticket
 from support.services import ticket_create, ticket_reply
+from support.zones import ZoneChoice
 from tests.support.factories import make_demo_regions
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +31,11 @@ def regions():
 def page(language: str, zone: str, now: datetime = NOW) -> str:
     with translation.override(language):
         context = selectors.support_page(language=language, zone=ZoneInfo(zone), now=now)
-        zone_info = type("Z", (), {"zone": ZoneInfo(zone), "source": "browser"})
         request = RequestFactory().get(f"/{language}/support/")
         return render_to_string(
-            "support/hours.html", {**context, "zone": zone_info, "timezone_cookie": "hc_tz"}, request=request
+            "support/hours.html",
+            {**context, "zone": ZoneChoice(zone, "browser"), "timezone_cookie": "hc_tz"},
+            request=request,
         )
 
 
@@ -132,13 +135,35 @@ def test_support_page_unknown_or_hostile_zone_falls_back_to_utc_and_says_so(clie
     html = response.content.decode()
     assert response.status_code == 200
     assert "We did not recognise the time zone we were given, so times are shown in UTC." in html
-    assert "Times are shown in your time zone: UTC." in html
+    # UTC is not the visitor's zone: the page does not call it "your time zone" or "your time".
+    assert "Times are shown in your time zone" not in html and "your time (" not in html
     assert "<script>alert(1)" not in html and "Mars/" not in html
 
 
 def test_support_page_without_javascript_names_the_zone_it_uses(client, regions):
     html = client.get("/fr/support/").content.decode()
-    assert "Les heures sont indiquées dans votre fuseau horaire : UTC." in html
+    said = "Les heures sont indiquées en UTC : votre navigateur ne nous a pas indiqué son fuseau horaire."
+    assert said in html
+    assert "votre fuseau horaire :" not in html and "chez vous" not in html
+
+
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "Mars/Olympus_Mons", "europe/paris "])
+def test_a_bad_zone_in_the_address_never_overrides_the_browsers_valid_zone(client, regions, bad):
+    client.cookies["hc_tz"] = "Europe/Paris"
+    html = client.get("/en/support/", {"tz": bad}).content.decode()
+    notice = "We did not recognise the time zone we were given, so times are shown in Europe/Paris"
+    assert notice in html
+    assert "Times are shown in your time zone: Europe/Paris." in html
+    assert "Weekly hours (Europe/Paris)" in html and "UTC" not in html.split('id="by-language"')[1]
+
+
+def test_the_zone_picker_lists_cities_with_their_offsets(client, regions):
+    html = client.get("/en/support/").content.decode()
+    assert 'list="zone-options"' in html
+    # Offsets as they are today (summer time or not).
+    assert re.search(r'<option value="Europe/Paris" label="Paris \(UTC\+0[12]:00\) · Europe/Paris">', html)
+    assert '<option value="America/Sao_Paulo" label="Sao Paulo (UTC−03:00) · America/Sao_Paulo">' in html
+    assert "Etc/GMT" not in html
 
 
 def test_support_page_zone_from_the_browser_cookie_or_the_form(client, regions):

@@ -20,6 +20,13 @@
   var storageKey = "nimbus-chat-" + language;
   var conversationId = null;
   var busy = false;
+  // The last message id shown: a live chat (live.js) resumes after it.
+  var lastId = 0;
+  function seen(id) { if (id && id > lastId) { lastId = id; } }
+  // Live chat with a person is live.js's: it hears these events and takes over sending.
+  function goLive() {
+    root.dispatchEvent(new CustomEvent("nimbus-chat:live", { detail: { id: conversationId, after: lastId } }));
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -114,6 +121,7 @@
       call("/" + conversationId + "/escalate", { email: email.value, name: name.value })
         .then(function (data) {
           box.remove();
+          if (data.live) { goLive(); return; }  // in line for a person: live.js shows the rest
           var item = addMessage("bot", data.text);
           if (data.support_url) {  // who answers which language, and their hours
             var link = el("a", "chat-support-link", strings.support_hours); link.href = data.support_url;
@@ -139,6 +147,7 @@
   }
 
   function showReply(reply) {
+    seen(reply.id);
     var item = addMessage("bot", reply.text);
     addArticles(item, reply.articles);
     addFollowUp(item, reply.follow_up);
@@ -148,13 +157,29 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // "The assistant is typing…" while an answer is on its way (kept out of the log's live region
+  // until it is shown, then removed before the reply is added).
+  function showTyping() {
+    var item = el("li", "chat-msg chat-bot chat-typing");
+    item.setAttribute("role", "status");
+    var bubble = el("p", "chat-text");
+    bubble.appendChild(el("span", "chat-typing-dots", "…"));
+    bubble.appendChild(el("span", "chat-typing-label", strings.typing));
+    item.appendChild(bubble);
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+    return item;
+  }
+
   function send(path, body) {
     busy = true;
     personButton.disabled = true;
     form.setAttribute("aria-busy", "true");
+    var typing = showTyping();
     return call(path, body)
-      .then(function (data) { showReply(data.reply); })
+      .then(function (data) { typing.remove(); showReply(data.reply); })
       .catch(function (error) {
+        typing.remove();
         if (error.status === 404) { sessionStorage.removeItem(storageKey); conversationId = null; }
         addMessage("error", error.message);
       })
@@ -168,10 +193,15 @@
       return call("/" + saved, undefined, "GET").then(function (data) {
         conversationId = data.id;
         data.messages.forEach(function (m) {
-          var item = addMessage(m.role === "customer" ? "customer" : "bot", m.text);
+          seen(m.id);
+          var role = m.role === "customer" || m.role === "agent" || m.role === "notice" ? m.role : "bot";
+          var item = addMessage(role, m.text);
+          if (m.name) { item.insertBefore(el("p", "chat-author", m.name), item.firstChild); }
           addArticles(item, m.articles);
           addFollowUp(item, m.follow_up);
+          if (m.link) { var live = document.getElementById("chat-live"); var a = el("a", "chat-support-link", live ? live.getAttribute("data-survey") : m.link); a.href = m.link; item.appendChild(el("p")).appendChild(a); }
         });
+        if (data.live_status === "waiting" || data.live_status === "active") { goLive(); }
       }).catch(function () { sessionStorage.removeItem(storageKey); return ensureConversation(); });
     }
     var zone = "UTC";
@@ -179,6 +209,7 @@
     return call("", { language: language, timezone: zone }).then(function (data) {
       conversationId = data.id;
       sessionStorage.setItem(storageKey, data.id);
+      seen(data.greeting.id);
       addMessage("bot", data.greeting.text);
     });
   }
@@ -215,11 +246,34 @@
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
+  // The length limit is the API's: counted as the customer types or pastes, refused here, before
+  // sending, rather than cut (a textarea maxlength would cut a paste without a word).
+  var maxChars = parseInt(root.getAttribute("data-max-chars"), 10) || 2000;
+  var counter = root.querySelector("#chat-count");
+  function fill(template, count) {
+    return template.replace("%(count)s", count).replace("%(max)s", maxChars);
+  }
+  function countCharacters() {
+    var count = Array.from(input.value.trim()).length;
+    var over = count > maxChars;
+    counter.hidden = count < maxChars * 0.8 && !over;
+    counter.textContent = over ? fill(strings.too_long, count) : fill(strings.count, count);
+    counter.classList.toggle("chat-count-over", over);
+    if (over) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+    return !over;
+  }
+  input.addEventListener("input", countCharacters);
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
     if (!text || busy) { return; }
+    if (!countCharacters()) { input.focus(); return; }
     input.value = "";
+    countCharacters();
+    if (root.getAttribute("data-live") === "on") {
+      root.dispatchEvent(new CustomEvent("nimbus-chat:send", { detail: { text: text } }));
+      return;
+    }
     busy = true;  // at once: the conversation may still be starting when a second Enter comes
     ensureConversation().then(function () {
       addMessage("customer", text);

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kb.conf import helpcenter_settings
 from kb.exchange import ImportFileError, parse_article_lines
-from kb.services import articles_import
+from kb.services import UploadRefused, articles_import
 
 
 class Command(BaseCommand):
@@ -44,7 +44,10 @@ class Command(BaseCommand):
                 f"{file}: skipped {count} translations in {code!r}, a language this site does not offer "
                 "(add it to LANGUAGES to import them)"
             )
-        result = articles_import(records=records, source_language=conf.source_language)
+        try:
+            result = articles_import(records=records, source_language=conf.source_language)
+        except UploadRefused as exc:
+            raise CommandError(f"{file}: {exc} (nothing was imported)") from None
         self.stdout.write(
             f"Imported {len(records)} articles from {file}: {result.created} created, "
             f"{result.updated} updated, {result.categories_created} new categories."

@@ -35,6 +35,8 @@
       .then(schedule);
   }
 
+  // A new ticket or a customer's message heard live (support/live.js): the figures now.
+  document.addEventListener("staff:changed", function () { if (!paused) { clearTimeout(timer); refresh(); } });
   button.hidden = false;
   button.addEventListener("click", function () {
     paused = !paused;

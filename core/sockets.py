@@ -1,0 +1,82 @@
+"""A JSON WebSocket consumer with the limits every socket of the site has: the largest frame it
+reads, and a rate of messages per connection (a token bucket). A frame over the size, or not a JSON
+object, is answered with an error and not handled; a connection that keeps sending too fast is
+closed (4029)."""
+
+import json
+import time
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.cache import cache
+
+CLOSE_FORBIDDEN = 4403  # the socket's HTTP equivalent would have been a 403 or 404
+CLOSE_TOO_FAST = 4029
+
+
+class LimitedJsonConsumer(AsyncJsonWebsocketConsumer):
+    # Messages allowed per connection: `burst` at once, refilled over 10 seconds.
+    strikes_allowed = 5
+
+    def _limits(self):
+        if not hasattr(self, "_tokens"):
+            self._burst = settings.HELPCENTER_LIVECHAT_MESSAGES_PER_10S
+            self._tokens = float(self._burst)
+            self._refilled = time.monotonic()
+            self._strikes = 0
+
+    def take_token(self) -> bool:
+        """One message's worth of the rate; False when the connection is over it."""
+        self._limits()
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._burst / 10)
+        self._refilled = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    async def refuse(self, code: str, message: str) -> None:
+        """Tell the client what was wrong; too many refusals close the connection."""
+        self._limits()
+        self._strikes += 1
+        await self.send_json({"type": "error", "code": code, "error": message})
+        if self._strikes > self.strikes_allowed:
+            await self.close(code=CLOSE_TOO_FAST)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        from django.utils.translation import gettext as _
+
+        raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
+        if len(raw.encode("utf-8")) > settings.HELPCENTER_LIVECHAT_MAX_FRAME_BYTES:
+            await self.refuse("too_large", _("The message is too large."))
+            return
+        try:
+            content = json.loads(raw)
+        except (json.JSONDecodeError, RecursionError):
+            content = None
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.refuse("invalid", _("The request body must be a JSON object."))
+            return
+        await self.receive_json(content)
+
+
+def _client_address(scope) -> str:
+    client = scope.get("client") or ("", 0)
+    return str(client[0] or "unknown")
+
+
+@sync_to_async
+def connect_allowed(scope, *, per_minute: int) -> bool:
+    """At most `per_minute` new sockets a minute from one client address (counted in the cache all
+    processes share, as the HTTP rate limits are): many connections cannot multiply the per-connection
+    message rate. Behind a proxy the ASGI server must take the address from its forwarded header
+    (uvicorn --proxy-headers, docs/deploy.md)."""
+    key = f"sockets:connect:{_client_address(scope)}:{int(time.time() // 60)}"
+    if cache.add(key, 1, 120):
+        return True
+    try:
+        return cache.incr(key) <= per_minute
+    except ValueError:  # expired between add and incr
+        return cache.add(key, 1, 120) or True
