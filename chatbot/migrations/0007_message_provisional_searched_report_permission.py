@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chatbot", "0005_phrasing_proposals"),
+        ("chatbot", "0006_live_chat"),
     ]
 
     operations = [
