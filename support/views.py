@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import get_language, ngettext
@@ -167,7 +167,15 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             )
         except services.SurveyClosed:
             raise Http404(_("This link is not valid or has expired.")) from None
-        messages.success(request, _("Thank you! You can change your answer until the survey closes."))
+        page = selectors.survey_page(survey=found)
+        messages.success(
+            request,
+            _("Thank you! You can change your answer until %(date)s (%(timezone)s).")
+            % {
+                "date": formats.date_format(page["closes"], "DATETIME_FORMAT"),
+                "timezone": page["customer_zone"],
+            },
+        )
         return redirect(request.path)
     return render(
         request,
@@ -258,7 +266,11 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_safe
 @_staff_view
 def queue(request: HttpRequest, code: str) -> HttpResponse:
-    region = get_object_or_404(Region, code=code)
+    region = get_object_or_404(Region, code__iexact=code)
+    if region.code != code:
+        # /emea/ as well as /EMEA/: sent to the one address the pages link.
+        url = reverse("support:queue", kwargs={"code": region.code})
+        return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     tickets = selectors.region_queue(
