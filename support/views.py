@@ -35,6 +35,7 @@ from .forms import (
 from .models import Region, Ticket, TicketSource
 from .zones import ZoneChoice, zone_choice, zone_options
 
+CONTACT_DRAFT = "support.contact_draft"
 # The visitor's IANA time zone, set by static/js/timezone.js from the browser's own setting.
 TIMEZONE_COOKIE = "hc_tz"
 
@@ -101,7 +102,10 @@ def _arrival_context(ticket: Ticket, created: services.TicketCreated) -> dict:
 @require_http_methods(["GET", "POST"])
 @rate_limited(lambda: support_settings().contact_rate, methods=["POST"])
 def contact(request: HttpRequest) -> HttpResponse:
-    form = ContactForm(request.POST or None)
+    # Back from "This answered my question" to send it after all: what the customer had written.
+    resume = request.method == "GET" and "resume" in request.GET
+    draft = request.session.pop(CONTACT_DRAFT, None) if resume else None
+    form = ContactForm(request.POST or None, initial=draft)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -143,6 +147,12 @@ def contact_answered(request: HttpRequest) -> HttpResponse:
     services.deflection_record(
         submission=form.cleaned_data["submission"], language=get_language(), article=article
     )
+    # Kept for "Still stuck? Contact support" (the form shown again as it was), in the session only.
+    fields = ContactForm.base_fields
+    request.session[CONTACT_DRAFT] = {
+        name: request.POST.get(name, "")[: getattr(fields[name], "max_length", None) or 20]
+        for name in ("name", "email", "subject", "message", "topic")
+    }
     return render(request, "support/contact_answered.html", {"article": article})
 
 

@@ -66,3 +66,27 @@ def test_the_french_catalog_writes_the_typographic_apostrophe():
     po = polib.pofile(str(Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES" / "django.po"))
     straight = [entry.msgstr for entry in po if not entry.obsolete and re.search(r"\w'\w", entry.msgstr)]
     assert straight == []
+
+
+def test_still_stuck_after_a_suggestion_reopens_the_form_as_the_customer_wrote_it(client):
+    import uuid
+
+    from tests.factories import make_article
+
+    make_demo_regions()
+    article = make_article(slug="reset-password")
+    written = {
+        "name": "Marie",
+        "email": "marie@example.com",
+        "subject": "Mot de passe",
+        "message": "Le lien ne marche pas, j’ai tout essayé.",
+        "submission": str(uuid.uuid4()),
+        "article": article.pk,
+    }
+    answered = client.post("/fr/contact/answered/", written).content.decode()
+    assert 'href="/fr/contact/?resume"' in answered
+    html = client.get("/fr/contact/?resume").content.decode()
+    assert "Le lien ne marche pas, j’ai tout essayé.</textarea>" in html
+    assert 'value="marie@example.com"' in html and 'value="Mot de passe"' in html
+    # Once: a later visit starts afresh.
+    assert "Le lien ne marche pas" not in client.get("/fr/contact/?resume").content.decode()
