@@ -17,6 +17,9 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("favicon.svg"), permanent=True)
 
 
+# Staff refused a page see a staff page that says why (helpcenter/errors.py); customers the public one.
+handler403 = "helpcenter.errors.permission_denied"
+
 urlpatterns = [
     path("favicon.ico", favicon),
     path("healthz", health, name="health"),

@@ -105,23 +105,24 @@ DEMO_SAVED_REPLIES = [
             "en": (
                 "Password reset link",
                 "Hello {customer_name},\n\nYou can choose a new password here: {article:reset-password}\n"
-                "The link in the e-mail works for one hour.\n\nBest regards,\n{agent_name}",
+                "The link in the e-mail works once, for 30 minutes.\n\nBest regards,\n{agent_name}",
             ),
             "fr": (
                 "Lien de réinitialisation du mot de passe",
                 "Bonjour {customer_name},\n\nVous pouvez choisir un nouveau mot de passe ici : "
-                "{article:reset-password}\nLe lien reçu par e-mail est valable une heure.\n\n"
+                "{article:reset-password}\nLe lien reçu par e-mail est valable une fois, pendant 30 "
+                "minutes.\n\n"
                 "Bien cordialement,\n{agent_name}",
             ),
             "zh-hans": (
                 "密码重置链接",
                 "{customer_name}，您好：\n\n您可以在这里设置新密码：{article:reset-password}\n"
-                "邮件中的链接在一小时内有效。\n\n祝好，\n{agent_name}",
+                "邮件中的链接 30 分钟内有效，且只能使用一次。\n\n祝好，\n{agent_name}",
             ),
             "de": (
                 "Link zum Zurücksetzen des Passworts",
                 "Hallo {customer_name},\n\nhier können Sie ein neues Passwort festlegen: "
-                "{article:reset-password}\nDer Link in der E-Mail ist eine Stunde gültig.\n\n"
+                "{article:reset-password}\nDer Link in der E-Mail ist 30 Minuten lang einmal gültig.\n\n"
                 "Viele Grüße\n{agent_name}",
             ),
         },

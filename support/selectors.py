@@ -333,15 +333,31 @@ def support_content_version() -> tuple:
 
 
 def _hours_rows(hours: list[schedule.LocalHours]) -> list[dict]:
-    """Monday to Sunday in the visitor's zone, each with its opening hours as text ("" = closed)."""
+    """Monday to Sunday in the visitor's zone, each with its opening hours as a list of "09:00–17:00"
+    ([] = closed). A shift that runs past the visitor's midnight is one piece on the day it starts
+    ("16:00–01:00"), not "16:00–24:00" there and "00:00–01:00" the next day."""
+    by_day = {weekday: [piece for piece in hours if piece.weekday == weekday] for weekday in range(7)}
+    tails = set()
+    ends = {}
+    for weekday, pieces in by_day.items():
+        for piece in pieces:
+            ends[(weekday, piece.start)] = piece.end
+            if piece.end != schedule.MIDNIGHT or piece.start == schedule.MIDNIGHT:
+                continue
+            following = (weekday + 1) % 7
+            tail = next((p for p in by_day[following] if p.start == schedule.MIDNIGHT), None)
+            if tail is not None and tail.end != schedule.MIDNIGHT:
+                ends[(weekday, piece.start)] = tail.end
+                tails.add((following, tail.start))
     rows = []
-    for weekday in range(7):
-        pieces = [
-            f"{piece.start:%H:%M}–{'24:00' if piece.end == schedule.MIDNIGHT else f'{piece.end:%H:%M}'}"
-            for piece in hours
-            if piece.weekday == weekday
-        ]
-        rows.append({"day": WEEKDAYS[weekday], "hours": ", ".join(pieces)})
+    for weekday, pieces in by_day.items():
+        shown = []
+        for piece in pieces:
+            if (weekday, piece.start) in tails:
+                continue
+            end = ends[(weekday, piece.start)]
+            shown.append(f"{piece.start:%H:%M}–{'24:00' if end == schedule.MIDNIGHT else f'{end:%H:%M}'}")
+        rows.append({"day": WEEKDAYS[weekday], "hours": shown})
     return rows
 
 

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import get_language, ngettext
@@ -37,6 +37,7 @@ from .forms import (
 from .models import Region, Ticket, TicketSource
 from .zones import ZoneChoice, zone_choice, zone_options
 
+CONTACT_DRAFT = "support.contact_draft"
 # The visitor's IANA time zone, set by static/js/timezone.js from the browser's own setting.
 TIMEZONE_COOKIE = "hc_tz"
 
@@ -121,7 +122,10 @@ def ticket_solved(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @rate_limited(lambda: support_settings().contact_rate, methods=["POST"])
 def contact(request: HttpRequest) -> HttpResponse:
-    form = ContactForm(request.POST or None)
+    # Back from "This answered my question" to send it after all: what the customer had written.
+    resume = request.method == "GET" and "resume" in request.GET
+    draft = request.session.pop(CONTACT_DRAFT, None) if resume else None
+    form = ContactForm(request.POST or None, initial=draft)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -163,6 +167,12 @@ def contact_answered(request: HttpRequest) -> HttpResponse:
     services.deflection_record(
         submission=form.cleaned_data["submission"], language=get_language(), article=article
     )
+    # Kept for "Still stuck? Contact support" (the form shown again as it was), in the session only.
+    fields = ContactForm.base_fields
+    request.session[CONTACT_DRAFT] = {
+        name: request.POST.get(name, "")[: getattr(fields[name], "max_length", None) or 20]
+        for name in ("name", "email", "subject", "message", "topic")
+    }
     return render(request, "support/contact_answered.html", {"article": article})
 
 
@@ -187,7 +197,15 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             )
         except services.SurveyClosed:
             raise Http404(_("This link is not valid or has expired.")) from None
-        messages.success(request, _("Thank you! You can change your answer until the survey closes."))
+        page = selectors.survey_page(survey=found)
+        messages.success(
+            request,
+            _("Thank you! You can change your answer until %(date)s (%(timezone)s).")
+            % {
+                "date": formats.date_format(page["closes"], "DATETIME_FORMAT"),
+                "timezone": page["customer_zone"],
+            },
+        )
         return redirect(request.path)
     return render(
         request,
@@ -291,7 +309,11 @@ def overview(request: HttpRequest) -> HttpResponse:
 @_staff_view
 @in_agents_zone
 def queue(request: HttpRequest, code: str) -> HttpResponse:
-    region = get_object_or_404(Region, code=code)
+    region = get_object_or_404(Region, code__iexact=code)
+    if region.code != code:
+        # /emea/ as well as /EMEA/: sent to the one address the pages link.
+        url = reverse("support:queue", kwargs={"code": region.code})
+        return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     tickets = selectors.region_queue(

@@ -13,8 +13,13 @@ from kb.indexes import clear_indexes
 # the same factory articles) is built from in dozens of tests. The build is deterministic, so an
 # engine built from equal inputs is the engine those inputs give: every test still gets its own
 # content's engine, only not built again.
-ENGINES_KEPT = 64
+# Bounded by the documents they hold (memory follows them), not by their number: the suite builds
+# hundreds of engines of two or three articles, and the demo's (about 100 documents each), which
+# the browser tests need at the end of the session, must not be pushed out by them (64 engines
+# kept: the demo's were built three times in a pass).
+DOCUMENTS_KEPT = 20_000
 _engines: collections.OrderedDict = collections.OrderedDict()
+_documents_kept = 0
 _engines_lock = threading.Lock()
 _engine_build = indexes.engine_build
 
@@ -42,11 +47,15 @@ def _engine_build_once(documents, language, source_documents, *, encoder=None):
         if engine is not None:
             _engines.move_to_end(key)
             return engine
+    global _documents_kept
     engine = _engine_build(documents, language, source_documents, encoder=encoder)
     with _engines_lock:
-        _engines[key] = engine
-        while len(_engines) > ENGINES_KEPT:
-            _engines.popitem(last=False)
+        if key not in _engines:
+            _engines[key] = engine
+            _documents_kept += len(key[1]) + len(key[2])
+        while _documents_kept > DOCUMENTS_KEPT and len(_engines) > 1:
+            old_key, _old = _engines.popitem(last=False)
+            _documents_kept -= len(old_key[1]) + len(old_key[2])
     return engine
 
 

@@ -55,3 +55,22 @@ def test_the_zone_picker_offers_cities_and_a_bad_zone_keeps_the_browsers(live_se
     text = page.inner_text("main")
     assert "so times are shown in Asia/Tokyo, the zone your browser told us" in text
     assert "Weekly hours (Asia/Tokyo)" in text and "your time zone: UTC" not in text
+
+
+PLACEHOLDER_FITS = """() => {
+  const input = document.querySelector('#search-q');
+  const style = getComputedStyle(input, '::placeholder');
+  const box = getComputedStyle(input);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = input.clientWidth - parseFloat(box.paddingLeft) - parseFloat(box.paddingRight);
+  return [context.measureText(input.placeholder).width, room];
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de", "es"])
+def test_the_search_placeholder_is_whole_on_a_phone(live_server, browser, language):
+    page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    page.goto(f"{live_server.url}/{language}/")
+    width, room = page.evaluate(PLACEHOLDER_FITS)
+    assert width <= room, f"the placeholder needs {width:.0f} px, the box has {room:.0f}"

@@ -18,7 +18,7 @@ def test_an_unknown_time_zone_is_refused_with_a_message(client, zone):
     body = response.json()
     assert list(body["fields"]) == ["timezone"] and len(body["fields"]["timezone"]) == 1
     assert body["error"] == body["fields"]["timezone"][0]
-    assert "fuseau horaire" in body["error"]  # in the conversation's language
+    assert body["error"].startswith("Fuseau horaire inconnu")  # in the conversation’s language
 
 
 def test_no_time_zone_is_accepted_and_replies_then_say_utc_not_your_time(client, site):  # noqa: F811

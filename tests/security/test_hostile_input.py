@@ -110,16 +110,22 @@ def test_chat_write_endpoints_refuse_other_methods(client, site, method):
         ({"language": "xx", "timezone": "UTC"}, 400),
         ({"language": "../../etc", "timezone": "UTC"}, 400),
         ({"language": "en-US\r\nX-Injected: 1"}, 400),
-        ({"language": "fr", "timezone": "Mars/Olympus_Mons"}, 201),  # unknown zones become UTC
-        ({"language": "fr", "timezone": "../../../etc/localtime"}, 201),
-        ({"language": "fr", "timezone": "x" * 10_000}, 201),
+        # Unknown zones are refused with a message (never UTC in silence: support/zones.py).
+        ({"language": "fr", "timezone": "Mars/Olympus_Mons"}, 400),
+        ({"language": "fr", "timezone": "../../../etc/localtime"}, 400),
+        ({"language": "fr", "timezone": "x" * 10_000}, 400),
+        ({"language": "fr", "timezone": "Europe/Paris"}, 201),
+        ({"language": "fr"}, 201),
     ],
 )
 def test_chat_start_validates_language_and_time_zone(client, site, body, status):
     response = _json(client, "/api/chat/conversations", body)
     assert response.status_code == status
     if status == 201:
-        assert Conversation.objects.get().timezone == "UTC"
+        assert Conversation.objects.get().timezone == body.get("timezone", "")
+    else:
+        assert Conversation.objects.count() == 0 and response.json()["error"]
+        assert len(response.json()["error"]) < 200 and "x" * 100 not in response.json()["error"]
 
 
 @pytest.mark.parametrize("name", TEXTS)

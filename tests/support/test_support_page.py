@@ -285,3 +285,10 @@ def test_support_and_contact_pages_without_any_region_say_so_without_failing(cli
     html = client.get("/en/support/").content.decode()
     assert "No support team is set up yet." in html
     assert client.get("/en/contact/").status_code == 200
+
+
+def test_a_shift_past_the_visitors_midnight_is_one_piece_on_the_day_it_starts(regions):
+    # AMER (Denver 08:00-17:00) is 16:00-01:00 in Paris: one piece, not 16:00-24:00 + 00:00-01:00.
+    html = page("en", "Europe/Paris")
+    assert '<span class="hours-piece">16:00–01:00</span>' in html
+    assert "00:00–01:00" not in html and "16:00–24:00" not in html
