@@ -143,10 +143,11 @@ def test_an_unanswered_message_joins_the_next_one(client, site):
     cid = start(client)
     first = say(client, cid, "there's a problem with my bill")
     assert first["kind"] in ("cannot_help", "suggestions")
-    second = say(client, cid, "you took the money two times")
-    assert second["articles"] and second["articles"][0]["slug"] == "refunds"
+    # Says nothing alone; with the message before it, it is about a bill.
+    second = say(client, cid, "since last month")
     bot = Message.objects.filter(conversation_id=cid, role=Role.BOT).last()
-    assert bot.searched == "there's a problem with my bill\nyou took the money two times"
+    assert bot.searched == "there's a problem with my bill\nsince last month"
+    assert second["kind"] in ("answer", "suggestions")
 
 
 def test_that_did_not_help_brings_the_next_candidates_then_a_person(client, site):
@@ -179,14 +180,11 @@ def test_support_hours_question_in_french_answered_from_the_schedule_in_local_ti
     )
     assert reply.kind == "support"
     # Dublin opens at 08:00 on Monday: 09:00 in Paris.
-    assert reply.text.startswith(
-        "Notre équipe Europe, Moyen-Orient et Afrique répond en français à partir de 09:00 à votre heure "
-        "(lundi), dans environ 1\xa0jour."
-    )
-    assert "lundi 09:00–18:00 ; mardi 09:00–18:00" in reply.text
-    assert "Personne ne répond en français le samedi et le dimanche." in reply.text or (
-        "samedi et dimanche" in reply.text
-    )
+    assert reply.text.startswith("Notre équipe Europe, Moyen-Orient et Afrique sera la prochaine à répondre")
+    assert "à partir de 09:00 chez vous (lundi)" in reply.text
+    assert "(votre heure) : lundi 09:00–18:00 ; mardi 09:00–18:00 ;" in reply.text
+    assert "vendredi 09:00–18:00." in reply.text
+    assert "Personne ne répond en français le samedi et dimanche." in reply.text
     assert [card["url"] for card in reply.articles] == ["/fr/support/"]
 
 
