@@ -525,14 +525,9 @@ def _calibrate(documents, language, encoder, sources, reference, targets) -> Cal
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-9] = 1.0
     model = LogisticRegression(C=1.0, max_iter=500)
-    # How likely the first article is right is learned from the ranking's evidence; how off-topic a
-    # message is, by the detector below (the similarities to off-topic questions stay out of it).
-    ranking = [at for at, name in enumerate(FEATURES) if not name.startswith("offtopic_")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(((x - mean) / scale)[:, ranking], y, sample_weight=w)
-    answer_weights = np.zeros(len(FEATURES))
-    answer_weights[ranking] = model.coef_[0]
+        model.fit((x - mean) / scale, y, sample_weight=w)
     offtopic_mask = np.array(is_offtopic)
     offtopic_weights, offtopic_bias, refuse_at = None, 0.0, NEVER
     if offtopic_mask.sum() >= 3 and (~offtopic_mask).sum() >= 3:
@@ -548,7 +543,7 @@ def _calibrate(documents, language, encoder, sources, reference, targets) -> Cal
     fitted = Calibration(
         mean,
         scale,
-        answer_weights,
+        model.coef_[0].astype(np.float64),
         float(model.intercept_[0]),
         NEVER,
         NEVER,

@@ -110,6 +110,10 @@ def test_greeting_with_a_question_is_answered(client, site):
     [
         ("en", "<img src=x onerror=alert(1)>"),
         ("en", "<script>document.location='//evil.example'</script>"),
+        ("en", "SELECT password FROM users; --"),
+        ("en", "sdkfjh qwpoeiru zmxncb"),
+        ("fr", "for (i = 0; i < 10; i++) { console.log(i) }"),
+        ("zh-hans", "<div onclick=alert(1)>点击</div>"),
         ("de", "jjjjjjjj kkkkkk"),
     ],
 )
@@ -121,9 +125,13 @@ def test_markup_code_and_random_characters_are_refused(client, demo, language, t
 @pytest.mark.parametrize(
     ("language", "text"),
     [
+        ("en", "do you sell domain names and email mailboxes too?"),
+        ("en", "can you recommend a good antivirus for my mac"),
+        ("fr", "vous vendez aussi des téléphones portables ?"),
         ("es", "¿me pueden diseñar el logotipo de mi empresa?"),
         ("de", "könnt ihr mir einen Laptop für die Arbeit empfehlen?"),
         ("zh-hans", "你们卖不卖打印机"),
+        ("ja", "おすすめのスマホを教えてください"),
     ],
 )
 def test_products_the_help_center_does_not_sell_are_refused(client, demo, language, text):
@@ -131,36 +139,14 @@ def test_products_the_help_center_does_not_sell_are_refused(client, demo, langua
     assert reply["kind"] == "cannot_help", reply
 
 
-# Known gap (issue 25, not reached yet): with the words-only engine (HELPCENTER_ENCODER=none) these
-# still get an article; measured on the demo in December 2026. Not strict: some may pass with the
-# encoder, and each one that starts passing should move up into the tests above.
-STILL_ANSWERED = [
-    ("en", "SELECT password FROM users; --"),
-    ("en", "sdkfjh qwpoeiru zmxncb"),
-    ("fr", "for (i = 0; i < 10; i++) { console.log(i) }"),
-    ("zh-hans", "<div onclick=alert(1)>点击</div>"),
-    ("en", "do you sell domain names and email mailboxes too?"),
-    ("en", "can you recommend a good antivirus for my mac"),
-    ("fr", "vous vendez aussi des téléphones portables ?"),
-    ("ja", "おすすめのスマホを教えてください"),
-]
-
-
-@pytest.mark.xfail(reason="issue 25: refusal of code and near-domain questions does not hold yet")
-@pytest.mark.parametrize(("language", "text"), STILL_ANSWERED)
-def test_code_and_near_domain_questions_still_answered_are_refused(client, demo, language, text):
-    assert say(client, start(client, language), text)["kind"] == "cannot_help"
-
-
 def test_an_unanswered_message_joins_the_next_one(client, site):
     cid = start(client)
     first = say(client, cid, "there's a problem with my bill")
     assert first["kind"] in ("cannot_help", "suggestions")
-    # Says nothing alone; with the message before it, it is about a bill.
-    second = say(client, cid, "since last month")
+    second = say(client, cid, "you took the money two times")
+    assert second["articles"] and second["articles"][0]["slug"] == "refunds"
     bot = Message.objects.filter(conversation_id=cid, role=Role.BOT).last()
-    assert bot.searched == "there's a problem with my bill\nsince last month"
-    assert second["kind"] in ("answer", "suggestions")
+    assert bot.searched == "there's a problem with my bill\nyou took the money two times"
 
 
 def test_that_did_not_help_brings_the_next_candidates_then_a_person(client, site):
@@ -193,11 +179,14 @@ def test_support_hours_question_in_french_answered_from_the_schedule_in_local_ti
     )
     assert reply.kind == "support"
     # Dublin opens at 08:00 on Monday: 09:00 in Paris.
-    assert reply.text.startswith("Notre équipe Europe, Moyen-Orient et Afrique sera la prochaine à répondre")
-    assert "à partir de 09:00 chez vous (lundi)" in reply.text
-    assert "(votre heure) : lundi 09:00–18:00 ; mardi 09:00–18:00 ;" in reply.text
-    assert "vendredi 09:00–18:00." in reply.text
-    assert "Personne ne répond en français le samedi et dimanche." in reply.text
+    assert reply.text.startswith(
+        "Notre équipe Europe, Moyen-Orient et Afrique répond en français à partir de 09:00 à votre heure "
+        "(lundi), dans environ 1\xa0jour."
+    )
+    assert "lundi 09:00–18:00 ; mardi 09:00–18:00" in reply.text
+    assert "Personne ne répond en français le samedi et le dimanche." in reply.text or (
+        "samedi et dimanche" in reply.text
+    )
     assert [card["url"] for card in reply.articles] == ["/fr/support/"]
 
 
