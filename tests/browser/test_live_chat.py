@@ -79,7 +79,7 @@ def test_french_customer_and_emea_agent_chat_live_with_typing_transcript_and_sur
     expect(transcript).to_contain_text("Vous êtes numéro 1 dans la file.")
     # Typing, both ways.
     agent.locator("#live-text").press_sequentially("Bonjour Marie", delay=20)
-    expect(customer.locator(".chat-typing")).to_have_text("Camille est en train d'écrire…")
+    expect(customer.locator(".chat-typing")).to_have_text("Camille est en train d’écrire…")
     agent.keyboard.press("Enter")
     expect(customer.locator(".chat-agent").last).to_contain_text("Bonjour Marie")
     expect(customer.locator(".chat-agent .chat-author").last).to_have_text("Camille")
@@ -97,7 +97,7 @@ def test_french_customer_and_emea_agent_chat_live_with_typing_transcript_and_sur
     agent.keyboard.press("Enter")
     expect(agent.locator("#live-transcript .note").last).to_contain_text("Doublon de prélèvement")
     agent.click("text=Close the chat")
-    expect(customer.locator(".chat-notice").last).to_contain_text("Comment s'est passé cet échange ?")
+    expect(customer.locator(".chat-notice").last).to_contain_text("Comment s’est passé cet échange ?")
     assert "Doublon" not in customer.locator(".chat-log").inner_text()
     customer.click(".chat-notice a.chat-support-link")
     expect(customer.locator("h1")).to_be_visible()

@@ -142,7 +142,7 @@ def test_closing_the_chat_keeps_a_solved_ticket_and_offers_the_survey():
     survey = conversation.messages.last()
     assert (
         survey.link.startswith("/fr/how-did-we-do/")
-        and survey.text == "Comment s'est passé cet échange ? Dites-le-nous en quelques secondes."
+        and survey.text == "Comment s’est passé cet échange ? Dites-le-nous en quelques secondes."
     )
     assert [t["role"] for t in ticket.transcript][:3] == ["bot", "customer", "bot"]
 
