@@ -57,7 +57,7 @@ def _live_chat(browser, server, errors):
     agent = _agent_signs_in(browser, server, errors)
     customer = _customer_asks_for_a_person(browser, server, errors)
     expect(customer.locator(".chat-bot .chat-text").last).to_contain_text(
-        "Quelqu'un de notre équipe peut discuter avec vous"
+        "Quelqu’un de notre équipe peut discuter avec vous"
     )
     _leave_email(customer)
     expect(customer.locator(".chat-notice").last).to_contain_text("Vous êtes numéro 1 dans la file.")
