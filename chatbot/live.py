@@ -430,7 +430,9 @@ def live_to_ticket(*, conversation: Conversation, reason: str, now: datetime) ->
 
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update().select_related("agent").get(pk=conversation.pk)
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("agent")
+            .get(pk=conversation.pk)
         )
         if conversation.live_status not in LIVE:
             raise LiveChatError("over")
