@@ -48,3 +48,8 @@ ESCALATED_LATER = _(
     "Thanks! Our %(region)s team starts at %(time)s your time (%(weekday)s), in about %(delay)s; we'll "
     "e-mail you at %(email)s (reference %(reference)s)."
 )
+# Translators: as above, for a customer whose time zone is not known: %(timezone)s is "UTC".
+ESCALATED_LATER_NAMED_ZONE = _(
+    "Thanks! Our %(region)s team starts at %(time)s %(timezone)s (%(weekday)s), in about %(delay)s; "
+    "we'll e-mail you at %(email)s (reference %(reference)s)."
+)

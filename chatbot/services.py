@@ -381,10 +381,16 @@ def conversation_escalate(
                 }
             else:
                 when = ticket_opening_phrase(ticket, created.opens_at, now=now)
-                text = phrases.ESCALATED_LATER % {
+                # "your time" only when the widget told us the customer's zone; otherwise the
+                # times are UTC and the sentence must say so.
+                sentence = (
+                    phrases.ESCALATED_LATER if conversation.timezone else phrases.ESCALATED_LATER_NAMED_ZONE
+                )
+                text = sentence % {
                     "region": ticket.region.name,
                     "time": when["time"],
                     "weekday": when["weekday"],
+                    "timezone": when["timezone"],
                     "delay": when["in"] or "0",
                     "email": ticket.requester_email,
                     "reference": ticket.reference,

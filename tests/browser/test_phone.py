@@ -270,3 +270,27 @@ def test_agents_pages_pass_axe_and_the_overview_updates_in_place_until_paused(li
     assert page.evaluate("document.activeElement.hasAttribute('data-refresh-pause')")
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
     assert axe_violations(page) == []
+
+
+def test_agents_overview_shows_open_overdue_and_oldest_on_a_phone_without_sideways_scroll(
+    live_server, chromium
+):
+    make_demo_regions()
+    ticket_create(
+        requester_email="c@example.com", subject="Facture", message="Bonjour", language="fr", source="web"
+    )
+    page = _agent_page(chromium, live_server)
+    page.goto(f"{live_server.url}/fr/agents/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    cards = page.locator("#overview-live tbody tr")
+    assert cards.count() == 3
+    for index in range(cards.count()):
+        for label in ("Ouverts", "En retard", "Plus ancienne attente"):
+            cell = cards.nth(index).locator(f"td[data-label='{label}']")
+            box = cell.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], label
+            # The label is shown beside the figure, so a card reads without the hidden header row.
+            assert page.evaluate("c => getComputedStyle(c, '::before').content", cell.element_handle()) == (
+                f'"{label}"'
+            )
+    assert axe_violations(page) == []

@@ -236,6 +236,18 @@ def test_out_of_hours_escalation_reply_in_french_gives_local_time(client, site):
     )
 
 
+def test_out_of_hours_escalation_without_a_known_zone_says_utc_not_your_time(client, site):
+    saturday_night = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
+    response = post(client, "/api/chat/conversations", {"language": "fr"})  # the widget sent no zone
+    result = _escalate(response.json()["id"], "marie@example.com", now=saturday_night)
+    assert result.text == (
+        "Merci ! Notre équipe Europe, Moyen-Orient et Afrique commence à 08:00 UTC (lundi), dans "
+        "environ 1\xa0jour ; "
+        f"nous vous écrirons à marie@example.com (référence {result.created.ticket.reference})."
+    )
+    assert "votre heure" not in result.text
+
+
 def test_out_of_hours_escalation_reply_in_chinese_gives_local_time(client, site):
     cid = start(client, "zh-hans", "Asia/Shanghai")
     result = _escalate(cid, "li@example.com", now=datetime(2026, 11, 28, 23, 0, tzinfo=UTC))
