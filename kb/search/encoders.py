@@ -133,6 +133,13 @@ class CachedEncoder:
         self._query_limit = queries
         self._lock = threading.Lock()
 
+    def with_store(self, store: EmbeddingStore | None) -> CachedEncoder:
+        """The same model and the same memory over another store (or none): an offline tool in the
+        site's process reuses what the site embedded and writes nothing to the site's store."""
+        other = CachedEncoder(self.encoder, store, memory=self._memory_limit, queries=self._query_limit)
+        other._memory, other._queries, other._lock = self._memory, self._queries, self._lock
+        return other
+
     def _remember(self, cache: OrderedDict, limit: int, key: str, vector: np.ndarray) -> None:
         with self._lock:
             cache[key] = vector
@@ -144,8 +151,12 @@ class CachedEncoder:
         key = text[:MAX_QUERY_CHARS]
         vector = self._queries.get(key)
         if vector is None:
-            vector = self.encoder.queries([key])[0]
-            self.computed += 1
+            # A title or sample question an engine build embedded already (the calibration asks
+            # each held-out sample question as a query): the same model call gives the same vector.
+            vector = self._memory.get(digest("query", key))
+            if vector is None:
+                vector = self.encoder.queries([key])[0]
+                self.computed += 1
             self._remember(self._queries, self._query_limit, key, vector)
         return vector
 

@@ -9,12 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 from chatbot.answering import Bot, ReplyKind, respond
 from chatbot.conf import chat_settings, person_detector_for
 from core.languages import site_languages, source_language
-from kb.conf import helpcenter_settings
+from kb.embeddings import sentence_encoder
 from kb.exchange import ImportFileError
 from kb.indexes import engine_build
 from kb.rendering import markdown_to_text
 from kb.search import Document
-from kb.search.encoders import CachedEncoder, EncoderUnavailable, FileStore, encoder_named
+from kb.search.encoders import EncoderUnavailable, FileStore
 
 
 def load_documents(path: Path, languages=()) -> dict[str, list[Document]]:
@@ -74,11 +74,12 @@ def engines_for(documents: dict[str, list[Document]], encoder) -> dict:
 def offline_encoder(cache_file: str | None):
     """The site's sentence encoder, its vectors kept in `cache_file` (or in memory only), never in
     the database: measuring touches no site data."""
-    conf = helpcenter_settings()  # the encoder is kb's setting: the site's engines use the same
-    encoder = encoder_named(conf.encoder, threads=conf.encoder_threads)
-    if encoder is None:
+    # The encoder is kb's setting: the site's engines use the same one, and in the site's process
+    # (tests, a shell) its model and memory of texts are shared instead of loaded and embedded again.
+    site = sentence_encoder()
+    if site is None:
         return None
-    return CachedEncoder(encoder, FileStore(cache_file) if cache_file else None)
+    return site.with_store(FileStore(cache_file) if cache_file else None)
 
 
 OUTCOMES = ("answered_right", "suggested_right", "suggested_wrong", "answered_wrong", "refused")
