@@ -247,3 +247,42 @@ def test_at_17_05_dublin_time_nobody_is_available_for_french_and_the_ticket_give
     ticket = Ticket.objects.get()
     assert (ticket.region.code, Conversation.objects.get().live_status) == ("EMEA", "")
     assert errors == []
+
+
+def test_without_websockets_the_agents_pages_poll_new_tickets_waiting_chats_and_messages(
+    browser, asgi_server
+):
+    from support.services import ticket_create
+
+    errors = []
+    emea, _amer = live_regions()
+    make_agent("agent-emea", emea, display_name="Camille")
+    queue = _agent_signs_in(browser, asgi_server, errors, next_path="/en/agents/regions/EMEA/")
+    queue.context.add_init_script("delete window.WebSocket;")  # a browser or proxy without WebSockets
+    queue.reload()
+    queue.wait_for_timeout(3500)  # the first poll: where to start
+    ticket = ticket_create(
+        requester_email="marie@example.com", subject="Facture", message="Bonjour", language="fr", source="web"
+    ).ticket
+    expect(queue.locator("table[data-live-queue=EMEA] tbody tr").first).to_contain_text(ticket.reference)
+    expect(queue.locator("#staff-live")).to_have_text(re.compile(f"New ticket {ticket.reference} in EMEA"))
+    assert queue.locator(f"table[data-live-queue=EMEA] tbody tr:has-text('{ticket.reference}')").count() == 1
+
+    # The chats workspace, polled too: a waiting chat appears, and the chat itself works over HTTP.
+    queue.goto(f"{asgi_server.url}/en/agents/chats/")
+    queue.wait_for_timeout(3500)
+    customer = _customer_asks_for_a_person(browser, asgi_server, errors)
+    _leave_email(customer)
+    expect(queue.locator("#staff-live")).to_contain_text("A customer is waiting for a live chat (fr, EMEA).")
+    queue.click("#waiting-chats button[type=submit]")
+    expect(customer.locator(".chat-notice").last).to_have_text("Camille rejoint la conversation.")
+    customer.fill("#chat-input", "Ma facture est fausse")
+    customer.keyboard.press("Enter")
+    expect(queue.locator("#live-transcript .from-customer").last).to_contain_text("Ma facture est fausse")
+    queue.fill("#live-text", "Bonjour par HTTP")
+    queue.keyboard.press("Enter")
+    expect(customer.locator(".chat-agent")).to_contain_text("Bonjour par HTTP")
+    queue.wait_for_timeout(2500)  # another poll: the reply it posted is not shown twice
+    texts = queue.locator("#live-transcript .message-body").all_inner_texts()
+    assert [t for t in texts if "Bonjour par HTTP" in t] == ["Bonjour par HTTP"]
+    assert errors == []
