@@ -13,26 +13,6 @@ import pytest
 @dataclass
 class LiveAsgi:
     url: str
-    server: object = None
-    loop: object = None
-
-    def cut_sockets(self, path_prefix: str) -> int:
-        """Cut, as a network would (TCP reset, no closing handshake), every open WebSocket whose path
-        starts with `path_prefix`; returns how many. The server sees each connection lost at once."""
-        import asyncio
-
-        async def cut():
-            found = [
-                connection
-                for connection in list(self.server.server_state.connections)
-                if getattr(connection, "scope", {}).get("type") == "websocket"
-                and connection.scope["path"].startswith(path_prefix)
-            ]
-            for connection in found:
-                connection.transport.abort()
-            return len(found)
-
-        return asyncio.run_coroutine_threadsafe(cut(), self.loop).result(timeout=10)
 
 
 def _free_port() -> int:
@@ -51,17 +31,7 @@ def asgi_server(transactional_db):
     config = uvicorn.Config(
         application, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", lifespan="off"
     )
-
-    class Server(uvicorn.Server):
-        loop = None
-
-        async def serve(self, sockets=None):
-            import asyncio
-
-            Server.loop = asyncio.get_running_loop()
-            await super().serve(sockets)
-
-    server = Server(config)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -69,6 +39,6 @@ def asgi_server(transactional_db):
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the test ASGI server did not start")
         time.sleep(0.02)
-    yield LiveAsgi(url=f"http://127.0.0.1:{port}", server=server, loop=Server.loop)
+    yield LiveAsgi(url=f"http://127.0.0.1:{port}")
     server.should_exit = True
     thread.join(timeout=10)
