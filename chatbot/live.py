@@ -236,24 +236,25 @@ def live_request(*, conversation: Conversation, email: str, name: str, now: date
     return LiveRequest(conversation, position, minutes, text)
 
 
+def waiting_json(conversation: Conversation) -> dict:
+    """A chat as the agents' pages list it (`chat.waiting`, the polled list of waiting chats)."""
+    first = conversation.messages.filter(role=Role.CUSTOMER).first()
+    return {
+        "id": str(conversation.pk),
+        "language": conversation.language,
+        "region": conversation.live_region.code,
+        "subject": (first.text if first else "")[:120],
+        "live_status": conversation.live_status,
+    }
+
+
 def _tell_region(conversation: Conversation, event: str) -> None:
     fresh = Conversation.objects.select_related("live_region").get(pk=conversation.pk)
     if fresh.live_region is None:
         return
-    first = fresh.messages.filter(role=Role.CUSTOMER).first()
     staff_send(
         region_group(fresh.live_region.code),
-        {
-            "type": "staff.event",
-            "event": event,
-            "chat": {
-                "id": str(fresh.pk),
-                "language": fresh.language,
-                "region": fresh.live_region.code,
-                "subject": (first.text if first else "")[:120],
-                "live_status": fresh.live_status,
-            },
-        },
+        {"type": "staff.event", "event": event, "chat": waiting_json(fresh)},
     )
     # Everyone still in that line moves up.
     for waiting in Conversation.objects.filter(live_status=LiveStatus.WAITING, live_region=fresh.live_region):

@@ -6,6 +6,8 @@ from support.models import Presence, Region
 from support.schedule import language_matches
 from support.zones import KNOWN_TIMEZONES
 
+from .forms import MAX_MESSAGE_CHARS
+
 
 class PresenceForm(forms.Form):
     presence = forms.ChoiceField(label=_("Your status"), choices=Presence.choices)
@@ -45,3 +47,11 @@ class AgentTimezoneForm(forms.Form):
         self.fields["timezone"].choices = [("", _("The time zone of my region"))] + [
             (name, name) for name in sorted(KNOWN_TIMEZONES) if "/" in name and not name.startswith("Etc/")
         ]
+
+
+class AgentMessageForm(forms.Form):
+    """A reply or an internal note sent over plain HTTP (an agents' chat page without WebSockets),
+    checked as the socket checks it (chatbot/consumers.py)."""
+
+    text = forms.CharField(label=_("Message"), max_length=MAX_MESSAGE_CHARS, strip=True)
+    internal = forms.BooleanField(required=False)

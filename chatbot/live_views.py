@@ -4,18 +4,21 @@ Thin: every write is a chatbot.live service; the socket (chatbot/consumers.py) c
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.ratelimits import rate_limited
+from support.conf import support_settings
 from support.models import AgentProfile, Region
 from support.selectors import agent_presence
-from support.services import agent_presence_set, agent_timezone_set
+from support.services import agent_presence_set, agent_seen, agent_timezone_set
 
 from . import live
-from .live_forms import AgentTimezoneForm, PresenceForm, TransferForm
+from .forms import MAX_MESSAGE_CHARS
+from .live_forms import AgentMessageForm, AgentTimezoneForm, PresenceForm, TransferForm
 from .models import Conversation, LiveStatus
 
 
@@ -122,6 +125,63 @@ def chat(request: HttpRequest, conversation_id) -> HttpResponse:
             "held": live.my_chats(request.user),
         },
     )
+
+
+def _poll_rate() -> str:
+    return support_settings().staff_poll_rate
+
+
+@require_safe
+@_agent_view
+@rate_limited(_poll_rate)
+def waiting(request: HttpRequest) -> JsonResponse:
+    """The chats waiting in the agent's regions now (what `/ws/agents/` announces one by one), for
+    agents' pages without WebSockets: a chat no longer listed was taken."""
+    return JsonResponse({"chats": [live.waiting_json(c) for c in live.waiting_chats(request.user)]})
+
+
+@require_safe
+@_agent_view
+@rate_limited(_poll_rate)
+def chat_events(request: HttpRequest, conversation_id) -> JsonResponse:
+    """The plain-HTTP fallback of the agent's chat socket: every message after `?after=<id>`
+    (internal notes included, as the socket sends them) and the chat's status; a heartbeat too."""
+    conversation = _visible(request, conversation_id)
+    after = request.GET.get("after", "0")
+    if not after.isdigit():
+        return JsonResponse({"error": _("after must be a message id (a number).")}, status=400)
+    agent_seen(user=request.user, active=request.GET.get("active") == "1", now=timezone.now())
+    return JsonResponse(
+        {
+            "messages": live.messages_after(conversation, int(after), for_staff=True),
+            **live.status_json(conversation),
+        }
+    )
+
+
+@require_POST
+@_writer_view
+@rate_limited(_poll_rate)
+def chat_message(request: HttpRequest, conversation_id) -> JsonResponse:
+    """A reply or internal note sent over plain HTTP, as the socket's `message`."""
+    conversation = _visible(request, conversation_id)
+    form = AgentMessageForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse(
+            {"error": _("Type a message of at most %(count)s characters.") % {"count": MAX_MESSAGE_CHARS}},
+            status=400,
+        )
+    try:
+        message = live.live_agent_message(
+            conversation=conversation,
+            agent=request.user,
+            text=form.cleaned_data["text"],
+            internal=form.cleaned_data["internal"],
+        )
+    except live.LiveChatError:
+        return JsonResponse({"error": _("This chat is not yours to answer.")}, status=409)
+    agent_seen(user=request.user, active=True, now=timezone.now())
+    return JsonResponse({"message": live.message_json(message, for_staff=True)}, status=201)
 
 
 @require_POST

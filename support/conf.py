@@ -25,6 +25,7 @@ class SupportSettings:
     agent_away_after: timedelta  # without activity on an agents' page
     agent_offline_after: timedelta  # without a heartbeat from any agents' page
     agent_max_chats: int  # an agent's concurrent chats when their profile is new
+    staff_poll_rate: str  # polls of an agents' page without WebSockets, per address ("120/m")
 
 
 @cache
@@ -46,4 +47,5 @@ def support_settings() -> SupportSettings:
         agent_away_after=timedelta(seconds=settings.HELPCENTER_AGENT_AWAY_SECONDS),
         agent_offline_after=timedelta(seconds=settings.HELPCENTER_AGENT_OFFLINE_SECONDS),
         agent_max_chats=settings.HELPCENTER_AGENT_MAX_CHATS,
+        staff_poll_rate=settings.HELPCENTER_STAFF_POLL_RATE,
     )

@@ -30,6 +30,7 @@ from .models import (
     Satisfaction,
     SavedReply,
     Ticket,
+    TicketMessage,
     TicketStatus,
 )
 
@@ -730,3 +731,68 @@ def customer_history(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
         .select_related("region")
         .order_by("-created_at")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class StaffEvents:
+    """What the agents' pages heard since a cursor, for browsers without WebSockets (polling)."""
+
+    events: list[dict]
+    tickets_after: int  # the cursor to send next time: the last ticket id seen
+    messages_after: int  # and the last customer message id seen
+
+
+def staff_events_after(
+    *, tickets_after: int | None, messages_after: int | None, limit: int = 50
+) -> StaffEvents:
+    """The events `/ws/agents/` sends to every agents' page (a new ticket, a customer's answer on a
+    ticket), read back from the rows themselves: each ticket and each customer message after the
+    cursor, once and in order. Without a cursor (the page's first poll) none, and the current one.
+    A ticket's first message is part of its `ticket.new`, not a `ticket.message`."""
+    if tickets_after is None or messages_after is None:
+        return StaffEvents(
+            [],
+            Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
+            TicketMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
+        )
+    tickets = list(
+        Ticket.objects.filter(pk__gt=tickets_after).select_related("region").order_by("pk")[:limit]
+    )
+    last_ticket = tickets[-1].pk if tickets else tickets_after
+    answers = list(
+        TicketMessage.objects.filter(
+            pk__gt=messages_after, kind=MessageKind.CUSTOMER, ticket_id__lte=last_ticket
+        )
+        .select_related("ticket__region")
+        .order_by("pk")[:limit]
+    )
+    events = [
+        {
+            "event": "ticket.new",
+            "ticket": {
+                "reference": t.reference,
+                "subject": t.subject,
+                "language": t.language,
+                "region": t.region.code,
+                "status": str(t.get_status_display()),
+            },
+        }
+        for t in tickets
+    ]
+    seen = {t.pk for t in tickets}
+    for m in answers:
+        if m.ticket_id in seen:
+            continue  # the ticket's first message: announced with the ticket
+        ticket = m.ticket
+        events.append(
+            {
+                "event": "ticket.message",
+                "ticket": {
+                    "reference": ticket.reference,
+                    "subject": ticket.subject,
+                    "region": ticket.region.code,
+                },
+            }
+        )
+    last_message = answers[-1].pk if answers else messages_after
+    return StaffEvents(events, last_ticket, last_message)

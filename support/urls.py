@@ -12,6 +12,7 @@ urlpatterns = [
     path("requests/solved/<str:token>/", views.ticket_solved, name="ticket_solved"),
     path("how-did-we-do/<str:token>/", views.survey, name="survey"),
     path("agents/", views.overview, name="overview"),
+    path("agents/live/events/", views.live_events, name="live_events"),
     path("agents/report/", views.report, name="report"),
     path("agents/search/", views.ticket_search, name="search"),
     path("agents/customer-data/", views.customer_data, name="customer_data"),

@@ -288,6 +288,33 @@ def _fallback_notice(ticket: Ticket, filled: selectors.FilledReply) -> str:
     ) % {"language": notifications.language_name(ticket.language)}
 
 
+def _cursor(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    if value == "":
+        return None
+    if not value.isdigit():
+        raise ValueError(name)
+    return int(value)
+
+
+@require_safe
+@_staff_view
+@rate_limited(lambda: support_settings().staff_poll_rate)
+def live_events(request: HttpRequest) -> JsonResponse:
+    """The plain-HTTP fallback of `/ws/agents/`, for browsers and proxies without WebSockets: the
+    events since `?tickets=<id>&messages=<id>` (none and the current cursor without them), and the
+    page's heartbeat (`active=1` when the agent used it) as the socket's."""
+    try:
+        tickets_after, messages_after = _cursor(request, "tickets"), _cursor(request, "messages")
+    except ValueError as error:
+        return JsonResponse({"error": _("%(name)s must be a number.") % {"name": str(error)}}, status=400)
+    services.agent_seen(user=request.user, active=request.GET.get("active") == "1", now=timezone.now())
+    found = selectors.staff_events_after(tickets_after=tickets_after, messages_after=messages_after)
+    return JsonResponse(
+        {"events": found.events, "tickets": found.tickets_after, "messages": found.messages_after}
+    )
+
+
 @require_safe
 @_staff_view
 @in_agents_zone

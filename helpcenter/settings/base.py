@@ -396,6 +396,9 @@ HELPCENTER_LIVECHAT_WAIT_PER_PLACE_SECONDS = 120
 # Per WebSocket connection: the largest frame accepted, and messages allowed per 10 seconds.
 HELPCENTER_LIVECHAT_MAX_FRAME_BYTES = 8 * 1024
 HELPCENTER_LIVECHAT_MESSAGES_PER_10S = 10
+# Agents' pages without WebSockets poll for what they would have heard (every 3 s, a chat every 2 s):
+# requests allowed per client address and minute, on each polled address.
+HELPCENTER_STAFF_POLL_RATE = os.environ.get("HELPCENTER_STAFF_POLL_RATE", "120/m")
 # New customer chat sockets per client address and minute (reconnects included).
 HELPCENTER_LIVECHAT_CONNECTS_PER_MINUTE = int(os.environ.get("HELPCENTER_LIVECHAT_CONNECTS_PER_MINUTE", "30"))
 HELPCENTER_CHAT_POLL_RATE = os.environ.get("HELPCENTER_CHAT_POLL_RATE", "60/m")

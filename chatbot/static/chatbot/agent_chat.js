@@ -1,10 +1,13 @@
 // One live chat, for the agent: the transcript grows through the socket (/ws/agents/chats/<id>/,
 // resuming after the last message shown), replies and internal notes go out through it, and each
-// side sees the other typing. Everything from the server is inserted as text.
+// side sees the other typing. Everything from the server is inserted as text. Without WebSockets
+// the transcript is polled over plain HTTP (`events/?after=<last id>`, the same ids, so nothing is
+// shown twice) and replies are posted (`messages/`); typing indicators need the socket.
 (function () {
   "use strict";
   var list = document.getElementById("live-transcript");
-  if (!list || !window.WebSocket) { return; }
+  if (!list) { return; }
+  var polling = !window.WebSocket;
   var form = document.getElementById("live-reply");
   var text = document.getElementById("live-text");
   var internal = document.getElementById("live-internal");
@@ -44,6 +47,54 @@
     li.scrollIntoView({ block: "nearest" });
   }
 
+  function handle(data) {
+    if (data.type === "message") { show(data.message); }
+    else if (data.type === "typing" && data.who === "customer") {
+      typing.textContent = typing.getAttribute("data-typing");
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { typing.textContent = ""; }, 4000);
+    } else if (data.type === "status" && data.live_status === "ended") {
+      over = true;
+      if (form) { form.hidden = true; }
+    } else if (data.type === "error") {
+      list.appendChild(el("li", "bubble note", data.error));
+    }
+  }
+
+  var pollDelay = 2000;
+  function poll() {
+    if (over) { return; }
+    var url = list.getAttribute("data-events-url") + "?after=" + lastId + (active ? "&active=1" : "");
+    active = false;
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { if (!response.ok) { throw new Error(String(response.status)); } return response.json(); })
+      .then(function (data) {
+        data.messages.forEach(show);
+        handle(data);
+        pollDelay = 2000;
+      })
+      .catch(function () { pollDelay = Math.min(30000, pollDelay * 2); })
+      .then(function () { setTimeout(poll, pollDelay); });
+  }
+
+  function post(value, isInternal) {
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var body = new URLSearchParams({ text: value });
+    if (isInternal) { body.set("internal", "on"); }
+    return fetch(list.getAttribute("data-message-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": token ? token.value : "", "Accept": "application/json" },
+      body: body
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (response.ok) { show(data.message); } else { handle({ type: "error", error: data.error }); }
+      });
+    }).catch(function () {
+      if (!text.value) { text.value = value; }  // not sent: the text comes back for another try
+    });
+  }
+
   function connect() {
     if (over) { return; }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -52,17 +103,7 @@
     socket.onmessage = function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (data.type === "message") { show(data.message); }
-      else if (data.type === "typing" && data.who === "customer") {
-        typing.textContent = typing.getAttribute("data-typing");
-        clearTimeout(typingTimer);
-        typingTimer = setTimeout(function () { typing.textContent = ""; }, 4000);
-      } else if (data.type === "status" && data.live_status === "ended") {
-        over = true;
-        if (form) { form.hidden = true; }
-      } else if (data.type === "error") {
-        list.appendChild(el("li", "bubble note", data.error));
-      }
+      handle(data);
     };
     socket.onclose = function (event) {
       socket = null;
@@ -76,7 +117,15 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var value = text.value.trim();
-      if (!value || !socket || socket.readyState !== WebSocket.OPEN) { return; }
+      if (!value) { return; }
+      if (polling) {
+        var isInternal = internal.checked;
+        text.value = "";
+        internal.checked = false;
+        post(value, isInternal);
+        return;
+      }
+      if (!socket || socket.readyState !== WebSocket.OPEN) { return; }
       socket.send(JSON.stringify({ type: "message", text: value, internal: internal.checked }));
       // The message clears "typing…" on the other side: the next keystroke says it again at once.
       lastTyped = 0;
@@ -86,7 +135,7 @@
     text.addEventListener("input", function () {
       active = true;
       var now = Date.now();
-      if (internal.checked || !socket || socket.readyState !== WebSocket.OPEN || now - lastTyped < 1500) { return; }
+      if (polling || internal.checked || !socket || socket.readyState !== WebSocket.OPEN || now - lastTyped < 1500) { return; }
       lastTyped = now;
       socket.send(JSON.stringify({ type: "typing" }));
     });
@@ -105,5 +154,5 @@
     if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify({ type: "heartbeat", active: active })); active = false; }
   }, 25000);
   list.scrollTop = list.scrollHeight;  // the latest first in view
-  connect();
+  if (polling) { poll(); } else { connect(); }
 })();

@@ -2,10 +2,12 @@
 // the top of its region's open queue page and announced (the aria-live region, and a short tone when
 // "Sound alerts" is ticked); a chat waiting in one of the agent's regions is announced and listed on
 // the live chats page. The page's heartbeat keeps the agent's presence (away after no activity).
+// Without WebSockets (a browser or proxy that has none) the same events come by polling over plain
+// HTTP: the events after the last ticket and customer message ids seen, and the chats waiting now.
 (function () {
   "use strict";
   var live = document.getElementById("staff-live");
-  if (!live || !window.WebSocket) { return; }
+  if (!live) { return; }
   var sound = document.getElementById("live-sound");
   var active = false;
   var failures = 0;
@@ -118,6 +120,48 @@
     if (item) { item.remove(); }
   }
 
+  function handle(data) {
+    if (data.event === "ticket.new") { newTicket(data.ticket); overviewChanged(); }
+    else if (data.event === "ticket.message") { ticketMessage(data.ticket); overviewChanged(); }
+    else if (data.event === "chat.waiting") { chatWaiting(data.chat); }
+    else if (data.event === "chat.taken") { chatTaken(data.chat); }
+  }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { if (!response.ok) { throw new Error(String(response.status)); } return response.json(); });
+  }
+
+  function poll() {
+    // The first answer carries no events, only where to start; each later one what came since.
+    var cursor = null;
+    var waiting = null;  // the ids of the chats waiting at the last poll
+    var delay = 3000;
+    function once() {
+      var url = live.getAttribute("data-poll-url") + (cursor ? "?tickets=" + cursor.tickets + "&messages=" + cursor.messages + (active ? "&active=1" : "") : "");
+      active = false;
+      getJson(url).then(function (data) {
+        cursor = { tickets: data.tickets, messages: data.messages };
+        data.events.forEach(handle);
+        return getJson(live.getAttribute("data-waiting-url"));
+      }).then(function (data) {
+        var now = {};
+        data.chats.forEach(function (chat) {
+          now[chat.id] = true;
+          if (waiting !== null && !waiting[chat.id]) { chatWaiting(chat); }
+        });
+        if (waiting !== null) { Object.keys(waiting).forEach(function (id) { if (!now[id]) { chatTaken({ id: id }); } }); }
+        waiting = now;
+        delay = 3000;
+      }).catch(function () {
+        delay = Math.min(30000, delay * 2);  // refused (429) or unreachable: slower, never lost
+      }).then(function () { setTimeout(once, delay); });
+    }
+    once();
+  }
+
+  if (!window.WebSocket) { poll(); return; }
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + live.getAttribute("data-socket"));
@@ -125,10 +169,7 @@
     socket.onmessage = function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (data.event === "ticket.new") { newTicket(data.ticket); overviewChanged(); }
-      else if (data.event === "ticket.message") { ticketMessage(data.ticket); overviewChanged(); }
-      else if (data.event === "chat.waiting") { chatWaiting(data.chat); }
-      else if (data.event === "chat.taken") { chatTaken(data.chat); }
+      handle(data);
     };
     socket.onclose = function (event) {
       socket = null;
