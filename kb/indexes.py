@@ -40,7 +40,7 @@ from .embeddings import sentence_encoder
 from .models import Article, Category, TranslationRecord
 from .rendering import markdown_to_text
 from .search import AnswerEngine, Document, artifact
-from .search.engine import OfftopicReference, Targets
+from .search.engine import OfftopicReference, Targets, offtopic_sets
 from .search.offtopic import offtopic_questions
 
 logger = logging.getLogger(__name__)
@@ -212,15 +212,26 @@ def engine_build(
         language,
         encoder=encoder,
         source_documents=source_documents if encoder is not None and language != source_language() else (),
-        offtopic=offtopic_questions(language),
+        offtopic=offtopic_questions(language, kinds=GENERAL_OFFTOPIC),
+        refuse=offtopic_questions(language, kinds=GATE_OFFTOPIC),
         targets=Targets(answer=conf.chat_answer_precision, suggest=conf.chat_suggest_precision),
     )
+
+
+# The general off-topic questions teach the answer probability; the near-domain ones, small talk and
+# non-questions only the off-topic gate (kb/search/engine.py).
+GENERAL_OFFTOPIC = ("",)
+GATE_OFFTOPIC = ("near", "talk", "junk")
 
 
 @functools.cache
 def _offtopic_reference(language: str) -> OfftopicReference:
     """The off-topic questions a loaded engine compares messages with, as its build did."""
-    return OfftopicReference(offtopic_questions(language), sentence_encoder())
+    general, refuse = offtopic_sets(
+        offtopic_questions(language, kinds=GENERAL_OFFTOPIC),
+        offtopic_questions(language, kinds=GATE_OFFTOPIC),
+    )
+    return OfftopicReference([*general, *refuse], sentence_encoder())
 
 
 class _Inputs:
