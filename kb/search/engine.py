@@ -414,8 +414,10 @@ class AnswerEngine:
     def thresholds(self) -> tuple[float, float]:
         return self.calibration.answer, self.calibration.suggest
 
-    def rank(self, query: str, limit: int = 5) -> list[RankedArticle]:
-        """Articles for `query`, best first, each with its calibrated confidence; [] for nothing to search."""
+    def rank(self, query: str, limit: int = 5, *, gate: bool = True) -> list[RankedArticle]:
+        """Articles for `query`, best first, each with its calibrated confidence; [] for nothing to search.
+        `gate`: apply the off-topic gate (the bot's replies); the search page, where the customer asked
+        for a list, ranks without it."""
         if not query.strip() or not self.learners.ids:
             return []
         reference = self.offtopic_reference
@@ -423,9 +425,11 @@ class AnswerEngine:
         ids, features, _hits = self.learners.evidence(query, offtopic)
         if not ids:
             return []
-        probability = self.calibration.gated(
-            self.calibration.probability(features[:limit]), float(self.calibration.offtopic(features[:1])[0])
-        )
+        probability = self.calibration.probability(features[:limit])
+        if gate:
+            probability = self.calibration.gated(
+                probability, float(self.calibration.offtopic(features[:1])[0])
+            )
         chosen = ids[:limit]
         top = features[0, 0] or 1.0
         snippets = self.index.snippets(chosen, query)
