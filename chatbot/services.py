@@ -234,7 +234,9 @@ def _support_plan(
         # Translators: what separates the days of a list of opening hours
         # ("Monday 08:00–12:00, 14:00–18:00; Tuesday …").
         separator = pgettext("list of days", "; ")
-        hours = separator.join(f"{row['day']} {row['hours']}" for row in overview["hours"])
+        hours = separator.join(
+            f"{row['day']} {names_list_of(list(row['hours']))}" for row in overview["hours"]
+        )
         week = [phrases.SUPPORT_HOURS % {"language": name, "hours": hours}]
         if overview["closed"]:
             days = names_list_of([str(day) for day in overview["closed"]], last=True)
