@@ -101,8 +101,9 @@ def respond(bot: Bot, text: str, *, language: str, context: Context = Context())
         if joined_ranked and (not ranked or joined_ranked[0].confidence > ranked[0].confidence):
             ranked, decision, searched = joined_ranked, decide(joined_ranked, thresholds), joined
     provisional = bool(getattr(engine, "provisional", False))
-    if act == Act.GREETING and decision.kind != ReplyKind.ANSWER:
-        # A greeting alone gets a greeting (unless an article is about exactly that).
+    if act == Act.GREETING:
+        # A greeting alone gets a greeting, whatever the ranking found for it (the act detector
+        # tells "hi" from "hi, I can't log in"; an answer to "hello!" is always a wrong one).
         return Turn(ReplyKind.SMALL_TALK, language, switched=switched, detected=detected or "")
     person = bot.person_probability(text)
     if person >= MAINLY_PERSON and (person >= CERTAINLY_PERSON or decision.kind != ReplyKind.ANSWER):

@@ -152,7 +152,7 @@ def test_code_and_near_domain_questions_still_answered_are_refused(client, demo,
     assert say(client, start(client, language), text)["kind"] == "cannot_help"
 
 
-def test_an_unanswered_message_joins_the_next_one(client, site):
+def test_an_unanswered_message_joins_the_next_one(client, demo):
     cid = start(client)
     first = say(client, cid, "there's a problem with my bill")
     assert first["kind"] in ("cannot_help", "suggestions")
