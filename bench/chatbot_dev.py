@@ -1,6 +1,6 @@
 """The chatbot's engine + policy next to term weighting alone, on every development set.
 
-Run: .venv/bin/python bench/chatbot_dev.py
+Run: .venv/bin/python bench/chatbot_dev.py [--sets banking77-oos clinc150]   (default: every set)
 For each set: our engine (BM25F fused with the question classifier, production thresholds) as
 `evaluate_bot` measures it, and the BM25F index alone (one document per article) for top-1/top-3.
 """
@@ -53,6 +53,11 @@ def bm25_alone(articles: Path, queries: Path) -> tuple[float, float]:
 
 
 def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="+", metavar="NAME", help="only the sets whose names start so")
+    args = parser.parse_args()
     CACHE.parent.mkdir(exist_ok=True)
     if not EVAL.exists():
         print(f"chatbot_dev: {EVAL} not found (the shared eval sets sit beside the repository)")
@@ -63,6 +68,8 @@ def main() -> int:
     )
     print(header)
     for name, articles, queries in SETS:
+        if args.sets and not any(name == wanted or name.startswith(wanted + " ") for wanted in args.sets):
+            continue
         out = StringIO()
         queries_path = queries if isinstance(queries, Path) else EVAL / queries
         call_command(

@@ -4,10 +4,11 @@ engines and the person detector are passed in."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from . import language as lang
+from .acts import LIKELY, Act
 from .kinds import ReplyKind  # the kinds of reply, also imported from here
 from .policy import Decision, Reason, Thresholds, decide
 
@@ -27,6 +28,22 @@ class Bot:
     person_probability: Callable[[str], float]
     site_languages: Sequence[str]
     max_suggestions: int = 3
+    # text -> P(act) (chatbot/acts.py); None: every message is a question to search.
+    act_probabilities: Callable[[str], Mapping[Act, float]] | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the turns before tell about a new message (chatbot.services reads it from the stored
+    conversation)."""
+
+    # The customer's last message, when the bot could not answer it with confidence (refused, or
+    # only suggested): the next message may finish the question ("problem with my bill" ->
+    # "charged twice").
+    unanswered: str = ""
+    # The question the articles last shown were for, and every article shown so far.
+    question: str = ""
+    shown: frozenset = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -40,14 +57,20 @@ class Turn:
     person: float = 0.0
     ranked: tuple = ()  # the whole ranking, for `ask` and the evaluation
     detected: str = ""  # the language the message is clearly written in ("" when unclear)
+    # Ranked by the words-only engine, the language's full engine being built meanwhile.
+    provisional: bool = False
+    # The text that was ranked, when not the message alone (joined to an unanswered one before it,
+    # or the earlier question a retry asks again).
+    searched: str = ""
+    retried: bool = False  # the next articles for a question whose first ones did not help
 
 
 def _base(code: str) -> str:
     return code.split("-")[0]
 
 
-def respond(bot: Bot, text: str, *, language: str) -> Turn:
-    """The bot's turn for `text` in a conversation in `language`."""
+def respond(bot: Bot, text: str, *, language: str, context: Context = Context()) -> Turn:
+    """The bot's turn for `text` in a conversation in `language`, after the turns `context` tells of."""
     detected = lang.detect(text)
     site = list(bot.site_languages)
     if detected and detected not in site and _base(detected) not in {_base(code) for code in site}:
@@ -55,9 +78,33 @@ def respond(bot: Bot, text: str, *, language: str) -> Turn:
     switched = bool(detected and detected in site and detected != language)
     if switched:
         language = detected
+    searchable = lang.without_markup(text)
+    if not searchable.strip():
+        # Only markup (`<img src=x onerror=…>`): nothing a customer asks, nothing to search.
+        return Turn(ReplyKind.CANNOT_HELP, language, reason=Reason.NO_MATCH, switched=switched)
+    text = searchable
+    act = _act(bot, text)
+    if act == Act.RETRY:
+        turn = after_no(bot, context.question, language=language, shown=context.shown)
+        return _with(turn, switched=switched, detected=detected or "")
+    if act == Act.SUPPORT:
+        return Turn(ReplyKind.SUPPORT, language, switched=switched, detected=detected or "")
     engine = bot.engine_for(language)
+    thresholds = _thresholds(bot, engine)
     ranked = tuple(engine.rank(text, limit=RANKED))
-    decision = decide(ranked, _thresholds(bot, engine))
+    decision = decide(ranked, thresholds)
+    searched = ""
+    if context.unanswered and decision.kind != ReplyKind.ANSWER and act != Act.GREETING:
+        # The message may finish the one before it: the two together, when they rank better.
+        joined = f"{context.unanswered}\n{text}"
+        joined_ranked = tuple(engine.rank(joined, limit=RANKED))
+        if joined_ranked and (not ranked or joined_ranked[0].confidence > ranked[0].confidence):
+            ranked, decision, searched = joined_ranked, decide(joined_ranked, thresholds), joined
+    provisional = bool(getattr(engine, "provisional", False))
+    if act == Act.GREETING:
+        # A greeting alone gets a greeting, whatever the ranking found for it (the act detector
+        # tells "hi" from "hi, I can't log in"; an answer to "hello!" is always a wrong one).
+        return Turn(ReplyKind.SMALL_TALK, language, switched=switched, detected=detected or "")
     person = bot.person_probability(text)
     if person >= MAINLY_PERSON and (person >= CERTAINLY_PERSON or decision.kind != ReplyKind.ANSWER):
         # Asked for a person: offered at once, with whatever the search found to read meanwhile.
@@ -71,6 +118,8 @@ def respond(bot: Bot, text: str, *, language: str) -> Turn:
             person,
             ranked,
             detected or "",
+            provisional,
+            searched,
         )
     return _turn(
         decision,
@@ -80,7 +129,21 @@ def respond(bot: Bot, text: str, *, language: str) -> Turn:
         person=person,
         ranked=ranked,
         detected=detected or "",
+        provisional=provisional,
+        searched=searched,
     )
+
+
+def _act(bot: Bot, text: str) -> Act:
+    if bot.act_probabilities is None:
+        return Act.OTHER
+    probabilities = bot.act_probabilities(text)
+    best = max(probabilities, key=probabilities.get)
+    return best if probabilities[best] >= LIKELY else Act.OTHER
+
+
+def _with(turn: Turn, **changes) -> Turn:
+    return replace(turn, **changes)
 
 
 def person_requested(language: str) -> Turn:
@@ -91,11 +154,27 @@ def person_requested(language: str) -> Turn:
 def after_no(bot: Bot, question: str, *, language: str, shown: frozenset) -> Turn:
     """ "No, that didn't help": the next suggestions for the last question, else the offer of a person."""
     engine = bot.engine_for(language)
+    provisional = bool(getattr(engine, "provisional", False))
     ranked = tuple(engine.rank(question, limit=8)) if question else ()
     decision = decide(ranked, _thresholds(bot, engine), exclude=shown)
     if decision.kind == ReplyKind.CANNOT_HELP:
-        return Turn(ReplyKind.OFFER_PERSON, language, reason=Reason.NEGATIVE_FEEDBACK, ranked=ranked)
-    return Turn(ReplyKind.SUGGESTIONS, language, decision.articles, ranked=ranked)
+        return Turn(
+            ReplyKind.OFFER_PERSON,
+            language,
+            reason=Reason.NEGATIVE_FEEDBACK,
+            ranked=ranked,
+            provisional=provisional,
+            searched=question,
+        )
+    return Turn(
+        ReplyKind.SUGGESTIONS,
+        language,
+        decision.articles,
+        ranked=ranked,
+        provisional=provisional,
+        searched=question,
+        retried=True,
+    )
 
 
 def _thresholds(bot: Bot, engine) -> Thresholds:

@@ -10,6 +10,7 @@ from kb.embeddings import sentence_encoder
 from kb.indexes import answer_engine
 from kb.search.offtopic import offtopic_questions
 
+from . import acts
 from .answering import Bot
 from .person import PersonDetector, examples
 
@@ -51,11 +52,37 @@ def _person_detector(encoder) -> PersonDetector:
     return person_detector_for(encoder)
 
 
+def act_detector_for(encoder) -> acts.ActDetector:
+    """Trained from the shipped examples of greetings, retries and questions about support, against
+    ordinary questions, requests for a person and off-topic questions in every site language."""
+    labelled = list(acts.examples())
+    greetings = {_plain(text) for text, act in labelled if act == acts.Act.GREETING}
+    labelled += [(text, acts.Act.OTHER.value) for text, person in examples() if person]
+    for code in site_languages():
+        labelled += [
+            (text, acts.Act.OTHER.value)
+            for text in offtopic_questions(code, kinds=("near", "junk", ""))
+            if _plain(text) not in greetings
+        ]
+    return acts.ActDetector.train(list(dict.fromkeys(labelled)), encoder=encoder)
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+@cache
+def act_detector() -> acts.ActDetector:
+    """The site's, trained once per process."""
+    return act_detector_for(sentence_encoder())
+
+
 def chat_bot() -> Bot:
     """What `chatbot.answering.respond` needs: the same for the API, `ask` and `evaluate_bot`."""
     return Bot(
         engine_for=answer_engine,
         person_probability=person_detector().probability,
+        act_probabilities=act_detector().probabilities,
         site_languages=site_languages(),
         max_suggestions=chat_settings().max_suggestions,
     )

@@ -23,6 +23,7 @@ def chat_widget(request) -> dict:
                 "Your message is %(count)s characters long; the limit is %(max)s. Please shorten it and send "
                 "it again."
             ),
+            "typing": _("The assistant is typing…"),
         },
         "chat_max_chars": MAX_MESSAGE_CHARS,
         "chat_kinds": {

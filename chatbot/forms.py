@@ -84,3 +84,18 @@ class SuggestForm(forms.Form):
     def text(self) -> str:
         # The subject says the most; the start of the message is enough to rank.
         return f"{self.cleaned_data['subject']}\n{self.cleaned_data['message'][:1000]}".strip()
+
+
+class BotReportForm(forms.Form):
+    """The owners' report: how many weeks back, shown as a page or downloaded as CSV."""
+
+    weeks = forms.IntegerField(label=_("Weeks"), min_value=1, max_value=104, required=False)
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[("html", _("page")), ("csv", "CSV")], required=False
+    )
+
+    def clean_weeks(self) -> int:
+        return self.cleaned_data["weeks"] or 8
+
+    def clean_format(self) -> str:
+        return self.cleaned_data["format"] or "html"

@@ -15,6 +15,8 @@ class ReplyKind(StrEnum):
     UNSUPPORTED_LANGUAGE = "unsupported_language"
     ESCALATED = "escalated"
     THANKS = "thanks"
+    SMALL_TALK = "small_talk"  # a greeting answered with a greeting
+    SUPPORT = "support"  # a question about support itself, answered from the schedule
 
 
 # What the policy decides from a ranking (chatbot.policy.decide): three of the kinds above.

@@ -65,3 +65,16 @@ def detect(text: str) -> str | None:
     if best_hits >= 2 and best_hits > second_hits:
         return best
     return None
+
+
+# Markup is not what a customer says: an HTML tag with its attributes, and the contents of a script
+# or style element, are left out before a message is searched.
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.DOTALL)
+
+
+def without_markup(text: str) -> str:
+    """`text` without HTML tags and script or style contents (what is left to search)."""
+    if "<" not in text:
+        return text
+    return " ".join(_TAG.sub(" ", _SCRIPT.sub(" ", text)).split())

@@ -74,6 +74,7 @@ class Conversation(models.Model):
         indexes = [models.Index(fields=["live_status", "live_region"])]
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
+        permissions = [("view_bot_report", _("Can see how often the assistant resolves conversations"))]
 
     def __str__(self) -> str:
         return f"{self.id} [{self.language}]"
@@ -115,6 +116,11 @@ class Message(models.Model):
     internal = models.BooleanField(_("internal note"), default=False)
     # A link said with the text (the satisfaction survey after a live chat).
     link = models.CharField(_("link"), max_length=500, blank=True)
+    # For bot messages: answered by the words-only engine while the language's full engine was built.
+    provisional = models.BooleanField(_("answered while the engine was built"), default=False)
+    # For bot messages: what was searched when not the customer's message alone (the message joined
+    # to an unanswered one before it, or the earlier question a "that didn't help" asked again).
+    searched = models.TextField(_("searched"), blank=True, default="")
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
     class Meta:

@@ -53,3 +53,17 @@ ESCALATED_LATER_NAMED_ZONE = _(
     "Thanks! Our %(region)s team starts at %(time)s %(timezone)s (%(weekday)s), in about %(delay)s; "
     "we'll e-mail you at %(email)s (reference %(reference)s)."
 )
+# A greeting answered with a greeting.
+SMALL_TALK = _("Hello! What can I help you with? Ask me a question about Nimbus Cloud.")
+# Questions about support itself, answered from the support schedule. %(language)s is a language name
+# as written inside a sentence; %(hours)s a list such as "Monday 08:00–17:00, Tuesday 08:00–17:00".
+SUPPORT_HOURS = _("Someone answers in %(language)s at these times (your time): %(hours)s.")
+# Translators: %(days)s is a list of weekdays, such as "Saturday and Sunday".
+SUPPORT_CLOSED_DAYS = _("Nobody answers in %(language)s on %(days)s.")
+SUPPORT_NO_HOURS = _("No team answers in %(language)s at regular hours yet.")
+# Translators: %(languages)s is a list of language names.
+SUPPORT_LANGUAGES = _("Our teams answer in %(languages)s.")
+SUPPORT_PAGE = _("Every team's hours, holidays and languages:")
+SUPPORT_PAGE_TITLE = _("Support hours and languages")
+# Said in the transcript agents read when the answer came from the words-only engine.
+PROVISIONAL = _("(answered by the words-only search while the full answering engine was being prepared)")

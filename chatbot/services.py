@@ -9,9 +9,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.languages import is_site_language, site_languages, source_language
-from kb.indexes import answer_engine
+from kb.indexes import answer_engine, engines_warm
 from kb.indexes import article_links as article_cards_links
 from kb.languages import name_in_sentence, names_list
 from kb.models import Article
@@ -19,12 +20,12 @@ from kb.selectors import article_by_slug
 from kb.services import article_questions_add, article_shown_record
 from support.models import MessageKind, TicketMessage, TicketSource
 from support.notifications import outlook_sentence
-from support.selectors import language_outlook, ticket_opening_phrase
+from support.selectors import language_outlook, support_overview, ticket_opening_phrase
 from support.services import NoRegionError, TicketCreated, ticket_create  # noqa: F401 - re-exported for views
 
 from . import live_phrases, phrases
-from .answering import ReplyKind, Turn, after_no, person_requested, respond
-from .conf import chat_bot
+from .answering import Context, ReplyKind, Turn, after_no, person_requested, respond
+from .conf import act_detector, chat_bot, person_detector
 from .language import detect
 from .live import live_availability
 from .models import (
@@ -75,8 +76,35 @@ def conversation_start(*, language: str, timezone_name: str, owner: str) -> tupl
 def _shown_ids(conversation: Conversation) -> set[int]:
     shown = set()
     for articles in conversation.messages.filter(role=Role.BOT).values_list("articles", flat=True):
-        shown.update(item["id"] for item in articles)
+        shown.update(item["id"] for item in articles if item.get("id") is not None)
     return shown
+
+
+# Kinds of bot reply after which the customer's message is still waiting for a confident answer.
+UNANSWERED = (ReplyKind.CANNOT_HELP, ReplyKind.SUGGESTIONS)
+
+
+def _context(conversation: Conversation) -> Context:
+    """What the turns so far tell about the next message (one query; conversations are short)."""
+    rows = list(
+        conversation.messages.order_by("created_at", "id").values_list(
+            "role", "text", "decision", "articles", "searched"
+        )
+    )
+    unanswered = question = ""
+    shown: set = set()
+    asked = ""
+    for role, text, decision, articles, searched in rows:
+        if role == Role.CUSTOMER:
+            asked = text
+            continue
+        ids = [item["id"] for item in articles if item.get("id") is not None]
+        shown.update(ids)
+        if ids:
+            question = searched or asked
+        unanswered = (searched or asked) if decision in UNANSWERED and asked else ""
+        asked = ""
+    return Context(unanswered=unanswered, question=question, shown=frozenset(shown))
 
 
 def _article_cards(ranked, language: str) -> list[dict]:
@@ -109,13 +137,16 @@ def _bot_message(conversation: Conversation, plan: "_Plan") -> Message:
         decision=plan.kind,
         articles=plan.articles,
         language=conversation.language,
+        provisional=plan.provisional,
+        searched=plan.searched,
     )
 
 
 def _shown_record(answer: Message) -> None:
     """Tell kb which articles this answer showed, for the translators' priorities."""
-    if answer.articles:
-        article_shown_record(article_ids=[item["id"] for item in answer.articles], language=answer.language)
+    ids = [item["id"] for item in answer.articles if item.get("id") is not None]
+    if ids:
+        article_shown_record(article_ids=ids, language=answer.language)
 
 
 def _reply(conversation: Conversation, message: Message) -> Reply:
@@ -140,6 +171,8 @@ class _Plan:
     updates: dict = field(default_factory=dict)  # conversation fields to change
     detected: str = ""  # the site language the customer's message is clearly in, if any
     follow_up: str = ""  # said below the articles
+    provisional: bool = False  # ranked by the words-only engine while the full one was built
+    searched: str = ""  # what was ranked, when not the message alone (chatbot.answering.Turn)
 
 
 def _update(conversation: Conversation, updates: dict) -> None:
@@ -151,7 +184,7 @@ def _update(conversation: Conversation, updates: dict) -> None:
         conversation.save(update_fields=changed)
 
 
-def _plan(conversation: Conversation, text: str) -> _Plan:
+def _plan(conversation: Conversation, text: str, now: datetime | None = None) -> _Plan:
     if conversation.status == ConversationStatus.ESCALATED and conversation.ticket_id:
         with translation.override(conversation.language):
             return _Plan(
@@ -159,8 +192,8 @@ def _plan(conversation: Conversation, text: str) -> _Plan:
                 phrases.ALREADY_ESCALATED % {"reference": conversation.ticket.reference},
                 detected=detect(text) or "",
             )
-    turn = respond(chat_bot(), text, language=conversation.language)
-    plan = _plan_turn(turn, conversation)
+    turn = respond(chat_bot(), text, language=conversation.language, context=_context(conversation))
+    plan = _plan_turn(turn, conversation, now=now)
     plan.detected = turn.detected
     return plan
 
@@ -184,8 +217,65 @@ def _outlook(conversation: Conversation, language: str) -> tuple:
     return (outlook_sentence(outlook, zone, now=now, zone_known=bool(conversation.timezone)),)
 
 
-def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
+def _support_plan(
+    conversation: Conversation, language: str, prefix: str, now: datetime | None
+) -> tuple[str, list[dict], str]:
+    """A question about support itself, answered from support's live schedule in the customer's
+    language and time zone: who answers next and the usual wait, when someone speaks the language
+    (weekends included), the languages answered, and the support page as a card."""
+    now = now or timezone.now()
+    try:
+        zone = ZoneInfo(conversation.timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = ZoneInfo("UTC")
+    overview = support_overview(language=language, zone=zone, now=now)
+    name = name_in_sentence(language, language)
+    if overview["hours"]:
+        # Translators: what separates the days of a list of opening hours
+        # ("Monday 08:00–12:00, 14:00–18:00; Tuesday …").
+        separator = pgettext("list of days", "; ")
+        hours = separator.join(
+            f"{row['day']} {names_list_of(list(row['hours']))}" for row in overview["hours"]
+        )
+        week = [phrases.SUPPORT_HOURS % {"language": name, "hours": hours}]
+        if overview["closed"]:
+            days = names_list_of([str(day) for day in overview["closed"]], last=True)
+            week.append(phrases.SUPPORT_CLOSED_DAYS % {"language": name, "days": days})
+    else:
+        week = [phrases.SUPPORT_NO_HOURS % {"language": name}]
+    languages = overview["languages"]
+    spoken = (phrases.SUPPORT_LANGUAGES % {"languages": languages},) if languages else ()
+    text = _join(language, prefix, overview["who"], *week, *spoken)
+    card = {
+        "id": None,
+        "slug": "",
+        "title": str(phrases.SUPPORT_PAGE_TITLE),
+        "url": overview["url"],
+        "language": language,
+        "snippet": "",
+        "score": 1.0,
+        "confidence": 1.0,
+    }
+    return text, [card], str(phrases.SUPPORT_PAGE)
+
+
+def names_list_of(items: list[str], *, last: bool = False) -> str:
+    """Items joined as the active language writes a list ("A, B and C" with `last`, else "A, B, C")."""
+    comma = pgettext("list", ", ")
+    if not last or len(items) < 2:
+        return comma.join(items)
+    return comma.join(items[:-1]) + pgettext("list, before the last item", " and ") + items[-1]
+
+
+def _plan_turn(turn: Turn, conversation: Conversation, *, now: datetime | None = None) -> _Plan:
     """The words, cards and conversation changes for a turn of the bot (chatbot.answering)."""
+    plan = _plan_words(turn, conversation, now)
+    plan.provisional = turn.provisional
+    plan.searched = turn.searched
+    return plan
+
+
+def _plan_words(turn: Turn, conversation: Conversation, now: datetime | None) -> _Plan:
     language, updates, prefix = turn.language, {}, ""
     if turn.switched:
         updates["language"] = language
@@ -197,6 +287,11 @@ def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
         if turn.kind == ReplyKind.UNSUPPORTED_LANGUAGE:
             names = names_list(site_languages(), language)
             return _Plan(turn.kind, phrases.UNSUPPORTED_LANGUAGE % {"languages": names})
+        if turn.kind == ReplyKind.SMALL_TALK:
+            return _Plan(turn.kind, _join(language, prefix, phrases.SMALL_TALK), updates=updates)
+        if turn.kind == ReplyKind.SUPPORT:
+            text, cards, follow_up = _support_plan(conversation, language, prefix, now)
+            return _Plan(turn.kind, text, cards, updates, follow_up=follow_up)
         cards = _article_cards(turn.articles, language)
         offer = (phrases.OFFER_PERSON_TOO,) if turn.offer_person else ()
         count = {"count": len(cards)}
@@ -209,9 +304,10 @@ def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
                 follow_up=_join(language, phrases.DID_IT_HELP, *offer),
             )
         if turn.kind == ReplyKind.SUGGESTIONS:
+            introduction = phrases.NEXT_SUGGESTIONS if turn.retried else phrases.SUGGESTIONS
             return _Plan(
                 turn.kind,
-                _join(language, prefix, phrases.SUGGESTIONS % count),
+                _join(language, prefix, introduction % count),
                 cards,
                 updates,
                 follow_up=_join(language, phrases.DID_THEY_HELP % count, *offer),
@@ -247,12 +343,13 @@ def _plan_turn(turn: Turn, conversation: Conversation) -> _Plan:
         )
 
 
-def conversation_message(*, conversation: Conversation, text: str) -> Reply:
+def conversation_message(*, conversation: Conversation, text: str, now: datetime | None = None) -> Reply:
     """Store what the customer wrote and the answer, together: switch language if the message is
     clearly in another site language, offer a person on request, else search and apply the policy.
     The answer is worked out first; the customer's message and the answer are saved in one
-    transaction, so a failure saves neither and the customer can simply send again."""
-    plan = _plan(conversation, text)
+    transaction, so a failure saves neither and the customer can simply send again. `now`: the
+    instant the schedule is read at (the clock unless given)."""
+    plan = _plan(conversation, text, now)
     return _save_exchange(conversation, plan, text, plan.detected)
 
 
@@ -287,19 +384,9 @@ def conversation_feedback(*, conversation: Conversation, message: Message, helpf
         with translation.override(conversation.language):
             plan = _Plan(ReplyKind.THANKS, str(phrases.THANKS_HELPFUL))
     else:
-        last_question = (
-            conversation.messages.filter(role=Role.CUSTOMER).order_by("-created_at", "-id").first()
-        )
-        turn = after_no(
-            chat_bot(),
-            last_question.text if last_question else "",
-            language=conversation.language,
-            shown=frozenset(_shown_ids(conversation)),
-        )
+        context = _context(conversation)
+        turn = after_no(chat_bot(), context.question, language=conversation.language, shown=context.shown)
         plan = _plan_turn(turn, conversation)
-        if turn.kind == ReplyKind.SUGGESTIONS:
-            with translation.override(conversation.language):
-                plan.text = str(phrases.NEXT_SUGGESTIONS % {"count": len(plan.articles)})
     with transaction.atomic():
         message.helpful = helpful
         message.save(update_fields=["helpful"])
@@ -314,7 +401,7 @@ def _transcript(conversation: Conversation) -> list[dict]:
     return [
         {
             "role": m.role,
-            "text": _join(m.language, m.text, m.follow_up),
+            "text": _join(m.language, m.text, m.follow_up, *_provisional_note(m)),
             "at": m.created_at.isoformat(timespec="seconds"),
             "decision": m.decision,
             "articles": [
@@ -324,6 +411,13 @@ def _transcript(conversation: Conversation) -> list[dict]:
         }
         for m in conversation.messages.all()
     ]
+
+
+def _provisional_note(message: Message) -> tuple:
+    if not message.provisional:
+        return ()
+    with translation.override(message.language or None):
+        return (str(phrases.PROVISIONAL),)
 
 
 @dataclass(frozen=True)
@@ -403,6 +497,17 @@ def conversation_escalate(
             language=conversation.language,
         )
     return Escalation(created=created, text=text)
+
+
+def chatbot_prepare() -> list[str]:
+    """Everything the bot needs before its first answer, done now (`load_demo`, a deployment): the
+    person and act detectors trained (their examples' embeddings stored) and every site language's
+    engine built (the article texts' embeddings stored). Returns the languages prepared."""
+    person_detector()
+    act_detector()
+    languages = site_languages()
+    engines_warm(languages)
+    return languages
 
 
 def contact_form_suggestions(*, text: str, language: str, limit: int = 3) -> list[dict]:

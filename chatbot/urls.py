@@ -21,4 +21,5 @@ urlpatterns = [
     path("agents/chats/<uuid:conversation_id>/close/", live_views.close, name="live_close"),
     path("agents/chats/<uuid:conversation_id>/leave/", live_views.leave, name="live_leave"),
     path("agents/chats/<uuid:conversation_id>/transfer/", live_views.transfer, name="live_transfer"),
+    path("editors/assistant-resolution/", views.bot_report, name="bot_report"),
 ]

@@ -26,7 +26,15 @@ from kb.languages import written_in_notice
 
 from . import live, selectors, services
 from .conf import chat_settings
-from .forms import EscalateForm, FeedbackForm, MessageForm, ProposalDecisionForm, StartForm, SuggestForm
+from .forms import (
+    BotReportForm,
+    EscalateForm,
+    FeedbackForm,
+    MessageForm,
+    ProposalDecisionForm,
+    StartForm,
+    SuggestForm,
+)
 from .models import Conversation, Role
 
 MAX_BODY_BYTES = 16 * 1024
@@ -412,6 +420,74 @@ def confidence_report(request: HttpRequest) -> HttpResponse:
     """For editors: per language, what the assistant did with the help center's own sample
     questions and with off-topic ones when its engine was last built (its calibration)."""
     return render(request, "chatbot/confidence.html", {"rows": selectors.confidence_rows()})
+
+
+@require_safe
+@login_required
+@permission_required("chatbot.view_bot_report", raise_exception=True)
+def bot_report(request: HttpRequest) -> HttpResponse:
+    """For owners: per language and week, the conversations, answered, confirmed helpful, handed to
+    a person and resolved by the bot, with the trend; as a page or a CSV file."""
+    form = BotReportForm(request.GET)
+    hours = int(selectors.RESOLVED_AFTER.total_seconds() // 3600)
+    if not form.is_valid():
+        context = {"form": form, "languages": [], "weeks": 8, "hours": hours}
+        return render(request, "chatbot/bot_report.html", context, status=400)
+    weeks, output = form.cleaned_data["weeks"], form.cleaned_data["format"]
+    rows = selectors.bot_resolution_report(weeks=weeks, now=timezone.now())
+    if output == "csv":
+        return _bot_report_csv(rows)
+    codes = {row.language for row in rows}
+    names = {code: translation.get_language_info(code)["name_translated"] for code in codes}
+    languages = []
+    for row in rows:
+        if not languages or languages[-1]["code"] != row.language:
+            languages.append({"code": row.language, "name": names[row.language], "rows": []})
+        languages[-1]["rows"].append(row)
+    return render(
+        request,
+        "chatbot/bot_report.html",
+        {"form": form, "languages": languages, "weeks": weeks, "hours": hours},
+    )
+
+
+def _bot_report_csv(rows) -> HttpResponse:
+    import csv
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="assistant-resolution.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "language",
+            "week",
+            "conversations",
+            "answered",
+            "confirmed_helpful",
+            "handed_to_person",
+            "resolved_by_bot",
+            "undecided",
+            "resolution_rate_percent",
+            "trend_points",
+        ]
+    )
+    for row in rows:
+        rate = row.resolution_rate
+        writer.writerow(
+            [
+                row.language,
+                row.week.isoformat(),
+                row.conversations,
+                row.answered,
+                row.helpful,
+                row.handed_over,
+                row.resolved,
+                row.undecided,
+                "" if rate is None else f"{rate:.1f}",
+                "" if row.trend is None else f"{row.trend:+.1f}",
+            ]
+        )
+    return response
 
 
 # Fewer characters than this say too little to suggest anything.

@@ -40,7 +40,7 @@ from .embeddings import sentence_encoder
 from .models import Article, Category, TranslationRecord
 from .rendering import markdown_to_text
 from .search import AnswerEngine, Document, artifact
-from .search.engine import Targets
+from .search.engine import OfftopicReference, Targets, offtopic_sets
 from .search.offtopic import offtopic_questions
 
 logger = logging.getLogger(__name__)
@@ -193,22 +193,45 @@ _rebuilding: set[str] = set()
 
 
 def engine_build(
-    documents: list[Document], language: str, source_documents: list[Document], *, encoder=None
+    documents: list[Document],
+    language: str,
+    source_documents: list[Document],
+    *,
+    encoder=None,
+    lexical: bool = False,
 ) -> AnswerEngine:
     """An engine as the site builds it (its encoder, off-topic questions and target precisions), for
     the site's own articles and for `evaluate_bot`'s files alike. `source_documents`: the same
     articles in the source language, so that a question finds an article by meaning through either
-    text, and an article not translated yet through the source one. `encoder`: the site's unless given."""
-    encoder = encoder or sentence_encoder()
+    text, and an article not translated yet through the source one. `encoder`: the site's unless given;
+    `lexical`: none (the words-only engine that answers while the full one is built)."""
+    encoder = None if lexical else (encoder or sentence_encoder())
     conf = helpcenter_settings()
     return AnswerEngine.build(
         documents,
         language,
         encoder=encoder,
         source_documents=source_documents if encoder is not None and language != source_language() else (),
-        offtopic=offtopic_questions(language),
+        offtopic=offtopic_questions(language, kinds=GENERAL_OFFTOPIC),
+        refuse=offtopic_questions(language, kinds=GATE_OFFTOPIC),
         targets=Targets(answer=conf.chat_answer_precision, suggest=conf.chat_suggest_precision),
     )
+
+
+# The general off-topic questions teach the answer probability; the near-domain ones, small talk and
+# non-questions only the off-topic gate (kb/search/engine.py).
+GENERAL_OFFTOPIC = ("",)
+GATE_OFFTOPIC = ("near", "talk", "junk")
+
+
+@functools.cache
+def _offtopic_reference(language: str) -> OfftopicReference:
+    """The off-topic questions a loaded engine compares messages with, as its build did."""
+    general, refuse = offtopic_sets(
+        offtopic_questions(language, kinds=GENERAL_OFFTOPIC),
+        offtopic_questions(language, kinds=GATE_OFFTOPIC),
+    )
+    return OfftopicReference([*general, *refuse], sentence_encoder())
 
 
 class _Inputs:
@@ -351,6 +374,7 @@ def _load_artifact(path: Path, meta: dict, version: tuple, seq: int) -> _Built |
         logger.warning("Engine artifact %s has no article links and will be rebuilt", path)
         artifact.discard(path)
         return None
+    engine.offtopic_reference = _offtopic_reference(meta["language"])
     return _Built(version, engine, _SharedLinks(engine, extra["tables"]), seq, meta["documents"])
 
 
@@ -548,7 +572,10 @@ def _install(language: str, built: _Built) -> _Built:
 
 def _rebuild_in_background(language: str, version: tuple, seq: int) -> None:
     try:
-        _install(language, engine_obtain(language, version, seq))
+        # The same lock as a request that builds: one build of a language at a time in this process.
+        with _build_locks.setdefault(language, threading.Lock()):
+            _install(language, engine_obtain(language, version, seq))
+        _stand_ins.pop(language, None)
     except Exception:  # noqa: BLE001 - the old engine keeps serving; the next request tries again
         logger.exception("Rebuilding the %s answer engine failed", language)
     finally:
@@ -559,31 +586,74 @@ def _rebuild_in_background(language: str, version: tuple, seq: int) -> None:
 def answer_engine(language: str) -> AnswerEngine:
     """The engine for `language`, rebuilt when the published content changed since it was built.
 
-    The first build happens in the request that needs it. Later rebuilds (a build takes seconds with
-    thousands of articles) run in a background thread while the previous engine keeps answering,
-    when HELPCENTER_ENGINE_BACKGROUND_REBUILD is on; otherwise the request waits for the new one."""
+    With HELPCENTER_ENGINE_BACKGROUND_REBUILD on, no request waits for an engine with the sentence
+    encoder: while the first one of a language is built (or loaded) in a background thread, the
+    lexical engine (words only, built in a fraction of a second for a small help center) answers,
+    marked `provisional` so that the transcript says so; later rebuilds also run in the background
+    while the previous engine keeps answering. With it off (the test suite) the request builds."""
     version = content_version()
     built = _indexes.get(language)
     if built is not None and built.version == version:
         return built.engine
-    if built is not None and helpcenter_settings().engine_background_rebuild:
-        with _lock:
-            start = language not in _rebuilding
-            _rebuilding.add(language)
-        if start:
-            threading.Thread(
-                target=_rebuild_in_background,
-                args=(language, version, next(_sequence)),
-                name=f"engine-{language}",
-                daemon=True,
-            ).start()
+    background = helpcenter_settings().engine_background_rebuild
+    if built is not None and background:
+        _start_background_build(language, version)
         return built.engine
+    if built is None and background and sentence_encoder() is not None:
+        _start_background_build(language, version)
+        return _stand_in(language, version)
+    return _obtain_now(language, version)
+
+
+def _obtain_now(language: str, version: tuple) -> AnswerEngine:
+    """The engine for `version`, built (or loaded) here if this process does not hold it yet."""
     seq = next(_sequence)
     with _build_locks.setdefault(language, threading.Lock()):
         built = _indexes.get(language)
         if built is None or built.version != version:
             built = _install(language, engine_obtain(language, version, seq))
     return built.engine
+
+
+def _start_background_build(language: str, version: tuple) -> None:
+    with _lock:
+        start = language not in _rebuilding
+        _rebuilding.add(language)
+    if start:
+        thread = threading.Thread(
+            target=_rebuild_in_background,
+            args=(language, version, next(_sequence)),
+            name=f"engine-{language}",
+            daemon=True,
+        )
+        _threads.append(thread)
+        thread.start()
+
+
+# Per language: the lexical engine that answers while the full one is first built, with its version.
+_stand_ins: dict[str, tuple[tuple, AnswerEngine]] = {}
+_threads: list[threading.Thread] = []
+
+
+def _stand_in(language: str, version: tuple) -> AnswerEngine:
+    with _stand_in_locks.setdefault(language, threading.Lock()):
+        held = _stand_ins.get(language)
+        if held is not None and held[0] == version:
+            return held[1]
+        inputs = _Inputs(language)
+        engine = engine_build([document for document, _link in inputs.entries], language, [], lexical=True)
+        engine.provisional = True
+        _stand_ins[language] = (version, engine)
+        return engine
+
+
+_stand_in_locks: dict[str, threading.Lock] = {}
+
+
+def engines_wait() -> None:
+    """Wait for this process's background engine builds to end (commands, tests)."""
+    while _threads:
+        _threads.pop().join()
 
 
 # One build at a time per language in this process (requests that need it wait for it).
@@ -639,10 +709,14 @@ def engines_warm(languages) -> None:
     languages = list(languages)
     start = os.getpid() % len(languages) if languages else 0
     for language in languages[start:] + languages[:start]:
-        answer_engine(language)
+        # The full engine, here and now: nobody is waiting for this process's answers yet.
+        _obtain_now(language, content_version())
 
 
 def clear_indexes() -> None:
+    engines_wait()
+    _offtopic_reference.cache_clear()
     _forget_version()
     _indexes.clear()
+    _stand_ins.clear()
     _documents.clear()

@@ -119,7 +119,7 @@ def article_search(
     _answer, suggest = engine.thresholds
     hits = [
         hit
-        for hit in engine.rank(query, limit=limit)
+        for hit in engine.rank(query, limit=limit, gate=False)
         if hit.score >= min_relative_score and (hit.matched or hit.confidence >= suggest)
     ]
     if not hits:

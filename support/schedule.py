@@ -456,3 +456,35 @@ def coverage_by_hour(regions: Iterable[RegionSchedule], at: datetime) -> list[li
                 if any(start < cell_end and end > cell_start for start, end in spans):
                     grid[day][hour].append(region.code)
     return grid
+
+
+def language_hours_in(
+    regions: Iterable[RegionSchedule], language: str, zone: ZoneInfo, at: datetime
+) -> list[LocalHours]:
+    """When someone who speaks `language` is on shift in a regular week, as wall-clock times in
+    `zone` (the union of the hours of every region that speaks it; holidays aside): the chat's answer
+    to "anyone on weekends?". Empty when no region speaks it."""
+    code = language.lower()
+    by_day: dict[int, list[tuple[time, time]]] = {}
+    for region in regions:
+        if code not in region.languages:
+            continue
+        for piece in weekly_hours_in(region, zone, at):
+            # Midnight at the end of the day sorts after every other time of that day.
+            by_day.setdefault(piece.weekday, []).append((piece.start, piece.end))
+    merged: list[LocalHours] = []
+    for weekday in sorted(by_day):
+        spans = sorted(by_day[weekday], key=lambda span: (span[0], _day_end(span[1])))
+        start, end = spans[0]
+        for next_start, next_end in spans[1:]:
+            if next_start <= _day_end(end):
+                end = max(end, next_end, key=_day_end)
+            else:
+                merged.append(LocalHours(weekday, start, end))
+                start, end = next_start, next_end
+        merged.append(LocalHours(weekday, start, end))
+    return merged
+
+
+def _day_end(value: time) -> time:
+    return time.max if value == MIDNIGHT else value

@@ -722,6 +722,28 @@ def agent_zone(user) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def support_overview(*, language: str, zone: ZoneInfo, now: datetime) -> dict:
+    """What the chat answers to a question about support in `language` (words in the active
+    language, times in `zone`, from the live schedule): `who` answers next and the usual wait,
+    `hours` (per local weekday on which someone speaks the language: {"day", "hours"}), `closed`
+    (the weekdays nobody does), `languages` (every language a team answers in, as a list in words)
+    and `url`, the support hours and languages page."""
+    regions = list(Region.objects.prefetch_related("closures"))
+    schedules = [region.to_schedule() for region in regions]
+    outlook = language_outlook(language=language, now=now)
+    hours = schedule.language_hours_in(schedules, language, zone, now)
+    rows = _hours_rows(hours)
+    spoken = {code for sched in schedules for code in sched.languages}
+    languages = [code for code in site_languages() if code.lower() in spoken]
+    return {
+        "who": notifications.outlook_sentence(outlook, zone, now=now) if outlook else "",
+        "hours": [row for row in rows if row["hours"]],
+        "closed": [row["day"] for row in rows if not row["hours"]] if hours else [],
+        "languages": names_list(languages, language) if languages else "",
+        "url": reverse("support:hours"),
+    }
+
+
 def customer_history(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
     """The same customer's other tickets (by address), newest first: web forms, e-mails and chats
     (a live chat, closed or handed over, is a ticket with its transcript)."""

@@ -40,15 +40,15 @@ def _engine_key(documents, language, source_documents, encoder):
     )
 
 
-def _engine_build_once(documents, language, source_documents, *, encoder=None):
-    key = _engine_key(documents, language, source_documents, encoder)
+def _engine_build_once(documents, language, source_documents, *, encoder=None, lexical=False):
+    key = (*_engine_key(documents, language, source_documents, encoder), lexical)
     with _engines_lock:
         engine = _engines.get(key)
         if engine is not None:
             _engines.move_to_end(key)
             return engine
     global _documents_kept
-    engine = _engine_build(documents, language, source_documents, encoder=encoder)
+    engine = _engine_build(documents, language, source_documents, encoder=encoder, lexical=lexical)
     with _engines_lock:
         if key not in _engines:
             _engines[key] = engine

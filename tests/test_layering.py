@@ -41,6 +41,7 @@ PURE = (
     "chatbot/policy.py",
     "chatbot/language.py",
     "chatbot/person.py",
+    "chatbot/acts.py",
     "support/schedule.py",
     "support/presence.py",
     "support/heatmap.py",

@@ -213,6 +213,9 @@ HELPCENTER_CONTENT_VERSION_TTL = 1.0
 # After an edit, each worker rebuilds its chatbot engines in a background thread and keeps answering
 # with the previous ones meanwhile (a build takes seconds with thousands of articles).
 HELPCENTER_ENGINE_BACKGROUND_REBUILD = True
+# `load_demo` embeds the demo's texts and builds every language's engine once it has loaded them, so
+# that a fresh `make run` answers its first chat messages at once (the test suite turns it off).
+HELPCENTER_DEMO_PREPARE_CHATBOT = env_bool("HELPCENTER_DEMO_PREPARE_CHATBOT", True)
 # Where engines are shared between the processes of a machine (kb/indexes.py): each is built once
 # per content version and language, and web workers map the files instead of building their own.
 # Empty: every process builds its own (development and tests need nothing more).

@@ -19,6 +19,8 @@ WHITENOISE_AUTOREFRESH = True
 HELPCENTER_VIEW_COUNT_FLUSH_SECONDS = 0
 # Tests read the bot's answers right after an edit, inside a transaction a thread could not see.
 HELPCENTER_ENGINE_BACKGROUND_REBUILD = False
+# The demo's fixtures build only the engines a test asks for.
+HELPCENTER_DEMO_PREPARE_CHATBOT = False
 HELPCENTER_MACHINE_TRANSLATOR = "kb.machine.DummyTranslator"
 # Uploads made by tests go to a scratch folder, never the checkout's media/.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="helpcenter-test-media-")

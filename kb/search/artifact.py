@@ -42,7 +42,10 @@ from .intent import IntentModel
 from .semantic import LinearClassifier, SemanticModel
 
 # Bump whenever what is written changes meaning: older artifacts are then foreign and rebuilt.
-FORMAT = 2
+# 3: the calibration has the off-topic similarity features and its off-topic detector (the reference
+# questions are not stored: the loader sets `offtopic_reference` again from the shipped file).
+# 4: the gate's threshold for answers (`refuse_answer_at`).
+FORMAT = 4
 MANIFEST = "manifest.json"
 STRINGS = "engine.json"
 CHUNK = 1 << 20
@@ -112,6 +115,10 @@ def _engine_state(engine: AnswerEngine) -> tuple[dict, dict[str, np.ndarray]]:
         "suggest": c.suggest,
         "report": vars(c.report),
         "fitted": c.fitted,
+        "offtopic_weights": None if c.offtopic_weights is None else c.offtopic_weights.tolist(),
+        "offtopic_bias": c.offtopic_bias,
+        "refuse_at": c.refuse_at,
+        "refuse_answer_at": c.refuse_answer_at,
     }
     return strings, arrays
 
@@ -310,6 +317,12 @@ def _engine_from(strings: dict, array, encoder) -> AnswerEngine:
         float(c["suggest"]),
         CalibrationReport(**c["report"]),
         fitted=bool(c["fitted"]),
+        offtopic_weights=None
+        if c["offtopic_weights"] is None
+        else np.array(c["offtopic_weights"], dtype=np.float64),
+        offtopic_bias=float(c["offtopic_bias"]),
+        refuse_at=float(c["refuse_at"]),
+        refuse_answer_at=float(c["refuse_answer_at"]),
     )
     return AnswerEngine(_Learners(index, intents, semantic, encoder), calibration, language)
 

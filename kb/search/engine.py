@@ -23,10 +23,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from .index import Document, SearchIndex, body_passages
-from .intent import IntentModel
+from .intent import IntentModel, normalise
 from .semantic import Example, SemanticModel
 
 # Fused ranking score, tuned on ../shared/eval (bench/chatbot_dev.py). Lexical alone: classifier
@@ -62,6 +63,32 @@ ARTICLE_OUT_MIN = 30
 # Off-topic questions count as this share of all questions when precision is worked out: a third of
 # what the bot is asked (weather, jokes, other companies' products) is taken to be off-topic.
 OFFTOPIC_SHARE = 0.5
+# A second logistic regression on the same evidence learns how likely a message is off-topic (every
+# shipped off-topic question, near-domain ones, small talk and non-questions included, and the
+# questions of articles held out, against the help center's own held-out questions). It is a gate
+# on top of the answer probability, which it never retrains: the answer probability and its
+# thresholds learn from the general off-topic questions only, as before the gate existed (teaching
+# them near-domain questions too cost the realistic set a third of its right answers in Spanish).
+# Suggestions are withheld at or above the probability that keeps this share of the help center's
+# own held-out questions...
+KEEP_IN_SCOPE = 0.98
+# ...and a confident answer only where the evidence is strong: above every held-out question of the
+# help center and at least this probability. Customers' real questions are longer and looser than
+# sample questions and look more off-topic to the detector (realistic set, es: right answers at
+# P(off-topic) 0.46-0.82 under a quantile threshold of 0.45), so the gate does not touch an answer
+# on weaker evidence.
+STRONG_OFFTOPIC = 0.95
+# The evidence the off-topic detector reads: how close the message is to the articles' texts and to
+# the off-topic questions, and how much of it the words of the best article cover. Not the rankers'
+# probabilities, which are low for any long question (customers' real ones included).
+OFFTOPIC_EVIDENCE = (
+    "similarity",
+    "standardised",
+    "coverage",
+    "term_match",
+    "offtopic_lexical",
+    "offtopic_semantic",
+)
 # With too few held-out questions to calibrate (a help center of one or two articles), these
 # thresholds apply to the classifier's probability above chance.
 FALLBACK_THRESHOLDS = (0.6, 0.35)
@@ -109,6 +136,27 @@ class Calibration:
     suggest: float
     report: CalibrationReport = field(default_factory=CalibrationReport)
     fitted: bool = True
+    # P(off-topic) from the same standardised features, and the probabilities from which to withhold
+    # suggestions (`refuse_at`) and an answer (`refuse_answer_at`).
+    offtopic_weights: np.ndarray | None = None
+    offtopic_bias: float = 0.0
+    refuse_at: float = NEVER
+    refuse_answer_at: float = NEVER
+
+    def gated(self, probability: np.ndarray, offtopic: float) -> np.ndarray:
+        """The articles' probabilities after the off-topic gate, for a message whose P(off-topic) is
+        `offtopic`: all 0 when it withholds the reply the probabilities would give."""
+        top = float(probability[0]) if len(probability) else 0.0
+        if offtopic >= self.refuse_answer_at or (offtopic >= self.refuse_at and top < self.answer):
+            return np.zeros_like(probability)
+        return probability
+
+    def offtopic(self, features: np.ndarray) -> np.ndarray:
+        """P(the message is one the help center does not answer), per row; 0 without a model."""
+        if not self.fitted or self.offtopic_weights is None:
+            return np.zeros(len(features))
+        z = ((features - self.mean) / self.scale) @ self.offtopic_weights + self.offtopic_bias
+        return 1.0 / (1.0 + np.exp(-z))
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         if not self.fitted:
@@ -132,7 +180,53 @@ FEATURES = (
     "standardised",
     "coverage",
     "term_match",
+    # How close the message is to the shipped off-topic questions (OfftopicReference): by letters,
+    # and by meaning with an encoder. Near-domain questions ("do you sell laptops?", "what is
+    # kubernetes?") rank like real ones; what they resemble is what tells them apart.
+    "offtopic_lexical",
+    "offtopic_semantic",
 )
+
+
+class OfftopicReference:
+    """The shipped off-topic questions (kb/search/data/offtopic.jsonl) as character n-gram vectors
+    and, with an encoder, sentence embeddings: a message's highest similarity to them is evidence
+    that the bot must refuse it. Not stored in an engine artifact: made again from the shipped file
+    (a few hundred short texts, embeddings cached) by whoever loads one."""
+
+    def __init__(self, texts: Sequence[str], encoder=None) -> None:
+        self.texts = list(dict.fromkeys(text for text in texts if text.strip()))
+        self.encoder = encoder
+        self._vectorizer = self._lexical = self._vectors = None
+        if not self.texts:
+            return
+        self._vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, preprocessor=normalise
+        )
+        self._lexical = self._vectorizer.fit_transform(self.texts).tocsr()
+        if encoder is not None:
+            self._vectors = encoder.embed([("query", text) for text in self.texts])
+
+    def scores(self, query: str, exclude: np.ndarray | None = None) -> tuple[float, float]:
+        """(highest letter similarity, highest meaning similarity) of `query` to the reference
+        questions, leaving out those at the positions `exclude` (calibration: the questions asked)."""
+        if self._vectorizer is None:
+            return 0.0, 0.0
+        lexical = (self._lexical @ self._vectorizer.transform([query]).T).toarray().ravel()
+        semantic = self._vectors @ self.encoder.query(query) if self._vectors is not None else None
+        if exclude is not None and len(exclude):
+            lexical[exclude] = 0.0
+            if semantic is not None:
+                semantic[exclude] = 0.0
+        return float(lexical.max()), float(semantic.max()) if semantic is not None else 0.0
+
+
+def offtopic_sets(offtopic: Sequence[str], refuse: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The general off-topic questions and the gate-only ones, each once and in order: an engine's
+    reference holds them in this order (a loaded engine's is made again from the same sets)."""
+    general = list(dict.fromkeys(text for text in offtopic if text.strip()))
+    known = set(general)
+    return general, [text for text in dict.fromkeys(refuse) if text.strip() and text not in known]
 
 
 def _fallback_calibration(n_features: int) -> Calibration:
@@ -183,8 +277,11 @@ class _Learners:
             )
         return cls(index, intents, semantic, encoder)
 
-    def evidence(self, query: str) -> tuple[list, np.ndarray, dict]:
-        """Candidate ids, their feature rows (FEATURES) sorted by fused score, and the BM25 hits by id."""
+    def evidence(
+        self, query: str, offtopic: tuple[float, float] = (0.0, 0.0)
+    ) -> tuple[list, np.ndarray, dict]:
+        """Candidate ids, their feature rows (FEATURES) sorted by fused score, and the BM25 hits by id.
+        `offtopic`: the message's similarities to the off-topic reference (OfftopicReference.scores)."""
         hits = self.index.search(query, limit=CANDIDATES, snippets=False)
         n = len(self.ids)
         probabilities = self.intents.probabilities(query)
@@ -236,6 +333,7 @@ class _Learners:
                         std,
                         hit.coverage if hit else 0.0,
                         float(hit is not None),
+                        *offtopic,
                     ],
                 )
             )
@@ -261,6 +359,11 @@ def _semantic_examples(doc: Document, passages: Sequence[str], group: str) -> li
 
 
 class AnswerEngine:
+    # True for the words-only engine that answers while a language's full engine is being built.
+    provisional = False
+    # The off-topic questions the calibration compared messages with (set again on a loaded engine).
+    offtopic_reference: OfftopicReference | None = None
+
     def __init__(self, learners: _Learners, calibration: Calibration, language: str) -> None:
         self.learners = learners
         self.index = learners.index
@@ -278,23 +381,31 @@ class AnswerEngine:
         encoder=None,
         source_documents: Iterable[Document] = (),
         offtopic: Sequence[str] = (),
+        refuse: Sequence[str] = (),
         targets: Targets = Targets(),
         calibrate: bool = True,
     ) -> AnswerEngine:
         """An engine over `documents` (each in `language`, or its `language` field says which it
         falls back to). `encoder` (a CachedEncoder) adds matching by meaning; `source_documents`,
         the same articles in the source language, let a question find an article by meaning through
-        either language; `offtopic` questions teach the calibration what must be refused."""
+        either language; `offtopic` questions teach the calibration what must be refused, and
+        `refuse` ones (near-domain questions, small talk, non-questions) teach only the off-topic
+        gate."""
         documents = list(documents)
         source_language = next((d.language for d in source_documents if d.language), "")
         sources = {d.id: (d, d.language or source_language) for d in source_documents}
         learners = _Learners.build(documents, language, encoder, sources)
+        offtopic, refuse = offtopic_sets(offtopic, refuse)
+        reference = OfftopicReference([*offtopic, *refuse], encoder)
         calibration = _fallback_calibration(len(FEATURES))
         if calibrate and len(learners.ids) >= 3:
             calibration = (
-                _calibrate(documents, language, encoder, sources, list(offtopic), targets) or calibration
+                _calibrate(documents, language, encoder, sources, reference, len(offtopic), targets)
+                or calibration
             )
-        return cls(learners, calibration, language)
+        engine = cls(learners, calibration, language)
+        engine.offtopic_reference = reference
+        return engine
 
     def __len__(self) -> int:
         return len(self.index)
@@ -303,14 +414,22 @@ class AnswerEngine:
     def thresholds(self) -> tuple[float, float]:
         return self.calibration.answer, self.calibration.suggest
 
-    def rank(self, query: str, limit: int = 5) -> list[RankedArticle]:
-        """Articles for `query`, best first, each with its calibrated confidence; [] for nothing to search."""
+    def rank(self, query: str, limit: int = 5, *, gate: bool = True) -> list[RankedArticle]:
+        """Articles for `query`, best first, each with its calibrated confidence; [] for nothing to search.
+        `gate`: apply the off-topic gate (the bot's replies); the search page, where the customer asked
+        for a list, ranks without it."""
         if not query.strip() or not self.learners.ids:
             return []
-        ids, features, _hits = self.learners.evidence(query)
+        reference = self.offtopic_reference
+        offtopic = reference.scores(query) if reference is not None else (0.0, 0.0)
+        ids, features, _hits = self.learners.evidence(query, offtopic)
         if not ids:
             return []
         probability = self.calibration.probability(features[:limit])
+        if gate:
+            probability = self.calibration.gated(
+                probability, float(self.calibration.offtopic(features[:1])[0])
+            )
         chosen = ids[:limit]
         top = features[0, 0] or 1.0
         snippets = self.index.snippets(chosen, query)
@@ -361,14 +480,16 @@ def _without(doc: Document, kind: str, positions: set[int]) -> Document:
     return replace(doc, questions=tuple(q for i, q in enumerate(doc.questions) if i not in positions))
 
 
-def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Calibration | None:
+def _calibrate(documents, language, encoder, sources, reference, general, targets) -> Calibration | None:
+    """`reference.texts[:general]` are the general off-topic questions the answer probability learns
+    from; the rest teach only the off-topic gate."""
     if len(documents) > CALIBRATION_MAX_ARTICLES:
         documents = _sample(documents, CALIBRATION_MAX_ARTICLES)
     held = _held_out(documents)
     if len(held) < 10:
         return None
     folds = 4 if len(held) <= SMALL_HELD_OUT else 2
-    rows, right, in_top3, weights, is_offtopic = [], [], [], [], []
+    rows, right, in_top3, weights, is_offtopic, for_answer = [], [], [], [], [], []
     for fold in range(folds):
         part = held[fold::folds]
         removed: dict[tuple[int, str], set[int]] = {}
@@ -414,19 +535,26 @@ def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Cali
         learners = _Learners.build(docs, language, encoder, fold_sources)
         if len(learners.ids) < 2:
             return None
+        offtopic = reference.texts
+        # The fold's off-topic questions are asked, and left out of the reference they are compared
+        # with (each would find itself).
+        asked_offtopic = np.r_[
+            np.arange(fold, general, folds), np.arange(general + fold, len(offtopic), folds)
+        ]
         questions = (
             [
                 (documents[at].questions[q] if kind == "question" else documents[at].title, documents[at].id)
                 for at, kind, q in part
                 if at not in gone
             ]
-            + [(text, None) for text in offtopic[fold::folds]]
+            + [(text, None) for text in offtopic[:general][fold::folds]]
             + near_misses
         )
         asked = sum(expected is not None for _text, expected in questions)
         offtopic_weight = OFFTOPIC_SHARE * asked / max(1, len(questions) - asked)
-        for text, expected in questions:
-            ids, features, _hits = learners.evidence(text)
+        gate_only = [(text, None) for text in offtopic[general:][fold::folds]]
+        for n, (text, expected) in enumerate(questions + gate_only):
+            ids, features, _hits = learners.evidence(text, reference.scores(text, asked_offtopic))
             if not ids:
                 continue
             rows.append(features[0])
@@ -434,23 +562,66 @@ def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Cali
             in_top3.append(expected in ids[:3])
             weights.append(1.0 if expected is not None else offtopic_weight)
             is_offtopic.append(expected is None)
-    x, y, w = np.array(rows), np.array(right), np.array(weights)
+            for_answer.append(n < len(questions))
+    x_all, y_all, w_all = np.array(rows), np.array(right), np.array(weights)
+    answering = np.array(for_answer, dtype=bool)
+    x, y, w = x_all[answering], y_all[answering], w_all[answering]
     if y.sum() < 3 or (~y).sum() < 3:
         return None
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-9] = 1.0
     model = LogisticRegression(C=1.0, max_iter=500)
+    # How likely the first article is right is learned from the ranking's evidence; how off-topic a
+    # message is, by the detector below (the similarities to off-topic questions stay out of it).
+    ranking = [at for at, name in enumerate(FEATURES) if not name.startswith("offtopic_")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit((x - mean) / scale, y, sample_weight=w)
+        model.fit(((x - mean) / scale)[:, ranking], y, sample_weight=w)
+    answer_weights = np.zeros(len(FEATURES))
+    answer_weights[ranking] = model.coef_[0]
+    gate_mask = np.array(is_offtopic, dtype=bool)
+    offtopic_weights, offtopic_bias = None, 0.0
+    if gate_mask.sum() >= 3 and (~gate_mask).sum() >= 3:
+        detector = LogisticRegression(C=1.0, max_iter=500)
+        # Only the evidence columns: the others' weights stay 0.
+        columns = [FEATURES.index(name) for name in OFFTOPIC_EVIDENCE]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            detector.fit(((x_all - mean) / scale)[:, columns], gate_mask, sample_weight=w_all)
+        offtopic_weights = np.zeros(len(FEATURES))
+        offtopic_weights[columns] = detector.coef_[0]
+        offtopic_bias = float(detector.intercept_[0])
     fitted = Calibration(
-        mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]), NEVER, NEVER
+        mean,
+        scale,
+        answer_weights,
+        float(model.intercept_[0]),
+        NEVER,
+        NEVER,
+        offtopic_weights=offtopic_weights,
+        offtopic_bias=offtopic_bias,
     )
+    # The thresholds come from the answer probability alone, as without the gate.
     p = fitted.probability(x)
     answer = _lowest_threshold(p, y.astype(float), w, targets.answer, np.ones(len(p), dtype=bool))
-    suggest = _lowest_threshold(p, np.array(in_top3, dtype=float), w, targets.suggest, p < answer)
+    suggest = _lowest_threshold(p, np.array(in_top3, dtype=float)[answering], w, targets.suggest, p < answer)
     suggest = min(suggest, answer)
-    top3, offtopic_mask = np.array(in_top3), np.array(is_offtopic)
+    fitted = replace(fitted, answer=answer, suggest=suggest)
+    if offtopic_weights is not None:
+        kept = fitted.offtopic(x_all[~gate_mask])
+        # Just above the in-scope questions' KEEP_IN_SCOPE quantile (and, for answers, above all of
+        # them and STRONG_OFFTOPIC): those below are kept.
+        fitted = replace(
+            fitted,
+            refuse_at=float(np.quantile(kept, KEEP_IN_SCOPE)) + 1e-9,
+            refuse_answer_at=max(float(kept.max()) + 1e-9, STRONG_OFFTOPIC),
+        )
+    # What the bot does with every question asked, the gate included (the editors' report).
+    p_all = fitted.probability(x_all)
+    p_off = fitted.offtopic(x_all)
+    p_all = np.array([fitted.gated(p_all[i : i + 1], p_off[i])[0] for i in range(len(p_all))])
+    y, p, offtopic_mask = y_all, p_all, gate_mask
+    top3 = np.array(in_top3)
     inscope = ~offtopic_mask
     answered, suggested = p >= answer, (p >= suggest) & (p < answer)
     report = CalibrationReport(
@@ -463,7 +634,7 @@ def _calibrate(documents, language, encoder, sources, offtopic, targets) -> Cali
         offtopic=int(offtopic_mask.sum()),
         offtopic_refused=int((~answered & ~suggested & offtopic_mask).sum()),
     )
-    return replace(fitted, answer=answer, suggest=suggest, report=report)
+    return replace(fitted, report=report)
 
 
 def _lowest_threshold(

@@ -407,7 +407,7 @@ def _statements(queries) -> list[str]:
     ]
 
 
-def test_an_answer_costs_one_read_and_one_insert(client, site, settings):
+def test_an_answer_costs_two_reads_and_one_insert(client, site, settings):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -415,10 +415,11 @@ def test_an_answer_costs_one_read_and_one_insert(client, site, settings):
     settings.HELPCENTER_VIEW_COUNT_FLUSH_SECONDS = 3600  # the articles shown are counted in memory
     cid = start(client)
     say(client, cid, "I forgot my password")  # builds the engine, reads the content version
-    # The conversation, then both messages in one statement (the cards come from the engine's memory).
+    # The conversation, its turns so far (the context the message is understood in), then both
+    # messages in one statement (the cards come from the engine's memory).
     with CaptureQueriesContext(connection) as queries:
         reply = say(client, cid, "change my credit card")
-    assert _statements(queries) == ["SELECT", "INSERT"]
+    assert _statements(queries) == ["SELECT", "SELECT", "INSERT"]
     assert reply["kind"] == "answer" and reply["articles"][0]["slug"] == "update-card"
     roles = list(Message.objects.filter(conversation_id=cid).values_list("role", "decision"))
     assert roles[-2:] == [("customer", ""), ("bot", "answer")]
@@ -434,6 +435,7 @@ def test_while_the_engine_is_rebuilt_cards_never_show_an_article_as_it_was(
     from kb.models import Article
 
     settings.HELPCENTER_ENGINE_BACKGROUND_REBUILD = True
+    indexes.engines_warm(["en"])  # the full engine, not the stand-in of a first build
     cid = start(client)
     assert say(client, cid, "change my credit card")["articles"][0]["title"] == "Update your payment card"
     held = []
@@ -468,7 +470,8 @@ def test_a_repeated_cannot_help_does_not_rewrite_the_conversation(client, site, 
     reason = Conversation.objects.get().handoff_reason
     with CaptureQueriesContext(connection) as queries:
         assert say(client, cid, "what is the weather like in Porto tomorrow")["kind"] == "cannot_help"
-    assert _statements(queries) == ["SELECT", "INSERT"]
+    # The conversation and its turns read, the two messages written; the conversation is not.
+    assert _statements(queries) == ["SELECT", "SELECT", "INSERT"]
     assert Conversation.objects.get().handoff_reason == reason
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from chatbot.answering import Bot, ReplyKind, respond
-from chatbot.conf import chat_settings, person_detector_for
+from chatbot.conf import act_detector_for, chat_settings, person_detector_for
 from core.languages import site_languages, source_language
 from kb.embeddings import sentence_encoder
 from kb.exchange import ImportFileError
@@ -138,6 +138,7 @@ class Command(BaseCommand):
         bot = Bot(
             engine_for=lambda language: engines.get(language, first),
             person_probability=person_detector_for(encoder).probability,
+            act_probabilities=act_detector_for(encoder).probabilities,
             site_languages=site,
             max_suggestions=chat_settings().max_suggestions,
         )

@@ -157,13 +157,29 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // "The assistant is typing…" while an answer is on its way (kept out of the log's live region
+  // until it is shown, then removed before the reply is added).
+  function showTyping() {
+    var item = el("li", "chat-msg chat-bot chat-typing");
+    item.setAttribute("role", "status");
+    var bubble = el("p", "chat-text");
+    bubble.appendChild(el("span", "chat-typing-dots", "…"));
+    bubble.appendChild(el("span", "chat-typing-label", strings.typing));
+    item.appendChild(bubble);
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+    return item;
+  }
+
   function send(path, body) {
     busy = true;
     personButton.disabled = true;
     form.setAttribute("aria-busy", "true");
+    var typing = showTyping();
     return call(path, body)
-      .then(function (data) { showReply(data.reply); })
+      .then(function (data) { typing.remove(); showReply(data.reply); })
       .catch(function (error) {
+        typing.remove();
         if (error.status === 404) { sessionStorage.removeItem(storageKey); conversationId = null; }
         addMessage("error", error.message);
       })
