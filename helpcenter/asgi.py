@@ -6,6 +6,7 @@ session's user is loaded as for a view; each consumer then checks what it serves
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpcenter.settings.dev")
@@ -27,3 +28,20 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+def _warm_engines() -> None:
+    from django.db import connection
+
+    from chatbot.services import chatbot_prepare
+
+    try:
+        chatbot_prepare()
+    finally:
+        connection.close()
+
+
+if getattr(settings, "HELPCENTER_WARM_ENGINES_ON_START", False):
+    import threading
+
+    threading.Thread(target=_warm_engines, name="engines-warm", daemon=True).start()

@@ -574,7 +574,10 @@ def _rebuild_in_background(language: str, version: tuple, seq: int) -> None:
     try:
         # The same lock as a request that builds: one build of a language at a time in this process.
         with _build_locks.setdefault(language, threading.Lock()):
-            _install(language, engine_obtain(language, version, seq))
+            current = _indexes.get(language)
+            # Built meanwhile by whoever held the lock (the start-up warm-up): not built twice.
+            if current is None or current.version != version:
+                _install(language, engine_obtain(language, version, seq))
         _stand_ins.pop(language, None)
     except Exception:  # noqa: BLE001 - the old engine keeps serving; the next request tries again
         logger.exception("Rebuilding the %s answer engine failed", language)

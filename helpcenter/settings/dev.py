@@ -26,5 +26,8 @@ def _dev_secret_key() -> str:
 
 
 SECRET_KEY = _dev_secret_key()
+# `make run` builds every language's chatbot engine as the server starts (helpcenter/asgi.py), as
+# gunicorn's workers do in production, so the first customers get the full engine, not the stand-in.
+HELPCENTER_WARM_ENGINES_ON_START = env_bool("HELPCENTER_WARM_ENGINES_ON_START", True)
 # Printed decoded, so that links can be clicked (helpcenter/mail.py).
 MAILERS = {"default": {"BACKEND": "helpcenter.mail.ReadableConsoleBackend"}}
