@@ -108,3 +108,38 @@ def test_full_page_chat_works_in_chinese(live_server, page):
     page.wait_for_selector(".chat-bot")
     _ask(page, "我忘记密码了")
     assert page.locator(".chat-card-title").last.inner_text() == "重置密码"
+
+
+def test_the_widget_shows_the_assistant_typing_until_the_answer_arrives_and_never_counts_it(
+    live_server, page
+):
+    make_demo_regions()
+    make_article(
+        slug="reset-password",
+        translations={
+            "fr": {"title": "Réinitialiser votre mot de passe", "questions": ["j'ai oublié mon mot de passe"]}
+        },
+    )
+    engines_ready("fr")
+    held = []
+    # The answer is held back until the test has looked at the widget meanwhile.
+    page.route("**/messages", lambda route: held.append(route))
+    page.goto(f"{live_server.url}/fr/")
+    page.click(".chat-launcher")
+    page.wait_for_selector(".chat-bot")
+    messages = page.locator(".chat-msg").count()
+    page.fill("#chat-input", "j'ai oublié mon mot de passe")
+    page.keyboard.press("Enter")
+    typing = page.locator(".chat-log .chat-typing")
+    typing.wait_for()
+    assert "L’assistant écrit" in typing.inner_text()
+    assert typing.get_attribute("role") == "status"
+    assert page.locator(".chat-msg").count() == messages + 1  # the customer's message, not the dots
+    for _ in range(100):  # the route's handler runs as Playwright dispatches the request's event
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.locator(".chat-msg").nth(messages + 1).wait_for()
+    assert typing.count() == 0
+    assert page.locator(".chat-card-title").last.inner_text() == "Réinitialiser votre mot de passe"

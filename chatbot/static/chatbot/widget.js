@@ -160,7 +160,8 @@
   // "The assistant is typing…" while an answer is on its way (kept out of the log's live region
   // until it is shown, then removed before the reply is added).
   function showTyping() {
-    var item = el("li", "chat-msg chat-bot chat-typing");
+    // Not a .chat-msg: it is no message of the conversation (and must not be counted as one).
+    var item = el("li", "chat-typing");
     item.setAttribute("role", "status");
     var bubble = el("p", "chat-text");
     bubble.appendChild(el("span", "chat-typing-dots", "…"));
