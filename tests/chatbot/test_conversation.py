@@ -5,6 +5,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from chatbot import services
@@ -13,6 +14,13 @@ from tests.factories import make_article
 from tests.support.factories import make_demo_regions
 
 pytestmark = pytest.mark.django_db
+# Without a sentence encoder (.ci/run's PostgreSQL pass) the act detector reads characters only: it
+# misses a Japanese greeting, and the demo answers "there's a problem with my bill" outright, so there
+# is nothing to join. Known gaps of the words-only mode, said in the README, not claims it meets.
+needs_encoder = pytest.mark.skipif(
+    settings.HELPCENTER_ENCODER == "none",
+    reason="this act is recognised by meaning: needs a sentence encoder",
+)
 
 
 @pytest.fixture
@@ -93,7 +101,10 @@ def say(client, cid, text):
     return response.json()["reply"]
 
 
-@pytest.mark.parametrize(("language", "text"), [("en", "hello!"), ("fr", "bonjour"), ("ja", "こんにちは")])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "hello!"), ("fr", "bonjour"), pytest.param("ja", "こんにちは", marks=needs_encoder)],
+)
 def test_greeting_alone_gets_a_greeting_not_a_refusal(client, site, language, text):
     reply = say(client, start(client, language), text)
     assert reply["kind"] == "small_talk" and reply["articles"] == []
@@ -152,6 +163,7 @@ def test_code_and_near_domain_questions_still_answered_are_refused(client, demo,
     assert say(client, start(client, language), text)["kind"] == "cannot_help"
 
 
+@needs_encoder
 def test_an_unanswered_message_joins_the_next_one(client, demo):
     cid = start(client)
     first = say(client, cid, "there's a problem with my bill")
