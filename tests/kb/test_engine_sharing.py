@@ -184,6 +184,9 @@ def test_an_engine_never_replaces_one_asked_for_later(settings):
     article = make_article(slug="dns", translations={"en": {"title": "DNS records"}})
     make_article(slug="billing", translations={"en": {"title": "Invoices"}})
     indexes.answer_engine("en")
+    # That first build runs in a thread that reads the articles; on SQLite's shared-cache test
+    # database a write while it reads fails at once ("table is locked"), so let it end first.
+    indexes.engines_wait()
     article.title_en = "Old DNS records"
     article.save()
     old_version, old_seq = indexes.content_version(), next(indexes._sequence)
