@@ -142,24 +142,38 @@ def test_products_the_help_center_does_not_sell_are_refused(client, demo, langua
     assert reply["kind"] == "cannot_help", reply
 
 
-# Known gap (issue 25, not reached yet): with the words-only engine (HELPCENTER_ENCODER=none) these
-# still get an article; measured on the demo in December 2026. Not strict: some may pass with the
-# encoder, and each one that starts passing should move up into the tests above.
-STILL_ANSWERED = [
-    ("en", "SELECT password FROM users; --"),
-    ("en", "sdkfjh qwpoeiru zmxncb"),
-    ("fr", "for (i = 0; i < 10; i++) { console.log(i) }"),
-    ("zh-hans", "<div onclick=alert(1)>点击</div>"),
-    ("en", "do you sell domain names and email mailboxes too?"),
-    ("en", "can you recommend a good antivirus for my mac"),
-    ("fr", "vous vendez aussi des téléphones portables ?"),
-    ("ja", "おすすめのスマホを教えてください"),
+# Code and near-domain questions, each with whether it is refused today with the sentence encoder
+# and with the words-only engine (HELPCENTER_ENCODER=none, .ci/run's PostgreSQL pass), measured on the
+# demo in December 2026. Those not refused are known gaps (issue 25), expected to fail strictly: one
+# that starts being refused fails the test, so that it is moved to "refused" and kept that way.
+CODE_AND_NEAR_DOMAIN = [
+    # language, text, refused with the encoder, refused words-only
+    ("en", "SELECT password FROM users; --", False, True),
+    ("en", "sdkfjh qwpoeiru zmxncb", True, True),
+    ("fr", "for (i = 0; i < 10; i++) { console.log(i) }", False, False),
+    ("zh-hans", "<div onclick=alert(1)>点击</div>", True, False),
+    ("en", "do you sell domain names and email mailboxes too?", False, False),
+    ("en", "can you recommend a good antivirus for my mac", True, False),
+    ("fr", "vous vendez aussi des téléphones portables ?", False, False),
+    ("ja", "おすすめのスマホを教えてください", True, False),
 ]
+_WITH_ENCODER = settings.HELPCENTER_ENCODER != "none"
 
 
-@pytest.mark.xfail(reason="issue 25: refusal of code and near-domain questions does not hold yet")
-@pytest.mark.parametrize(("language", "text"), STILL_ANSWERED)
-def test_code_and_near_domain_questions_still_answered_are_refused(client, demo, language, text):
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        pytest.param(
+            language,
+            text,
+            marks=()
+            if (with_encoder if _WITH_ENCODER else words_only)
+            else pytest.mark.xfail(strict=True, reason="issue 25: still answered with an article"),
+        )
+        for language, text, with_encoder, words_only in CODE_AND_NEAR_DOMAIN
+    ],
+)
+def test_code_and_near_domain_questions_are_refused(client, demo, language, text):
     assert say(client, start(client, language), text)["kind"] == "cannot_help"
 
 
