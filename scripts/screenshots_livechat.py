@@ -1,6 +1,7 @@
 """Screenshots of the live chat (issue 26): the customer's widget and the agent's chat page, desktop
 and a 390 px phone, from a running demo site (`make run`, or runserver on another port) while EMEA is
-on shift (weekdays 08:00-17:00 Dublin time: the demo's French-speaking team).
+on shift (weekdays 08:00-17:00 Dublin time: the demo's French-speaking team). At other hours, start
+the site at such a time with Debian's faketime: `faketime -f '@2026-12-08 10:00:00' make run`.
 
 Usage: .venv/bin/python scripts/screenshots_livechat.py [BASE_URL] [OUT_DIR]
 The agent (agent-emea / nimbus-agent) signs in and sets themself online, as an agent would."""
