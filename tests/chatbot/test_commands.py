@@ -83,7 +83,9 @@ def test_evaluate_bot_bad_files_are_one_clear_error(tmp_path):
 
 
 @pytest.mark.django_db
-def test_ask_answers_from_the_sites_articles_and_names_the_escalation_region(capsys):
+def test_ask_answers_from_the_sites_articles_and_names_the_escalation_region(capsys, settings):
+    # As in development and production: a cold process would answer with the words-only stand-in.
+    settings.HELPCENTER_ENGINE_BACKGROUND_REBUILD = True
     make_demo_regions()
     make_article(
         slug="reset-password",
@@ -99,6 +101,7 @@ def test_ask_answers_from_the_sites_articles_and_names_the_escalation_region(cap
     call_command("ask", "j'ai oublié mon mot de passe", language="fr", json=True)
     result = json.loads(capsys.readouterr().out)
     assert (result["decision"], result["articles"][0]["slug"]) == ("answer", "reset-password")
+    assert result["provisional"] is False  # the full engine's decision, as customers get it
     call_command("ask", "zzzz qqqq", language="fr", at="2026-11-28T23:00Z", json=True)
     result = json.loads(capsys.readouterr().out)
     assert result["decision"] == "cannot_help"

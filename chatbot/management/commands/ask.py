@@ -7,7 +7,7 @@ from django.utils import translation
 from chatbot.answering import ReplyKind, respond
 from chatbot.conf import chat_bot
 from core.languages import is_site_language, site_languages
-from kb.indexes import answer_engine
+from kb.indexes import answer_engine, engines_warm
 from kb.models import Article
 from support.instants import parse_instant
 from support.selectors import routing_assignment
@@ -33,7 +33,14 @@ class Command(BaseCommand):
             now = parse_instant(at)
         except ValueError as exc:
             raise CommandError(f"--at {exc}") from None
+        # The language's full engine, as the site's customers get it once the server has started
+        # (it builds every engine then): with background rebuilds on (the development and production
+        # settings), a cold process would otherwise answer with the words-only stand-in.
+        engines_warm([language])
         turn = respond(chat_bot(), text, language=language)
+        if turn.language != language:  # the message was in another site language
+            engines_warm([turn.language])
+            turn = respond(chat_bot(), text, language=language)
         answer, suggest = answer_engine(turn.language).thresholds
         titles = {}
         with translation.override(turn.language):
@@ -46,6 +53,7 @@ class Command(BaseCommand):
             "reason": turn.reason.value if turn.reason else None,
             "offer_person": turn.offer_person,
             "asks_for_person": round(turn.person, 3),
+            "provisional": turn.provisional,
             "thresholds": {"answer": round(answer, 3), "suggest": round(suggest, 3)},
             "articles": [
                 {
