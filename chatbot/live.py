@@ -479,7 +479,8 @@ def live_drop_check(*, conversation_id, agent_id: int, now: datetime) -> bool:
 def _agent_gone(now: datetime) -> set:
     """Active chats whose agent has had no agents' page open (no heartbeat at all) for longer than
     being offline and the drop's grace time: their connection dropped for good, whether or not a
-    socket's disconnect said so (a server that died, a page closed before its socket opened)."""
+    socket's disconnect said so (a server that died, a page closed before its socket opened). An
+    agent never heard at all (no profile yet) is counted from when they took the chat."""
     seen_before = (
         now
         - support_settings().agent_offline_after
@@ -491,6 +492,7 @@ def _agent_gone(now: datetime) -> set:
             Q(agent__agent_profile__last_seen_at__isnull=True)
             | Q(agent__agent_profile__last_seen_at__lt=seen_before)
         )
+        .exclude(accepted_at__gte=seen_before)
         .values_list("pk", flat=True)
     )
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from chatbot import live
 from chatbot.models import Conversation, ConversationStatus, LiveStatus, Role
 from chatbot.services import conversation_escalate
-from support.models import Satisfaction, Ticket, TicketStatus
+from support.models import AgentProfile, Satisfaction, Ticket, TicketStatus
 from tests.chatbot.livechat import customer_chat, live_regions, make_agent, post_json
 from tests.support.factories import make_demo_regions
 
@@ -204,6 +204,15 @@ def test_sweep_makes_a_ticket_of_an_active_chat_whose_agent_is_long_gone_whateve
     assert conversation.messages.filter(
         role=Role.NOTICE, text__startswith="Nous avons perdu la connexion avec Camille."
     ).exists()
+
+
+def test_sweep_gives_an_agent_never_heard_yet_the_same_time_from_when_they_took_the_chat():
+    conversation, agent, _ = _active_chat()
+    AgentProfile.objects.filter(user=agent).update(last_seen_at=None)  # no heartbeat of theirs yet
+    now = timezone.now()
+    gone_after = settings.HELPCENTER_AGENT_OFFLINE_SECONDS + settings.HELPCENTER_LIVECHAT_DROP_SECONDS
+    assert live.live_chats_sweep(now=now) == 0
+    assert live.live_chats_sweep(now=now + timedelta(seconds=gone_after + 1)) == 1
 
 
 def test_sweep_at_the_end_of_the_shift_makes_tickets_of_live_chats():
