@@ -21,6 +21,10 @@ from .models import Conversation, LiveStatus
 
 TYPING_EVERY = 1.0  # seconds: typing events passed on at most this often per connection
 
+# Drop checks waiting for their grace time: the loop keeps only weak references to tasks, and a task
+# nothing holds may be collected before it runs.
+_drop_checks: set[asyncio.Task] = set()
+
 
 def _after(scope) -> int:
     values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after", ["0"])
@@ -41,6 +45,19 @@ def _text(content) -> str | None:
 class _ChatConsumer(LimitedJsonConsumer):
     for_staff = False
     conversation: Conversation | None = None
+    _disconnected = False
+
+    async def __call__(self, scope, receive, send):
+        # Channels calls disconnect() only when it reads websocket.disconnect. A client gone before
+        # that (during the handshake, or while a message was being sent to it) makes the server's
+        # send() raise instead (uvicorn: ClientDisconnected, which it then ignores), and the consumer
+        # ends without it: whatever disconnect() undoes (the agent's count of open sockets, which
+        # tells the customer their agent dropped) would stay done. So it runs here as well, once.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if not self._disconnected:
+                await self.disconnect(1006)
 
     async def _join_and_catch_up(self, group: str) -> None:
         self.group = group
@@ -57,6 +74,7 @@ class _ChatConsumer(LimitedJsonConsumer):
         self._typed = 0.0
 
     async def disconnect(self, code):
+        self._disconnected = True
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -161,14 +179,17 @@ class AgentChatConsumer(_ChatConsumer):
         await super().disconnect(code)
         if not self.counted:
             return
+        self.counted = False  # uncounted once, however the consumer ends
         left = await database_sync_to_async(live.live_agent_connected)(
             conversation=self.conversation, delta=-1
         )
         if left <= 0:
             # Closed for good unless a socket of theirs comes back within the grace time.
-            asyncio.get_running_loop().create_task(
+            task = asyncio.get_running_loop().create_task(
                 self._drop_check(self.conversation.pk, self.scope["user"].pk)
             )
+            _drop_checks.add(task)
+            task.add_done_callback(_drop_checks.discard)
 
     @staticmethod
     async def _drop_check(conversation_id, agent_id):

@@ -19,11 +19,12 @@ from statistics import median
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from support import notifications
+from support.conf import support_settings
 from support.models import Region, TicketStatus
 from support.realtime import region_group
 from support.realtime import send as staff_send
@@ -475,16 +476,41 @@ def live_drop_check(*, conversation_id, agent_id: int, now: datetime) -> bool:
     return True
 
 
+def _agent_gone(now: datetime) -> set:
+    """Active chats whose agent has had no agents' page open (no heartbeat at all) for longer than
+    being offline and the drop's grace time: their connection dropped for good, whether or not a
+    socket's disconnect said so (a server that died, a page closed before its socket opened). An
+    agent never heard at all (no profile yet) is counted from when they took the chat."""
+    seen_before = (
+        now
+        - support_settings().agent_offline_after
+        - timedelta(seconds=settings.HELPCENTER_LIVECHAT_DROP_SECONDS)
+    )
+    return set(
+        Conversation.objects.filter(live_status=LiveStatus.ACTIVE)
+        .filter(
+            Q(agent__agent_profile__last_seen_at__isnull=True)
+            | Q(agent__agent_profile__last_seen_at__lt=seen_before)
+        )
+        .exclude(accepted_at__gte=seen_before)
+        .values_list("pk", flat=True)
+    )
+
+
 def live_chats_sweep(*, now: datetime) -> int:
-    """Chats whose region's shift ended, and waiting chats nobody can take any more, become tickets
-    for the next region. Returns how many. Run by `manage.py livechat_sweep` and agents' heartbeats."""
+    """Chats whose region's shift ended, active chats whose agent is long gone, and waiting chats
+    nobody can take any more, become tickets for the next region. Returns how many. Run by
+    `manage.py livechat_sweep` and agents' heartbeats."""
     moved = 0
+    gone = _agent_gone(now)
     live = Conversation.objects.filter(live_status__in=LIVE).select_related("live_region")
     for conversation in live:
         region = conversation.live_region
         reason = None
         if region is None or not region.to_schedule().is_open(now):
             reason = "shift_ended"
+        elif conversation.pk in gone:
+            reason = "dropped"
         elif conversation.live_status == LiveStatus.WAITING and not any(
             # Online in that region at all: busy agents (at their limit) still take the line later.
             r.pk == region.pk

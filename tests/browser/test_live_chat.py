@@ -2,8 +2,10 @@
 (tests/browser/asgi_server.py), WebSockets and all."""
 
 import re
+import time
 
 import pytest
+from django.db import OperationalError
 from django.test import override_settings
 from playwright.sync_api import expect
 
@@ -49,6 +51,19 @@ def _leave_email(page):
     page.fill(".chat-escalate input[type=email]", "marie@example.com")
     page.fill(".chat-escalate input[type=text]", "Marie")
     page.click(".chat-escalate button[type=submit]")
+
+
+def _wait_for(condition, timeout=15.0):
+    """Until `condition()` (a read of the database the live server writes) holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if condition():
+                return
+        except OperationalError:  # SQLite's shared-cache test database: "table is locked" during a write
+            pass
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 def _live_chat(browser, server, errors):
@@ -105,17 +120,6 @@ def test_french_customer_and_emea_agent_chat_live_with_typing_transcript_and_sur
     assert errors == []
 
 
-# Known flaky, on SQLite as well as PostgreSQL (it failed on both when run right after the first test
-# of this file on a busy machine, and passes alone). What was seen when it failed: the ASGI server
-# idle (every task waiting, the database thread idle, no PostgreSQL session waiting or in a
-# transaction), uvicorn no longer holding the agent's sockets (so Chromium did close them), yet the
-# conversation still counting one agent connection: the consumer's disconnect never ran its
-# `live_agent_connected(-1)`, so the drop check was never scheduled. Not yet understood; kept running
-# (not skipped) so that a pass shows.
-@pytest.mark.xfail(
-    reason="the agent consumer's disconnect sometimes never runs after its socket is gone",
-    strict=False,
-)
 @override_settings(HELPCENTER_LIVECHAT_DROP_SECONDS=1)
 def test_agent_connection_cut_makes_a_ticket_for_the_next_region_and_the_customer_is_told(
     browser, asgi_server
@@ -123,6 +127,8 @@ def test_agent_connection_cut_makes_a_ticket_for_the_next_region_and_the_custome
     errors = []
     customer, agent = _live_chat(browser, asgi_server, errors)
     expect(agent.locator("#live-text")).to_be_visible()
+    # A connection to cut: the server has counted the agent's socket (the page opens it after it shows).
+    _wait_for(lambda: Conversation.objects.get().agent_connections == 1)
     agent.context.close()  # the agent's browser is gone: its socket closes for good
     expect(customer.locator(".chat-notice").last).to_contain_text(
         "Nous avons perdu la connexion avec Camille. Nous avons fait un ticket de cette conversation",

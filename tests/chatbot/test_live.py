@@ -1,16 +1,17 @@
 """Live chat with a person, through the services and the HTTP API (the sockets: test_live_sockets.py,
 the browser: tests/browser/test_live_chat.py)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
 from chatbot import live
 from chatbot.models import Conversation, ConversationStatus, LiveStatus, Role
 from chatbot.services import conversation_escalate
-from support.models import Satisfaction, Ticket, TicketStatus
+from support.models import AgentProfile, Satisfaction, Ticket, TicketStatus
 from tests.chatbot.livechat import customer_chat, live_regions, make_agent, post_json
 from tests.support.factories import make_demo_regions
 
@@ -186,6 +187,32 @@ def test_drop_check_makes_a_ticket_only_when_the_agent_stayed_disconnected():
         live.live_drop_check(conversation_id=conversation.pk, agent_id=agent.pk, now=timezone.now()) is True
     )
     assert Ticket.objects.count() == 1
+
+
+def test_sweep_makes_a_ticket_of_an_active_chat_whose_agent_is_long_gone_whatever_their_socket_count():
+    """No disconnect() said so (the server died; the page closed before its socket opened): the
+    agent's heartbeats stopped, and that is enough once they are offline and the grace time passed."""
+    conversation, agent, _ = _active_chat()
+    live.live_agent_connected(conversation=conversation, delta=1)  # a count nobody will take back
+    now = timezone.now()
+    gone_after = settings.HELPCENTER_AGENT_OFFLINE_SECONDS + settings.HELPCENTER_LIVECHAT_DROP_SECONDS
+    assert live.live_chats_sweep(now=now) == 0
+    assert live.live_chats_sweep(now=now + timedelta(seconds=gone_after - 1)) == 0  # within the grace
+    assert live.live_chats_sweep(now=now + timedelta(seconds=gone_after + 1)) == 1
+    conversation.refresh_from_db()
+    assert conversation.live_status == LiveStatus.ENDED and conversation.ticket is not None
+    assert conversation.messages.filter(
+        role=Role.NOTICE, text__startswith="Nous avons perdu la connexion avec Camille."
+    ).exists()
+
+
+def test_sweep_gives_an_agent_never_heard_yet_the_same_time_from_when_they_took_the_chat():
+    conversation, agent, _ = _active_chat()
+    AgentProfile.objects.filter(user=agent).update(last_seen_at=None)  # no heartbeat of theirs yet
+    now = timezone.now()
+    gone_after = settings.HELPCENTER_AGENT_OFFLINE_SECONDS + settings.HELPCENTER_LIVECHAT_DROP_SECONDS
+    assert live.live_chats_sweep(now=now) == 0
+    assert live.live_chats_sweep(now=now + timedelta(seconds=gone_after + 1)) == 1
 
 
 def test_sweep_at_the_end_of_the_shift_makes_tickets_of_live_chats():

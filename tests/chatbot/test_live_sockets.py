@@ -12,8 +12,9 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from chatbot import live
-from chatbot.models import Message, Role
+from chatbot.models import LiveStatus, Message, Role
 from helpcenter.asgi import application
+from support.models import Ticket
 from tests.chatbot.livechat import customer_chat, live_regions, make_agent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -222,3 +223,45 @@ def test_new_sockets_per_client_address_are_limited():
         assert results == [True, True, True, False]
 
     async_to_sync(scenario)()
+
+
+@override_settings(HELPCENTER_LIVECHAT_DROP_SECONDS=0)
+def test_an_agent_socket_gone_before_its_accept_is_uncounted_and_the_drop_check_runs():
+    """The browser went away while the consumer was still connecting: uvicorn's send() raises
+    ClientDisconnected at the accept and never delivers websocket.disconnect (what the browser test
+    of a cut connection hit now and then). The socket must still be uncounted, so that the customer
+    is told their agent dropped."""
+    import asyncio
+
+    from uvicorn.protocols.utils import ClientDisconnected
+
+    from chatbot.consumers import AgentChatConsumer
+
+    conversation, _token, agent, _ = _active_chat()
+    scope = {
+        "type": "websocket",
+        "path": f"/ws/agents/chats/{conversation.pk}/",
+        "query_string": b"",
+        "headers": [],
+        "user": agent,
+        "url_route": {"args": (), "kwargs": {"conversation_id": str(conversation.pk)}},
+    }
+
+    async def scenario():
+        inbox = asyncio.Queue()
+        inbox.put_nowait({"type": "websocket.connect"})
+
+        async def send(message):
+            raise ClientDisconnected()
+
+        with pytest.raises(ClientDisconnected):
+            await AgentChatConsumer.as_asgi()(scope, inbox.get, send)
+        for _n in range(100):  # the drop check, in the background after its grace time (none here)
+            await asyncio.sleep(0.05)
+            if await database_sync_to_async(Ticket.objects.exists)():
+                return
+
+    async_to_sync(scenario)()
+    conversation.refresh_from_db()
+    assert (conversation.agent_connections, conversation.live_status) == (0, LiveStatus.ENDED)
+    assert Ticket.objects.count() == 1

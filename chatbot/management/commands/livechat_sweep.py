@@ -6,8 +6,9 @@ from support.instants import parse_instant
 
 class Command(BaseCommand):
     help = (
-        "Live chats whose region's shift has ended, and waiting chats nobody online can take, become "
-        "tickets for the next region; the customers are told (safe to run every minute)."
+        "Live chats whose region's shift has ended, active chats whose agent has had no agents' page open "
+        "for longer than being offline and the drop's grace time, and waiting chats nobody online can "
+        "take, become tickets for the next region; the customers are told (safe to run every minute)."
     )
 
     def add_arguments(self, parser):
