@@ -120,6 +120,35 @@ def test_french_customer_and_emea_agent_chat_live_with_typing_transcript_and_sur
     assert errors == []
 
 
+# A WebSocket that stays "connecting" (a slow proxy, a loaded server): what the page sees before
+# its socket opens, for as long as a test needs.
+OPENING_SOCKET = """
+window.WebSocket = function () { this.readyState = 0; };
+window.WebSocket.prototype.send = function () { throw new Error("not open yet"); };
+window.WebSocket.prototype.close = function () {};
+window.WebSocket.CONNECTING = 0; window.WebSocket.OPEN = 1;
+"""
+
+
+def test_an_agents_reply_is_sent_while_the_chat_socket_is_still_opening(browser, asgi_server):
+    errors = []
+    emea, _amer = live_regions()
+    make_agent("agent-emea", emea, display_name="Camille")
+    agent = _agent_signs_in(browser, asgi_server, errors)
+    customer = _customer_asks_for_a_person(browser, asgi_server, errors)
+    _leave_email(customer)
+    expect(agent.locator("#staff-live")).to_contain_text("A customer is waiting for a live chat (fr, EMEA).")
+    agent.context.add_init_script(OPENING_SOCKET)  # the chat page, opened next, never gets its socket
+    agent.click("#waiting-chats button[type=submit]")
+    expect(customer.locator(".chat-notice").last).to_have_text("Camille rejoint la conversation.")
+    agent.fill("#live-text", "Bonjour, je regarde votre facture")
+    agent.keyboard.press("Enter")  # before this fix: nothing at all happened
+    expect(customer.locator(".chat-agent").last).to_contain_text("Bonjour, je regarde votre facture")
+    expect(agent.locator("#live-transcript .from-agent").last).to_contain_text("Bonjour, je regarde")
+    expect(agent.locator("#live-text")).to_have_value("")
+    assert errors == []
+
+
 @override_settings(HELPCENTER_LIVECHAT_DROP_SECONDS=1)
 def test_agent_connection_cut_makes_a_ticket_for_the_next_region_and_the_customer_is_told(
     browser, asgi_server

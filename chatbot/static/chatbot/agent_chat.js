@@ -118,14 +118,15 @@
       event.preventDefault();
       var value = text.value.trim();
       if (!value) { return; }
-      if (polling) {
+      if (polling || !socket || socket.readyState !== WebSocket.OPEN) {
+        // No open socket (polling, or the socket still opening or reconnecting): over plain HTTP,
+        // so that Enter always sends; the socket's catch-up skips what is shown already.
         var isInternal = internal.checked;
         text.value = "";
         internal.checked = false;
         post(value, isInternal);
         return;
       }
-      if (!socket || socket.readyState !== WebSocket.OPEN) { return; }
       socket.send(JSON.stringify({ type: "message", text: value, internal: internal.checked }));
       // The message clears "typing…" on the other side: the next keystroke says it again at once.
       lastTyped = 0;
