@@ -153,7 +153,10 @@ def _query_count(client, url: str) -> int:
 
 
 @pytest.mark.parametrize("page", ["home", "category", "search"])
-def test_list_pages_issue_the_same_queries_for_one_or_three_items(client, page):
+def test_list_pages_issue_the_same_queries_for_one_or_three_items(client, settings, page):
+    # The content version is read again once its 1 s memo expires: whether the counted request
+    # falls inside it would depend on how long the first search took to build its engine.
+    settings.HELPCENTER_CONTENT_VERSION_TTL = 3600
     def url_for(category):
         return {
             "home": "/en/",
