@@ -157,6 +157,7 @@ def test_list_pages_issue_the_same_queries_for_one_or_three_items(client, settin
     # The content version is read again once its 1 s memo expires: whether the counted request
     # falls inside it would depend on how long the first search took to build its engine.
     settings.HELPCENTER_CONTENT_VERSION_TTL = 3600
+
     def url_for(category):
         return {
             "home": "/en/",
