@@ -33,6 +33,13 @@ class KbConfig(AppConfig):
             )
         post_migrate.connect(permissions_ensure, sender=self, dispatch_uid="kb.translations.permissions")
 
+        # Not a hook: the numeric libraries' threads (settings: HELPCENTER_NUMERIC_THREADS), for a
+        # process that loaded them before the settings set the environment.
+        from django.conf import settings
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=settings.HELPCENTER_NUMERIC_THREADS)
+
         # Not a hook: kb's part of customer data exports and erasures (core/privacy.py).
         from core import privacy
 
