@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format install install-test install-lint migrate demo messages clean
+.PHONY: run test lint format install install-test install-lint migrate demo messages embeddings clean
 
 $(PY):
 	"$$(scripts/find-python)" -m venv $(VENV)
@@ -52,6 +52,11 @@ format: install-lint
 messages: install
 	$(PY) manage.py makemessages --all --no-obsolete --ignore=".venv/*" --ignore="staticfiles/*" --ignore="tests/*" --ignore="scripts/*" --ignore="bench/*"
 	$(PY) manage.py compilemessages --ignore=".venv/*"
+
+# Rewrite kb/data/embeddings.npz (the shipped texts' vectors) after changing the demo, the off-topic
+# sets or the chat's examples; tests/kb/test_shipped_embeddings.py says when it is due.
+embeddings: install
+	$(PY) scripts/ship_embeddings.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

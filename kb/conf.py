@@ -28,6 +28,7 @@ class HelpCenterSettings:
     chat_suggest_precision: float
     encoder: str
     encoder_threads: int
+    shipped_embeddings: str
     machine_translator: str
     view_count_flush_seconds: float
     upload_max_bytes: int
@@ -64,6 +65,7 @@ def helpcenter_settings() -> HelpCenterSettings:
         chat_suggest_precision=settings.HELPCENTER_CHAT_SUGGEST_PRECISION,
         encoder=settings.HELPCENTER_ENCODER,
         encoder_threads=settings.HELPCENTER_ENCODER_THREADS,
+        shipped_embeddings=settings.HELPCENTER_SHIPPED_EMBEDDINGS,
         machine_translator=settings.HELPCENTER_MACHINE_TRANSLATOR,
         view_count_flush_seconds=settings.HELPCENTER_VIEW_COUNT_FLUSH_SECONDS,
         upload_max_bytes=settings.HELPCENTER_UPLOAD_MAX_BYTES,

@@ -1,5 +1,6 @@
 """The sentence encoder a site uses (HELPCENTER_ENCODER) and where its vectors are kept: the
-TextEmbedding table, so a rebuild or a restart embeds only new or changed article texts."""
+TextEmbedding table, so a rebuild or a restart embeds only new or changed article texts, over the
+vectors shipped with the project (HELPCENTER_SHIPPED_EMBEDDINGS)."""
 
 import logging
 from collections.abc import Mapping, Sequence
@@ -10,7 +11,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from .conf import helpcenter_settings
 from .models import TextEmbedding
-from .search.encoders import CachedEncoder, encoder_named
+from .search.encoders import CachedEncoder, FileStore, StackedStore, encoder_named
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -48,12 +49,17 @@ class DatabaseStore:
 def sentence_encoder() -> CachedEncoder | None:
     """The site's encoder behind its caches, or None when HELPCENTER_ENCODER is "none"."""
     conf = helpcenter_settings()
-    return _sentence_encoder(conf.encoder, conf.encoder_threads)
+    return _sentence_encoder(conf.encoder, conf.encoder_threads, conf.shipped_embeddings)
 
 
 @cache
-def _sentence_encoder(name: str, threads: int) -> CachedEncoder | None:
+def _sentence_encoder(name: str, threads: int, shipped: str) -> CachedEncoder | None:
     # One per setting's value and process: its memory of article texts lasts as long as the process
     # (a settings change, as in the tests, finds the encoder it had for the same value again).
     encoder = encoder_named(name, threads=threads)
-    return CachedEncoder(encoder, DatabaseStore()) if encoder is not None else None
+    if encoder is None:
+        return None
+    store = DatabaseStore()
+    if shipped:
+        store = StackedStore(store, FileStore(shipped, read_only=True))
+    return CachedEncoder(encoder, store)

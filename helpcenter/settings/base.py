@@ -367,6 +367,11 @@ HELPCENTER_ENCODER_THREADS = int(os.environ.get("HELPCENTER_ENCODER_THREADS", "1
 HELPCENTER_NUMERIC_THREADS = int(os.environ.get("HELPCENTER_NUMERIC_THREADS", "1"))
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, str(HELPCENTER_NUMERIC_THREADS))
+# Vectors of the texts the project ships (the demo's articles, the off-topic sets every engine's
+# calibration learns from, the bot's own examples), read after the database's: a fresh site embeds
+# only its own texts. `make embeddings` writes it; "" reads none.
+HELPCENTER_SHIPPED_EMBEDDINGS = os.environ.get(
+    "HELPCENTER_SHIPPED_EMBEDDINGS", str(BASE_DIR / "kb" / "data" / "embeddings.npz")
 )
 HELPCENTER_CHAT_MAX_SUGGESTIONS = 3
 HELPCENTER_CHAT_RATE = os.environ.get("HELPCENTER_CHAT_RATE", "30/m")

@@ -199,25 +199,54 @@ class CachedEncoder:
 
 class FileStore:
     """Vectors in one .npy-pair file (offline tools: `evaluate_bot --embedding-cache`, benchmarks),
-    loaded at start and rewritten whole (atomically) after each batch of new texts."""
+    loaded at start and rewritten whole (atomically) after each batch of new texts. `read_only`:
+    the file is never written (the vectors shipped with the project)."""
 
-    def __init__(self, path) -> None:
+    def __init__(self, path, *, read_only: bool = False) -> None:
         from pathlib import Path
 
         self.path = Path(path)
+        self.read_only = read_only
         self._vectors: dict[str, np.ndarray] = {}
         try:
             with np.load(self.path, allow_pickle=False) as data:
-                self._vectors = dict(zip(data["digests"].tolist(), data["vectors"], strict=True))
+                # Keys are str, or ASCII bytes in the shipped file (a quarter of the size).
+                keys = [k.decode() if isinstance(k, bytes) else k for k in data["digests"].tolist()]
+                self._vectors = dict(zip(keys, data["vectors"], strict=True))
         except (OSError, ValueError, KeyError):  # absent or unreadable: start afresh
             self._vectors = {}
 
     def get_many(self, encoder: str, digests: Sequence[str]) -> dict[str, np.ndarray]:
         return {d: self._vectors[f"{encoder}:{d}"] for d in digests if f"{encoder}:{d}" in self._vectors}
 
+    def __len__(self) -> int:
+        return len(self._vectors)
+
     def put_many(self, encoder: str, vectors: Mapping[str, np.ndarray]) -> None:
+        if self.read_only:
+            return
         self._vectors.update({f"{encoder}:{d}": np.asarray(v, dtype=np.float32) for d, v in vectors.items()})
         keys = list(self._vectors)
         partial = self.path.with_name(self.path.name + ".partial.npz")
         np.savez(partial, digests=np.array(keys), vectors=np.vstack([self._vectors[k] for k in keys]))
         partial.replace(self.path)
+
+
+class StackedStore:
+    """Several stores read in turn (the site's database, then the vectors shipped with the project);
+    new vectors go to the first one only."""
+
+    def __init__(self, *stores: EmbeddingStore) -> None:
+        self.stores = stores
+
+    def get_many(self, encoder: str, digests: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for store in self.stores:
+            missing = [d for d in digests if d not in found]
+            if not missing:
+                break
+            found.update(store.get_many(encoder, missing))
+        return found
+
+    def put_many(self, encoder: str, vectors: Mapping[str, np.ndarray]) -> None:
+        self.stores[0].put_many(encoder, vectors)
