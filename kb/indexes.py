@@ -138,8 +138,14 @@ def _enqueue_engines_build() -> None:
     language, so that web workers only load them."""
     if _build_queued.is_set():
         return
-    _build_queued.set()
     from .tasks import engines_build
+
+    if helpcenter_settings().engine_background_rebuild and _runs_inline(engines_build):
+        # No task worker (`make run`): the task would build every changed language inside the
+        # editor's save. This process's background rebuild builds and stores them instead, as
+        # the next request asks for them.
+        return
+    _build_queued.set()
 
     try:
         engines_build.enqueue()
@@ -147,6 +153,12 @@ def _enqueue_engines_build() -> None:
         logger.exception("Could not queue the engine build; web workers will build the engines")
     finally:
         _build_queued.clear()
+
+
+def _runs_inline(task) -> bool:
+    from django.tasks.backends.immediate import ImmediateBackend
+
+    return isinstance(task.get_backend(), ImmediateBackend)
 
 
 # Documents already made, by (language, article id): an edit re-renders only the article it touched.

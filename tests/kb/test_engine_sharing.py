@@ -201,6 +201,43 @@ def test_an_engine_never_replaces_one_asked_for_later(settings):
     assert indexes.answer_engine("en") is newest
 
 
+def test_without_a_task_worker_an_edit_is_built_by_the_web_process_not_inside_the_save(
+    transactional_db, articles, shared, settings, monkeypatch
+):
+    """`make run`: artifacts, but the immediate task backend, which would build every changed
+    language inside the editor's save. The web process's background rebuild builds and stores it.
+    (Committed for real: the background build reads what the save wrote.)"""
+    settings.HELPCENTER_ENGINE_BACKGROUND_REBUILD = True
+    indexes.answer_engine("en")
+    indexes.engines_wait()
+    before = _artifacts(shared, "en")
+    assert len(before) == 1
+    queued = []
+    monkeypatch.setattr(indexes, "engines_prepare", lambda *a, **k: queued.append(a) or [])
+    articles[1].title_en = "DNS records and name servers"
+    articles[1].save()
+    assert queued == []
+    assert _artifacts(shared, "en") == before
+    served = indexes.answer_engine("en")  # the previous engine answers while the new one is built
+    assert "DNS records and name servers" not in _titles(served)
+    indexes.engines_wait()
+    assert len(_artifacts(shared, "en")) == 2
+    assert "DNS records and name servers" in _titles(indexes.answer_engine("en"))
+
+
+def test_with_a_task_worker_an_edit_queues_the_build(
+    articles, shared, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.HELPCENTER_ENGINE_BACKGROUND_REBUILD = True
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    from kb.tasks import engines_build
+
+    with django_capture_on_commit_callbacks(execute=True):
+        articles[1].title_en = "DNS records and name servers"
+        articles[1].save()
+    assert [result.task.name for result in engines_build.get_backend().results] == ["engines_build"]
+
+
 def test_the_build_lock_makes_other_processes_wait(tmp_path):
     holder = subprocess.Popen(
         [
