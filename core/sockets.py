@@ -10,6 +10,7 @@ import json
 import time
 
 from asgiref.sync import SyncToAsync, sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.cache import cache
@@ -67,6 +68,17 @@ database_sync_to_async = DatabaseSyncToAsync
 class LimitedJsonConsumer(AsyncJsonWebsocketConsumer):
     # Messages allowed per connection: `burst` at once, refilled over 10 seconds.
     strikes_allowed = 5
+
+    async def dispatch(self, message):
+        # Channels' own dispatch first runs close_old_connections in the database thread before
+        # every handler: each typing event, each message heard from the channel layer, on every
+        # socket, waited there behind the other sockets' database work (bench/livechat.py). Every
+        # database call of these consumers goes through database_sync_to_async above, which does
+        # that cleanup itself before and after the call.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     def _limits(self):
         if not hasattr(self, "_tokens"):
