@@ -103,3 +103,45 @@ def test_typing_is_passed_on_without_a_trip_through_the_database_thread(monkeypa
         await staff.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_live_sends_keep_their_order_per_lane_and_one_chat_does_not_wait_for_another():
+    """support.realtime inside the server's loop: the sends to one group arrive in the order given,
+    even when the first is slow; another chat's group does not wait behind it; the agents' pages'
+    groups share one lane, in order between them."""
+    import asyncio
+
+    from support import realtime
+
+    class Layer:
+        def __init__(self):
+            self.sent = []
+            self.slow = asyncio.Event()
+
+        async def group_send(self, group, event):
+            if event.get("slow"):
+                await self.slow.wait()
+            self.sent.append((group, event["n"]))
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        layer = Layer()
+        for group, n, slow in [
+            ("chat.a", 1, True),
+            ("chat.a", 2, False),
+            ("chat.b", 3, False),
+            ("staff.region.EMEA", 4, True),
+            ("staff", 5, False),
+        ]:
+            realtime._enqueue(loop, layer, group, {"n": n, "slow": slow})
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert layer.sent == [("chat.b", 3)]  # neither behind chat.a's slow send nor the staff lane's
+        layer.slow.set()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert [n for group, n in layer.sent if group == "chat.a"] == [1, 2]
+        assert [n for group, n in layer.sent if group.startswith("staff")] == [4, 5]
+        assert realtime._queues[loop] == {}  # every lane drained and gone
+
+    asyncio.run(scenario())
