@@ -193,14 +193,15 @@ def test_livechat_sweep_on_the_command_line_exits_1_on_a_bad_instant_and_changes
     agent long gone stays as it was)."""
     from datetime import UTC, datetime
 
-    from django.core.management import ManagementUtility
-
+    from chatbot.management.commands.livechat_sweep import Command
     from chatbot.models import LiveStatus
     from support.models import Ticket
 
     (gone, _camille), _kept = _two_active_chats(datetime(2026, 12, 8, 10, 0, tzinfo=UTC))
     with pytest.raises(SystemExit) as exited:
-        ManagementUtility(["manage.py", "livechat_sweep", "--at", "tomorrow"]).execute()
+        # What manage.py runs after django.setup(); setup again here would hand the logging
+        # configuration this test's captured stderr, closed once the test ends.
+        Command().run_from_argv(["manage.py", "livechat_sweep", "--at", "tomorrow"])
     assert exited.value.code == 1
     assert "--at 'tomorrow' is not an ISO-8601 date and time" in capsys.readouterr().err
     gone.refresh_from_db()
