@@ -201,6 +201,10 @@ def main():
         "HELPCENTER_ENCODER": "none",
         # A thousand customers from one address: the per-address connection limit is not measured here.
         "HELPCENTER_LIVECHAT_CONNECTS_PER_MINUTE": "1000000",
+        # As deployed (docs/deploy.md), the ASGI processes build no chatbot engine: the development
+        # settings' warm-up on start trained the bot's detectors in each worker for 10-13 s of CPU
+        # while the sockets connected, and on a busy machine still while the latency was measured.
+        "HELPCENTER_WARM_ENGINES_ON_START": "0",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     manage = [PYTHON, str(ROOT / "manage.py")]

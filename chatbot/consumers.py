@@ -8,11 +8,16 @@ import asyncio
 import time
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.sockets import CLOSE_FORBIDDEN, CLOSE_TOO_FAST, LimitedJsonConsumer, connect_allowed
+from core.sockets import (
+    CLOSE_FORBIDDEN,
+    CLOSE_TOO_FAST,
+    LimitedJsonConsumer,
+    connect_allowed,
+    database_sync_to_async,
+)
 from support.services import agent_seen
 
 from . import live, realtime

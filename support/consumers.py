@@ -1,10 +1,9 @@
 """The agents' pages' socket (`/ws/agents/`): new tickets and waiting chats as they come, and the
 page's heartbeat that keeps the agent's presence (support/presence.py)."""
 
-from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from core.sockets import CLOSE_FORBIDDEN, LimitedJsonConsumer
+from core.sockets import CLOSE_FORBIDDEN, LimitedJsonConsumer, database_sync_to_async
 
 from . import realtime, selectors, services
 

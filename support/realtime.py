@@ -28,9 +28,9 @@ def send(group: str, event: dict) -> None:
 
     Inside an ASGI server the code runs in the thread that `sync_to_async` lends to every database
     call of the process: waiting there for Redis would hold up every other socket's database work.
-    So the send is handed to the server's event loop and made there, one after another in the order
-    given (a later message never overtakes an earlier one). Elsewhere (gunicorn, a command, a test)
-    it is sent at once."""
+    So the send is handed to the server's event loop and made there, in the order given for each
+    lane (_lane: a later message never overtakes an earlier one to the same sockets). Elsewhere
+    (gunicorn, a command, a test) it is sent at once."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -51,24 +51,47 @@ def _server_loop():
     return loop if loop.is_running() else None
 
 
-_queues: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Queue]" = weakref.WeakKeyDictionary()
+def _lane(group: str) -> str:
+    """Sends that must keep their order share a lane. A chat's two groups (`chat.<id>`, the
+    customer's sockets, and `chat.<id>.staff`, the agents') each have their own sockets and nothing
+    else, so each is a lane of its own: one chat's sends no longer wait behind every other chat's of
+    the process (a group send is 2-4 round trips to Redis), nor a customer's message to its agent
+    behind its echo to the customer's own sockets. The agents' pages hear several groups (`staff`
+    and their regions'), which stay in one lane, in order between them."""
+    return group if group.startswith("chat.") else STAFF_GROUP
+
+
+# Per event loop: the queue of each lane with sends waiting, drained by one task while it has any.
+_queues: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Queue]]" = (
+    weakref.WeakKeyDictionary()
+)
+_draining: set[asyncio.Task] = set()
 
 
 def _enqueue(loop, layer, group: str, event: dict) -> None:
-    queue = _queues.get(loop)
+    lanes = _queues.get(loop)
+    if lanes is None:
+        lanes = _queues[loop] = {}
+    lane = _lane(group)
+    queue = lanes.get(lane)
     if queue is None:
-        queue = _queues[loop] = asyncio.Queue()
-        loop.create_task(_drain(queue))
+        queue = lanes[lane] = asyncio.Queue()
+        task = loop.create_task(_drain(lanes, lane, queue))
+        _draining.add(task)  # the loop holds tasks weakly
+        task.add_done_callback(_draining.discard)
     queue.put_nowait((layer, group, event))
 
 
-async def _drain(queue: asyncio.Queue) -> None:
-    while True:
-        layer, group, event = await queue.get()
+async def _drain(lanes: dict, lane: str, queue: asyncio.Queue) -> None:
+    # Runs until its lane is empty, then removes it: nothing is awaited between the last get and the
+    # removal, so a send enqueued meanwhile (from the loop's thread only) finds a new lane and task.
+    while not queue.empty():
+        layer, group, event = queue.get_nowait()
         try:
             await layer.group_send(group, event)
         except Exception:
             log.exception("live update to %s not sent", group)
+    del lanes[lane]
 
 
 def ticket_announce(ticket) -> None:

@@ -401,6 +401,9 @@ if CHANNEL_LAYER_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The ASGI processes move what they imported on start out of the garbage collector's way
+# (helpcenter/asgi.py); off in the tests, whose process imports the application too.
+HELPCENTER_ASGI_GC_FREEZE = True
 # An agent with no activity (typing, clicking) for this long shows as away; with no open agents'
 # page (no heartbeat) for this long, as offline.
 HELPCENTER_AGENT_AWAY_SECONDS = 10 * 60

@@ -22,5 +22,7 @@ HELPCENTER_ENGINE_BACKGROUND_REBUILD = False
 # The demo's fixtures build only the engines a test asks for.
 HELPCENTER_DEMO_PREPARE_CHATBOT = False
 HELPCENTER_MACHINE_TRANSLATOR = "kb.machine.DummyTranslator"
+# The test process imports helpcenter.asgi: its collector is left as it is.
+HELPCENTER_ASGI_GC_FREEZE = False
 # Uploads made by tests go to a scratch folder, never the checkout's media/.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="helpcenter-test-media-")
