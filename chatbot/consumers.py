@@ -72,7 +72,11 @@ class _ChatConsumer(LimitedJsonConsumer):
         backlog = await database_sync_to_async(live.messages_after)(
             self.conversation, _after(self.scope), for_staff=self.for_staff
         )
-        self.sent_up_to = max([m["id"] for m in backlog], default=_after(self.scope))
+        # Ids, not a high-water mark: two messages committed at nearly the same time in two processes
+        # (a customer's on this server, an agent's on another or over HTTP) may be heard in the
+        # other order, and the later id must not make the earlier one look sent.
+        self.resumed_after = _after(self.scope)
+        self.sent_ids = {m["id"] for m in backlog}
         for message in backlog:
             await self.send_json({"type": "message", "message": message})
         await self.send_json(await database_sync_to_async(live.status_json)(self.conversation))
@@ -86,9 +90,10 @@ class _ChatConsumer(LimitedJsonConsumer):
     async def chat_event(self, event):
         payload = event["payload"]
         if payload.get("type") == "message":
-            if payload["message"]["id"] <= self.sent_up_to:
-                return
-            self.sent_up_to = payload["message"]["id"]
+            message_id = payload["message"]["id"]
+            if message_id <= self.resumed_after or message_id in self.sent_ids:
+                return  # the page had it, or the catch-up sent it
+            self.sent_ids.add(message_id)
         await self.send_json(payload)
 
     async def chat_typing(self, event):

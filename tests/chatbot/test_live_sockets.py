@@ -113,6 +113,51 @@ def test_reconnect_after_the_last_id_gives_every_later_message_exactly_once():
     async_to_sync(scenario)()
 
 
+def test_messages_heard_out_of_order_each_reach_the_socket_once():
+    """Two messages committed at nearly the same time in two processes (the customer's here, the
+    agent's on another server) may reach the channel layer in the other order: the earlier id still
+    reaches the socket, and none comes twice."""
+    from channels.layers import get_channel_layer
+
+    from chatbot.realtime import customer_group
+
+    conversation, token, agent, _ = _active_chat()
+    resumed = conversation.messages.order_by("-id").first().pk
+    # Written without their live sends: the test makes those, in the order the layer heard them.
+    earlier, later = (
+        Message.objects.create(
+            conversation=conversation, role=Role.AGENT, text=text, author=agent, language="fr"
+        )
+        for text in ("d'abord", "ensuite")
+    )
+
+    async def scenario():
+        customer = _customer(conversation, token, after=resumed)
+        assert (await customer.connect())[0]
+        # The catch-up read the database: make it hear them from the layer only.
+        caught_up = [m["message"]["id"] for m in await _drain(customer) if m["type"] == "message"]
+        assert caught_up == [earlier.pk, later.pk]
+        layer = get_channel_layer()
+        third, fourth = [
+            await database_sync_to_async(Message.objects.create)(
+                conversation=conversation, role=Role.AGENT, text=text, author=agent, language="fr"
+            )
+            for text in ("puis", "enfin")
+        ]
+        for message in (fourth, third, fourth, later, earlier):
+            public = await database_sync_to_async(live.message_json)(message)
+            await layer.group_send(
+                customer_group(conversation.pk),
+                {"type": "chat.event", "payload": {"type": "message", "message": public}},
+            )
+        heard = [(await customer.receive_json_from(timeout=3))["message"]["id"] for _ in range(2)]
+        assert heard == [fourth.pk, third.pk]
+        assert await customer.receive_nothing(timeout=0.3)
+        await customer.disconnect()
+
+    async_to_sync(scenario)()
+
+
 @pytest.mark.parametrize("who", ["nobody", "another customer"])
 def test_a_customer_cannot_join_another_customers_conversation(who):
     conversation, _token, _agent_user, _ = _active_chat()
