@@ -188,7 +188,7 @@ def test_livechat_sweep_makes_a_ticket_of_the_chat_whose_agent_went_silent_and_l
 
 
 @pytest.mark.django_db
-def test_livechat_sweep_on_the_command_line_exits_1_on_a_bad_instant_and_changes_nothing(capsys):
+def test_livechat_sweep_on_the_command_line_exits_1_on_a_bad_instant_and_changes_nothing(capsys, monkeypatch):
     """What cron sees: a message on stderr and exit status 1, nothing swept (even the chat of an
     agent long gone stays as it was)."""
     from datetime import UTC, datetime
@@ -198,6 +198,11 @@ def test_livechat_sweep_on_the_command_line_exits_1_on_a_bad_instant_and_changes
     from support.models import Ticket
 
     (gone, _camille), _kept = _two_active_chats(datetime(2026, 12, 8, 10, 0, tzinfo=UTC))
+    from django.db import connections
+
+    # run_from_argv closes every connection when the command ends: on PostgreSQL that would end
+    # this test's transaction (and its data) before the checks below.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     with pytest.raises(SystemExit) as exited:
         # What manage.py runs after django.setup(); setup again here would hand the logging
         # configuration this test's captured stderr, closed once the test ends.
