@@ -219,9 +219,6 @@ class FileStore:
     def get_many(self, encoder: str, digests: Sequence[str]) -> dict[str, np.ndarray]:
         return {d: self._vectors[f"{encoder}:{d}"] for d in digests if f"{encoder}:{d}" in self._vectors}
 
-    def __len__(self) -> int:
-        return len(self._vectors)
-
     def put_many(self, encoder: str, vectors: Mapping[str, np.ndarray]) -> None:
         if self.read_only:
             return
